@@ -1,0 +1,104 @@
+// Status: the outcome of an operation that can fail. Every failure a caller
+// can act on has its own code (see docs/errors.md), so callers branch on
+// code(), never on message text.
+//
+// Thread-compatible value type.
+#ifndef DUET_STATUS_H_
+#define DUET_STATUS_H_
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace duet {
+
+enum class StatusCode : uint8_t {
+  kOk = 0,
+  kInvalidArgument = 1,       // bad input; subject() names the field
+  kNotFound = 2,              // subject() names what was missing
+  kWrongExpectedVersion = 3,  // optimistic concurrency conflict
+  kDomainRuleViolated = 4,    // subject() names the rule
+  kCorruption = 5,            // bytes on disk or wire fail their checks
+  kIOError = 6,               // storage failure; the store may be read-only now
+  kStorageFull = 7,           // no space left; nothing was written
+  kBusy = 8,                  // resource held by another process (lock file)
+  kUnauthorized = 9,
+  kForbidden = 10,
+  kOverloaded = 11,
+  kTimeout = 12,              // a bounded wait ended before its condition held
+  kFailedPrecondition = 13,   // operation not valid in the object's state
+};
+
+// Stable lower-case name of a code, e.g. "wrong_expected_version".
+std::string_view StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+
+  static Status OK() { return Status(); }
+  // `field` names the offending input, `reason` says what is wrong with it.
+  static Status InvalidArgument(std::string_view field, std::string_view reason);
+  static Status NotFound(std::string_view what, std::string_view message = {});
+  // `actual` is the stream's current version, nullopt when the stream does
+  // not exist. `expected` describes what the caller asked for.
+  static Status WrongExpectedVersion(std::string_view stream,
+                                     std::string_view expected,
+                                     std::optional<uint64_t> actual);
+  static Status DomainRuleViolated(std::string_view rule, std::string_view message);
+  static Status Corruption(std::string_view message);
+  static Status IOError(std::string_view message);
+  static Status StorageFull(std::string_view message);
+  static Status Busy(std::string_view message);
+  static Status Unauthorized(std::string_view message);
+  static Status Forbidden(std::string_view message);
+  static Status Overloaded(std::string_view message);
+  static Status Timeout(std::string_view message);
+  static Status FailedPrecondition(std::string_view message);
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // The field (bad input), rule (domain), stream (conflict) or missing thing.
+  const std::string& subject() const { return subject_; }
+  // For kWrongExpectedVersion: the stream's actual version (nullopt: no stream).
+  std::optional<uint64_t> actual_version() const { return actual_version_; }
+
+  bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
+  bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
+  bool IsWrongExpectedVersion() const { return code_ == StatusCode::kWrongExpectedVersion; }
+  bool IsDomainRuleViolated() const { return code_ == StatusCode::kDomainRuleViolated; }
+  bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
+  bool IsIOError() const { return code_ == StatusCode::kIOError; }
+
+  // "code: [subject: ]message", for logs and CLI output.
+  std::string ToString() const;
+
+  friend bool operator==(const Status& a, const Status& b) = default;
+
+ private:
+  Status(StatusCode code, std::string_view subject, std::string_view message)
+      : code_(code), subject_(subject), message_(message) {}
+
+  StatusCode code_ = StatusCode::kOk;
+  std::string subject_;
+  std::string message_;
+  std::optional<uint64_t> actual_version_;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const Status& s) {
+  return os << s.ToString();
+}
+
+}  // namespace duet
+
+// Propagates a non-OK Status from the enclosing function.
+#define DUET_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::duet::Status duet_status_ = (expr);        \
+    if (!duet_status_.ok()) return duet_status_; \
+  } while (0)
+
+#endif  // DUET_STATUS_H_

@@ -1,0 +1,387 @@
+// EmbeddedStore: the event store on one data folder: a Log (src/log) plus an
+// in-memory StreamIndex with persisted checkpoints.
+//
+// Append path (AppendMulti): validate outside any lock; under append_mu_
+// check expected versions against the index (pending appends included),
+// assign positions and versions, add them to the index, encode and Enqueue
+// into the log; release the lock and wait for the log's group commit. Readers
+// never take append_mu_: they read the index under its shared lock, filtered
+// by the log's committed position, and pread the log.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "duet/embedded_store.h"
+#include "log/log.h"
+#include "store/index_checkpoint.h"
+#include "store/stream_index.h"
+#include "util/file_util.h"
+#include "util/lock_file.h"
+#include "util/thread_annotations.h"
+
+namespace duet {
+namespace store {
+namespace {
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+RecordedEvent ToRecordedEvent(const log::RecordView& r) {
+  return RecordedEvent{std::string(r.stream), r.version,          r.position,
+                       r.timestamp_us,        r.id,               std::string(r.type),
+                       std::string(r.data),   std::string(r.metadata)};
+}
+
+// What an append means for one of its streams, decided under the append lock.
+struct StreamDecision {
+  bool idempotent = false;           // the same events are already there
+  AppendResult original;             // their result, when idempotent
+  std::optional<StreamVersion> current;
+};
+
+class EmbeddedStoreImpl final : public EmbeddedStore {
+ public:
+  EmbeddedStoreImpl(std::filesystem::path dir, StoreOptions options,
+                    std::unique_ptr<LockFile> lock, std::unique_ptr<log::Log> log)
+      : dir_(std::move(dir)),
+        options_(std::move(options)),
+        lock_(std::move(lock)),
+        log_(std::move(log)) {}
+
+  ~EmbeddedStoreImpl() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    // A clean close leaves a checkpoint at the head so the next open reads
+    // nothing from the log. Failure here only costs re-indexing next time.
+    if (log_->CommittedPosition() > last_checkpoint_) (void)CheckpointIndex();
+    log_.reset();
+  }
+
+  Status Recover() {
+    const std::filesystem::path index_dir = dir_ / "index";
+    const GlobalPosition head = log_->CommittedPosition();
+    report_.truncated_bytes = log_->recovery_report().truncated_bytes;
+    report_.truncated_segment = log_->recovery_report().truncated_segment;
+    for (GlobalPosition checkpoint : ListIndexCheckpoints(index_dir)) {
+      const auto path = IndexCheckpointPath(index_dir, checkpoint);
+      if (checkpoint > head) {
+        // The log lost events this checkpoint covers (durability none or
+        // interval): it describes a history that no longer exists.
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        continue;
+      }
+      auto bytes = ReadWholeFile(path);
+      if (!bytes.ok()) continue;
+      auto loaded = DecodeIndexCheckpoint(*bytes);
+      if (!loaded.ok() || loaded->position != checkpoint) continue;
+      index_.Reset(std::move(loaded->streams));
+      report_.index_checkpoint = checkpoint;
+      last_checkpoint_ = checkpoint;
+      break;
+    }
+    uint64_t reindexed = 0;
+    DUET_RETURN_IF_ERROR(log_->Scan(report_.index_checkpoint.Next(), UINT64_MAX,
+                                    [&](const log::RecordView& record) {
+                                      index_.Add(record.stream, record.position);
+                                      ++reindexed;
+                                      return true;
+                                    }));
+    report_.events_reindexed = reindexed;
+    next_position_ = head.Next();
+    events_since_checkpoint_ = reindexed;
+    checkpointer_ = std::thread([this] { RunCheckpointer(); });
+    return Status::OK();
+  }
+
+  Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
+    DUET_RETURN_IF_ERROR(Validate(appends));
+    std::vector<StreamDecision> decisions(appends.size());
+    MultiAppendResult result;
+    result.streams.resize(appends.size());
+    GlobalPosition last;
+    uint64_t event_count = 0;
+    {
+      std::lock_guard lock(append_mu_);
+      DUET_RETURN_IF_ERROR(log_->health());
+      bool all_idempotent = true;
+      for (size_t i = 0; i < appends.size(); ++i) {
+        DUET_ASSIGN_OR_RETURN(decisions[i], Decide(appends[i]));
+        all_idempotent = all_idempotent && decisions[i].idempotent;
+      }
+      if (all_idempotent) {
+        for (size_t i = 0; i < appends.size(); ++i) {
+          result.streams[i] = decisions[i].original;
+          result.position = std::max(result.position, decisions[i].original.position);
+        }
+        return result;
+      }
+      for (size_t i = 0; i < appends.size(); ++i) {
+        // Part of this commit is already there and part is not: that is not a
+        // retry of one earlier commit, so it is a conflict.
+        if (decisions[i].idempotent) {
+          return Status::WrongExpectedVersion(appends[i].stream, appends[i].expected.ToString(),
+                                              ToOptionalValue(decisions[i].current));
+        }
+      }
+      std::string encoded;
+      const GlobalPosition first = next_position_;
+      const int64_t now = NowMicros();
+      for (size_t i = 0; i < appends.size(); ++i) {
+        for (size_t e = 0; e < appends[i].events.size(); ++e) {
+          const EventData& event = appends[i].events[e];
+          const GlobalPosition position = next_position_;
+          next_position_ = next_position_.Next();
+          ++event_count;
+          const StreamVersion version = index_.Add(appends[i].stream, position);
+          const bool commit = i + 1 == appends.size() && e + 1 == appends[i].events.size();
+          log::AppendRecord({position, version, now, event.id.IsNil() ? EventId::Random() : event.id,
+                             commit, appends[i].stream, event.type, event.data, event.metadata},
+                            &encoded);
+          result.streams[i] = AppendResult{version, position};
+        }
+      }
+      last = GlobalPosition(next_position_.value - 1);
+      DUET_RETURN_IF_ERROR(log_->Enqueue(std::move(encoded), first, last));
+    }
+    DUET_RETURN_IF_ERROR(log_->WaitCommitted(last));
+    result.position = last;
+    NoteAppended(event_count);
+    return result;
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                size_t max_count,
+                                                ReadDirection direction) override {
+    DUET_RETURN_IF_ERROR(ValidateStreamName(stream, options_.limits));
+    const auto positions =
+        index_.Positions(stream, from, max_count, direction, log_->CommittedPosition());
+    std::vector<RecordedEvent> out;
+    out.reserve(positions.size());
+    for (GlobalPosition position : positions) {
+      DUET_RETURN_IF_ERROR(log_->Scan(position, 1, [&](const log::RecordView& record) {
+        out.push_back(ToRecordedEvent(record));
+        return true;
+      }));
+      if (out.empty() || out.back().position != position) {
+        return Status::Corruption("index points at position " + std::to_string(position.value) +
+                                  " which the log does not hold");
+      }
+    }
+    return out;
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(GlobalPosition from, size_t max_count) override {
+    std::vector<RecordedEvent> out;
+    if (from == kNoPosition) from = GlobalPosition(1);
+    DUET_RETURN_IF_ERROR(log_->Scan(from, max_count, [&](const log::RecordView& record) {
+      out.push_back(ToRecordedEvent(record));
+      return true;
+    }));
+    return out;
+  }
+
+  std::optional<StreamVersion> StreamHead(std::string_view stream) override {
+    return index_.LastCommittedVersion(stream, log_->CommittedPosition());
+  }
+
+  GlobalPosition HeadPosition() override { return log_->CommittedPosition(); }
+
+  GlobalPosition WaitForHead(GlobalPosition position,
+                             std::chrono::milliseconds timeout) override {
+    return log_->WaitForCommitted(position, timeout);
+  }
+
+  OpenReport open_report() const override { return report_; }
+
+  StoreStats Stats() override {
+    const log::LogStats log_stats = log_->Stats();
+    StoreStats stats;
+    stats.streams = index_.stream_count();
+    stats.events = log_stats.head.value;
+    stats.log_bytes = log_stats.bytes;
+    stats.segments = log_stats.segments;
+    stats.head = log_stats.head;
+    return stats;
+  }
+
+  Status CheckpointIndex() override {
+    std::lock_guard lock(checkpoint_write_mu_);
+    const GlobalPosition position = log_->CommittedPosition();
+    if (position == kNoPosition || position == last_checkpoint_) return Status::OK();
+    const std::filesystem::path index_dir = dir_ / "index";
+    DUET_RETURN_IF_ERROR(WriteFileAtomically(IndexCheckpointPath(index_dir, position),
+                                             EncodeIndexCheckpoint(index_, position)));
+    // Keep the previous checkpoint too, in case this one is found bad later.
+    const auto all = ListIndexCheckpoints(index_dir);
+    for (size_t i = 2; i < all.size(); ++i) {
+      std::error_code ec;
+      std::filesystem::remove(IndexCheckpointPath(index_dir, all[i]), ec);
+    }
+    last_checkpoint_ = position;
+    return Status::OK();
+  }
+
+ private:
+  static std::optional<uint64_t> ToOptionalValue(std::optional<StreamVersion> v) {
+    return v ? std::optional<uint64_t>(v->value) : std::nullopt;
+  }
+
+  Status Validate(std::span<const StreamAppend> appends) const {
+    if (appends.empty()) return Status::InvalidArgument("streams", "an append needs a stream");
+    const Limits& limits = options_.limits;
+    size_t total_events = 0, total_bytes = 0;
+    std::unordered_set<std::string_view> seen;
+    for (const StreamAppend& append : appends) {
+      DUET_RETURN_IF_ERROR(ValidateStreamName(append.stream, limits));
+      if (!seen.insert(append.stream).second) {
+        return Status::InvalidArgument("stream", "appears twice in one append: " + append.stream);
+      }
+      if (append.events.empty()) {
+        return Status::InvalidArgument("events", "an append needs at least one event");
+      }
+      for (const EventData& event : append.events) {
+        DUET_RETURN_IF_ERROR(ValidateEventType(event.type, limits));
+        const size_t bytes = event.data.size() + event.metadata.size();
+        if (bytes > limits.max_event_bytes) {
+          return Status::InvalidArgument(
+              "data", "event of " + std::to_string(bytes) + " bytes exceeds the limit of " +
+                          std::to_string(limits.max_event_bytes));
+        }
+        total_bytes += bytes;
+      }
+      total_events += append.events.size();
+    }
+    if (total_events > limits.max_events_per_append) {
+      return Status::InvalidArgument(
+          "events", "more than " + std::to_string(limits.max_events_per_append) + " in one append");
+    }
+    if (total_bytes > limits.max_append_bytes) {
+      return Status::InvalidArgument(
+          "events", "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
+    }
+    return Status::OK();
+  }
+
+  // Whether `append` may go ahead, is a retry of events already recorded at
+  // that place (idempotent), or conflicts.
+  Result<StreamDecision> Decide(const StreamAppend& append) REQUIRES(append_mu_) {
+    StreamDecision decision;
+    decision.current = index_.LastVersion(append.stream);
+    if (append.expected.Matches(decision.current)) return decision;
+    const auto conflict = Status::WrongExpectedVersion(
+        append.stream, append.expected.ToString(), ToOptionalValue(decision.current));
+    const auto kind = append.expected.kind();
+    if (kind != ExpectedVersion::Kind::kExact && kind != ExpectedVersion::Kind::kNoStream) {
+      return conflict;
+    }
+    const uint64_t start = kind == ExpectedVersion::Kind::kNoStream
+                               ? 0
+                               : append.expected.version().value + 1;
+    const uint64_t n = append.events.size();
+    if (!decision.current || decision.current->value + 1 < start + n) return conflict;
+    std::vector<GlobalPosition> positions;
+    for (uint64_t v = start; v < start + n; ++v) {
+      if (append.events[v - start].id.IsNil()) return conflict;
+      positions.push_back(*index_.PositionOf(append.stream, StreamVersion(v)));
+    }
+    // The earlier events may still be in the group commit: wait for them.
+    DUET_RETURN_IF_ERROR(log_->WaitCommitted(positions.back()));
+    for (uint64_t i = 0; i < n; ++i) {
+      bool same = false;
+      DUET_RETURN_IF_ERROR(log_->Scan(positions[i], 1, [&](const log::RecordView& record) {
+        same = record.id == append.events[i].id;
+        return false;
+      }));
+      if (!same) return conflict;
+    }
+    decision.idempotent = true;
+    decision.original = AppendResult{StreamVersion(start + n - 1), positions.back()};
+    return decision;
+  }
+
+  void NoteAppended(uint64_t events) {
+    std::lock_guard lock(checkpoint_mu_);
+    events_since_checkpoint_ += events;
+    if (events_since_checkpoint_ >= options_.index_checkpoint_interval) checkpoint_cv_.notify_one();
+  }
+
+  // Writes checkpoints off the append path, so no appender pays for one.
+  void RunCheckpointer() {
+    std::unique_lock lock(checkpoint_mu_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [this] {
+        return stopping_ || events_since_checkpoint_ >= options_.index_checkpoint_interval;
+      });
+      if (stopping_) return;
+      events_since_checkpoint_ = 0;
+      lock.unlock();
+      // A failed checkpoint is not fatal: the next one, or a longer re-index
+      // on open, covers it.
+      (void)CheckpointIndex();
+      lock.lock();
+    }
+  }
+
+  const std::filesystem::path dir_;
+  const StoreOptions options_;
+  std::unique_ptr<LockFile> lock_;
+  std::unique_ptr<log::Log> log_;
+  StreamIndex index_;
+  OpenReport report_;
+
+  std::mutex append_mu_;
+  GlobalPosition next_position_ GUARDED_BY(append_mu_);
+
+  std::mutex checkpoint_write_mu_;  // serializes CheckpointIndex()
+  GlobalPosition last_checkpoint_ GUARDED_BY(checkpoint_write_mu_);
+
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  uint64_t events_since_checkpoint_ GUARDED_BY(checkpoint_mu_) = 0;
+  bool stopping_ GUARDED_BY(checkpoint_mu_) = false;
+  std::thread checkpointer_;
+};
+
+}  // namespace
+}  // namespace store
+
+Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem::path& data_dir,
+                                                           const StoreOptions& options) {
+  std::error_code ec;
+  for (const char* sub : {"log", "index"}) {
+    std::filesystem::create_directories(data_dir / sub, ec);
+    if (ec) return Status::IOError("create " + (data_dir / sub).string() + ": " + ec.message());
+  }
+  DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(data_dir / "LOCK"));
+  log::LogOptions log_options;
+  log_options.durability = options.durability;
+  log_options.segment_size_bytes = options.segment_size_bytes;
+  DUET_ASSIGN_OR_RETURN(auto log, log::Log::Open(data_dir / "log", log_options));
+  auto store = std::make_unique<store::EmbeddedStoreImpl>(data_dir, options, std::move(lock),
+                                                          std::move(log));
+  DUET_RETURN_IF_ERROR(store->Recover());
+  return std::unique_ptr<EmbeddedStore>(std::move(store));
+}
+
+Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir) {
+  DUET_ASSIGN_OR_RETURN(log::LogStats log_stats, log::VerifyLog(data_dir / "log"));
+  StoreStats stats;
+  stats.events = log_stats.head.value;
+  stats.log_bytes = log_stats.bytes;
+  stats.segments = log_stats.segments;
+  stats.head = log_stats.head;
+  return stats;
+}
+
+}  // namespace duet

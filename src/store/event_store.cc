@@ -1,0 +1,62 @@
+// The backend-neutral parts of EventStore: single-stream append in terms of
+// the multi-stream one, subscriptions, and name validation.
+#include "duet/event_store.h"
+
+#include <string>
+
+namespace duet {
+namespace {
+
+bool IsStreamNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':' || c == '@';
+}
+
+}  // namespace
+
+Result<AppendResult> EventStore::Append(std::string_view stream, ExpectedVersion expected,
+                                        std::span<const EventData> events) {
+  StreamAppend append{std::string(stream), expected,
+                      std::vector<EventData>(events.begin(), events.end())};
+  DUET_ASSIGN_OR_RETURN(MultiAppendResult result, AppendMulti(std::span(&append, 1)));
+  return result.streams.front();
+}
+
+std::unique_ptr<Subscription> EventStore::SubscribeToAll(GlobalPosition after,
+                                                         SubscriptionHandler handler,
+                                                         SubscriptionOptions options) {
+  return std::make_unique<Subscription>(this, after, std::move(handler), std::move(options));
+}
+
+Status ValidateStreamName(std::string_view stream, const Limits& limits) {
+  if (stream.empty()) return Status::InvalidArgument("stream", "must not be empty");
+  if (stream.size() > limits.max_stream_name_bytes) {
+    return Status::InvalidArgument(
+        "stream", "longer than " + std::to_string(limits.max_stream_name_bytes) + " bytes");
+  }
+  for (size_t i = 0; i < stream.size(); ++i) {
+    const char c = stream[i];
+    if (IsStreamNameChar(c) || (c == '$' && i == 0)) continue;
+    return Status::InvalidArgument(
+        "stream", "character " + std::to_string(i) +
+                      " is not allowed (use letters, digits and -_.:@; '$' only first)");
+  }
+  if (stream == "$") return Status::InvalidArgument("stream", "'$' alone is not a stream name");
+  return Status::OK();
+}
+
+Status ValidateEventType(std::string_view type, const Limits& limits) {
+  if (type.empty()) return Status::InvalidArgument("type", "must not be empty");
+  if (type.size() > limits.max_event_type_bytes) {
+    return Status::InvalidArgument(
+        "type", "longer than " + std::to_string(limits.max_event_type_bytes) + " bytes");
+  }
+  for (char c : type) {
+    if (c <= ' ' || c > '~') {
+      return Status::InvalidArgument("type", "must be printable ASCII without spaces");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace duet
