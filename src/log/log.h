@@ -1,0 +1,127 @@
+// Log: the segmented, append-only, CRC-framed file log under data/log/.
+// Format: docs/format.md (constants in log_format.h).
+//
+// Writing is single-producer, group-committed: the store serializes Enqueue()
+// calls (it assigns positions under its own lock) and each appender then
+// blocks in WaitCommitted(). A dedicated flusher thread takes everything queued
+// since its last round, writes it with one write() and, in sync mode, one
+// fdatasync(), so concurrent appenders share one fsync.
+//
+// Positions tracked: queued >= written >= synced, asserted in that order.
+// "Committed" is what an appender may be acknowledged for and what readers may
+// see: synced in sync mode, written in interval and none modes.
+//
+// After any write or fsync failure the log is failed: every later Enqueue and
+// every waiter gets the same IOError/StorageFull (never retry an fsync: the
+// kernel may have dropped the dirty pages). Reads keep working.
+//
+// Thread-safe: Enqueue must be externally serialized; everything else may be
+// called from any thread.
+#ifndef DUET_LOG_LOG_H_
+#define DUET_LOG_LOG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "duet/options.h"
+#include "duet/result.h"
+#include "duet/types.h"
+
+namespace duet::log {
+
+struct LogOptions {
+  Durability durability;
+  uint64_t segment_size_bytes = 256ull << 20;
+};
+
+// One event record as framed in a segment. The views point into a buffer that
+// lives only as long as the call that hands the RecordView out.
+struct RecordView {
+  GlobalPosition position;
+  StreamVersion version;
+  int64_t timestamp_us = 0;
+  EventId id;
+  bool commit = false;  // last record of its transaction
+  std::string_view stream;
+  std::string_view type;
+  std::string_view data;
+  std::string_view metadata;
+};
+
+// Encodes `record` with its framing (length, CRC32C) and appends it to `out`.
+void AppendRecord(const RecordView& record, std::string* out);
+
+// What recovery on open found and did.
+struct RecoveryReport {
+  uint64_t truncated_bytes = 0;   // torn tail removed (0: clean)
+  std::string truncated_segment;  // file name of the segment cut
+  uint64_t truncated_at = 0;      // its new length
+};
+
+struct LogStats {
+  uint64_t segments = 0;
+  uint64_t bytes = 0;  // all segment files, headers included
+  GlobalPosition head;  // committed position
+};
+
+class Log {
+ public:
+  // Opens `dir` (created if missing), recovers the tail: a torn tail (a record
+  // or transaction cut short) is truncated and reported; a bad record with
+  // valid data after it is kCorruption naming the segment and offset.
+  static Result<std::unique_ptr<Log>> Open(const std::filesystem::path& dir,
+                                           const LogOptions& options);
+  // Flushes what is queued (syncing it), stops the flusher.
+  ~Log();
+
+  const RecoveryReport& recovery_report() const;
+
+  // Queues one transaction: `encoded` holds records [first, last] encoded by
+  // AppendRecord, in position order, the last (only the last) with commit set.
+  // Never blocks on I/O. Fails at once if the log has failed.
+  // REQUIRES: externally serialized; first == last queued position + 1.
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
+
+  // Blocks until `last` is committed; returns the log's failure if it failed
+  // before that.
+  Status WaitCommitted(GlobalPosition last);
+
+  GlobalPosition CommittedPosition() const;
+
+  // Blocks until CommittedPosition() >= `position`, the timeout passes or the
+  // log is closing; returns the committed position.
+  GlobalPosition WaitForCommitted(GlobalPosition position,
+                                  std::chrono::milliseconds timeout) const;
+
+  // Calls `visit` for committed records from `from` on, in position order,
+  // until it returns false, `max_count` records were visited or the committed
+  // end is reached. Checks each record's CRC: kCorruption on a bad one.
+  // Runs concurrently with the writer and other readers.
+  Status Scan(GlobalPosition from, uint64_t max_count,
+              const std::function<bool(const RecordView&)>& visit) const;
+
+  LogStats Stats() const;
+
+  // The sticky failure, OK while the log is healthy.
+  Status health() const;
+
+ private:
+  class Impl;
+  explicit Log(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads every segment in `dir` read-only, checking framing and CRC of each
+// record and the contiguity of positions. kCorruption names the first bad
+// segment and offset. A torn tail is reported as corruption too (verify runs
+// on a closed log, which recovery already cut clean).
+Result<LogStats> VerifyLog(const std::filesystem::path& dir);
+
+}  // namespace duet::log
+
+#endif  // DUET_LOG_LOG_H_
