@@ -1,0 +1,170 @@
+// duet bench append | open: end-to-end store benchmarks that print one JSON
+// line of figures (never asserting on time). `bench commands` lives with the
+// example domains (bench_domain_commands.cc).
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <random>
+#include <thread>
+
+#include "cli/bench_util.h"
+#include "cli/command.h"
+#include "duet/embedded_store.h"
+
+namespace duet::cli {
+namespace {
+
+int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
+  auto dir = flags.Required("data");
+  auto writers = flags.Uint("writers", 64);
+  auto batch = flags.Uint("batch", 1);
+  auto seconds = flags.Uint("seconds", 10);
+  auto payload = flags.Uint("payload", 200);
+  auto streams = flags.Uint("streams", 10000);
+  for (const Status& s : {dir.status(), writers.status(), batch.status(), seconds.status(),
+                          payload.status(), streams.status()}) {
+    if (!s.ok()) return ReportError(s, err);
+  }
+  if (*writers == 0 || *batch == 0 || *streams == 0) {
+    return ReportError(Status::InvalidArgument("--writers", "writers, batch and streams must be >= 1"),
+                       err);
+  }
+  StoreOptions options;
+  auto durability = Durability::Parse(flags.Get("durability").value_or("sync"));
+  if (!durability.ok()) return ReportError(durability.status(), err);
+  options.durability = *durability;
+  auto store = EmbeddedStore::Open(*dir, options);
+  if (!store.ok()) return ReportError(store.status(), err);
+
+  const std::string data = BenchPayload(*payload);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> failures{0};
+  std::vector<std::vector<double>> latencies(*writers);
+  std::vector<std::thread> threads;
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t w = 0; w < *writers; ++w) {
+    threads.emplace_back([&, w] {
+      std::mt19937_64 rng(w + 1);
+      std::uniform_int_distribution<uint64_t> pick(0, *streams - 1);
+      std::vector<EventData> events(*batch, EventData{{}, "BenchEvent", data, "{}"});
+      while (!stop.load(std::memory_order_relaxed)) {
+        const std::string stream = "bench-" + std::to_string(pick(rng));
+        const auto t0 = std::chrono::steady_clock::now();
+        auto result = (*store)->Append(stream, ExpectedVersion::Any(), events);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!result.ok()) {
+          failures.fetch_add(1);
+          continue;
+        }
+        latencies[w].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(*seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const LatencySummary summary = Summarize(latencies);
+  boost::json::object o;
+  o["bench"] = "append";
+  o["events_per_s"] = static_cast<double>(summary.count * *batch) / elapsed;
+  o["appends_per_s"] = static_cast<double>(summary.count) / elapsed;
+  o["p50_us"] = summary.p50_us;
+  o["p99_us"] = summary.p99_us;
+  o["writers"] = *writers;
+  o["batch"] = *batch;
+  o["payload"] = *payload;
+  o["streams"] = *streams;
+  o["durability"] = options.durability.ToString();
+  o["seconds"] = elapsed;
+  o["events"] = summary.count * *batch;
+  o["failures"] = failures.load();
+  out << boost::json::serialize(o) << "\n";
+  return failures.load() == 0 ? 0 : 1;
+}
+
+// Time to a ready store of N events, with the index checkpoint and without.
+int RunBenchOpen(const Flags& flags, std::ostream& out, std::ostream& err) {
+  auto dir = flags.Required("data");
+  auto events = flags.Uint("events", 10'000'000);
+  auto payload = flags.Uint("payload", 200);
+  for (const Status& s : {dir.status(), events.status(), payload.status()}) {
+    if (!s.ok()) return ReportError(s, err);
+  }
+  StoreOptions fill_options;
+  fill_options.durability.mode = Durability::Mode::kNone;
+  {
+    auto store = EmbeddedStore::Open(*dir, fill_options);
+    if (!store.ok()) return ReportError(store.status(), err);
+    const std::string data = BenchPayload(*payload);
+    std::vector<EventData> batch(1000, EventData{{}, "BenchEvent", data, "{}"});
+    uint64_t have = (*store)->HeadPosition().value;
+    for (uint64_t i = have; i < *events; i += batch.size()) {
+      batch.resize(std::min<uint64_t>(1000, *events - i));
+      auto r = (*store)->Append("open-" + std::to_string(i / 1000 % 10000),
+                                ExpectedVersion::Any(), batch);
+      if (!r.ok()) return ReportError(r.status(), err);
+    }
+  }  // closing writes the index checkpoint at the head
+  auto time_open = [&](StoreOptions options) -> Result<std::pair<double, OpenReport>> {
+    const auto t0 = std::chrono::steady_clock::now();
+    DUET_ASSIGN_OR_RETURN(auto store, EmbeddedStore::Open(*dir, options));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::make_pair(seconds, store->open_report());
+  };
+  auto with_checkpoint = time_open(StoreOptions{});
+  if (!with_checkpoint.ok()) return ReportError(with_checkpoint.status(), err);
+  // Without: move the checkpoints aside, open (re-indexing the whole log), and
+  // put them back so the folder is left as it was found.
+  const std::filesystem::path index = std::filesystem::path(*dir) / "index";
+  const std::filesystem::path aside = std::filesystem::path(*dir) / "index.bench-aside";
+  std::filesystem::rename(index, aside);
+  std::filesystem::create_directory(index);
+  auto without = time_open(StoreOptions{});
+  std::filesystem::remove_all(index);
+  std::filesystem::rename(aside, index);
+  if (!without.ok()) return ReportError(without.status(), err);
+  boost::json::object o;
+  o["bench"] = "open";
+  o["events"] = *events;
+  o["open_with_checkpoint_s"] = with_checkpoint->first;
+  o["reindexed_with_checkpoint"] = with_checkpoint->second.events_reindexed;
+  o["open_without_checkpoint_s"] = without->first;
+  o["reindexed_without_checkpoint"] = without->second.events_reindexed;
+  out << boost::json::serialize(o) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchCommands(std::vector<Command>* commands) {
+  commands->push_back(
+      {"bench append",
+       "duet bench append --data DIR [--writers N] [--batch B] [--seconds S] [--payload BYTES] "
+       "[--streams N] [--durability D]",
+       "Append throughput and latency: N writer threads, each appending batches of B events\n"
+       "of BYTES to random streams for S seconds. Prints one JSON line.",
+       {{"data", "data folder (created if missing; use a fresh one)"},
+        {"writers", "concurrent writer threads (default 64)"},
+        {"batch", "events per append (default 1)"},
+        {"seconds", "duration (default 10)"},
+        {"payload", "bytes of data per event (default 200)"},
+        {"streams", "number of streams written at random (default 10000)"},
+        {"durability", "sync (default), interval:<ms> or none"}},
+       RunBenchAppend});
+  commands->push_back(
+      {"bench open", "duet bench open --data DIR [--events N] [--payload BYTES]",
+       "Time to a ready store of N events (filling the folder first if it has fewer),\n"
+       "with its index checkpoint and with none. Prints one JSON line.",
+       {{"data", "data folder (reused between runs)"},
+        {"events", "events in the store (default 10000000)"},
+        {"payload", "bytes of data per event when filling (default 200)"}},
+       RunBenchOpen});
+}
+
+}  // namespace duet::cli

@@ -1,0 +1,78 @@
+#include "cli/command.h"
+
+#include <ostream>
+
+namespace duet::cli {
+namespace {
+
+std::string TopLevelHelp(const std::vector<Command>& commands) {
+  std::string out =
+      "Usage: duet <command> [flags]\n\n"
+      "Duet: an event-sourced CQRS engine. Commands:\n";
+  for (const Command& c : commands) {
+    std::string left = "  " + c.name;
+    if (left.size() < 20) left.resize(20, ' ');
+    out += left + "  " + c.summary.substr(0, c.summary.find('\n')) + "\n";
+  }
+  out += "\nRun `duet <command> --help` for a command's flags.\n";
+  return out;
+}
+
+}  // namespace
+
+std::vector<Command> AllCommands() {
+  std::vector<Command> commands;
+  AddStoreCommands(&commands);
+  AddBenchCommands(&commands);
+  return commands;
+}
+
+int ReportError(const Status& status, std::ostream& err) {
+  err << "error: " << status.ToString() << "\n";
+  return status.IsInvalidArgument() ? 2 : 1;
+}
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::vector<Command> commands = AllCommands();
+  if (args.empty() || args[0] == "--help" || args[0] == "help" || args[0] == "-h") {
+    (args.empty() ? err : out) << TopLevelHelp(commands);
+    return args.empty() ? 2 : 0;
+  }
+  // Longest match first, so "bench append" wins over a bare "bench".
+  const Command* chosen = nullptr;
+  size_t consumed = 0;
+  for (const Command& c : commands) {
+    std::vector<std::string> words;
+    for (size_t start = 0; start <= c.name.size();) {
+      size_t end = c.name.find(' ', start);
+      if (end == std::string::npos) end = c.name.size();
+      words.push_back(c.name.substr(start, end - start));
+      start = end + 1;
+    }
+    if (words.size() > args.size() || words.size() <= consumed) continue;
+    if (std::equal(words.begin(), words.end(), args.begin())) {
+      chosen = &c;
+      consumed = words.size();
+    }
+  }
+  if (chosen == nullptr) {
+    err << "error: unknown command '" << args[0] << "'\n\n" << TopLevelHelp(commands);
+    return 2;
+  }
+  const std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
+  for (const std::string& arg : rest) {
+    if (arg == "--help" || arg == "-h") {
+      out << FlagsHelp(chosen->usage, chosen->summary, chosen->flags);
+      return 0;
+    }
+  }
+  auto flags = Flags::Parse(rest, chosen->flags);
+  if (!flags.ok()) {
+    ReportError(flags.status(), err);
+    err << "\n" << FlagsHelp(chosen->usage, chosen->summary, chosen->flags);
+    return 2;
+  }
+  return chosen->run(*flags, out, err);
+}
+
+}  // namespace duet::cli
