@@ -34,9 +34,14 @@
 
 namespace duet::log {
 
+class FileSystem;  // log/file.h
+
 struct LogOptions {
   Durability durability;
   uint64_t segment_size_bytes = 256ull << 20;
+  // Where every syscall of the log goes; nullptr: the POSIX file system.
+  // Tests substitute a fault-injecting one. Must outlive the Log.
+  FileSystem* file_system = nullptr;
 };
 
 // One event record as framed in a segment. The views point into a buffer that

@@ -1,0 +1,229 @@
+// The write path of Log: Enqueue, WaitCommitted and the flusher thread.
+// State machine and invariants: src/log/README.md, "Group commit".
+#include <cassert>
+
+#include "log/coding.h"
+#include "log/log_format.h"
+#include "log/log_impl.h"
+#include "log/record_codec.h"
+#include "log/segment_index.h"
+
+namespace duet::log {
+
+using Mode = Durability::Mode;
+
+Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last) {
+  if (encoded.size() > kMaxTransactionBytes) {
+    return Status::InvalidArgument("transaction", "larger than the log's 1 GiB transaction limit");
+  }
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    if (!failure_.ok()) return failure_;
+    if (closing_) return Status::FailedPrecondition("log is closing");
+    if (first.value != queued_ + 1 || last < first || encoded.empty()) {
+      return Status::InvalidArgument("positions", "transaction [" + std::to_string(first.value) +
+                                                      ", " + std::to_string(last.value) +
+                                                      "] does not follow position " +
+                                                      std::to_string(queued_));
+    }
+    wake = pending_txns_.empty();
+    if (pending_.empty()) {
+      pending_.swap(encoded);  // keeps the flusher's spare buffer in `encoded`: freed below
+    } else {
+      pending_.append(encoded);
+    }
+    pending_txns_.push_back({first.value, last.value, pending_.size()});
+    queued_ = last.value;
+  }
+  if (wake) work_cv_.notify_one();
+  return Status::OK();
+}
+
+Status Log::Impl::WaitCommitted(GlobalPosition last) {
+  std::unique_lock lock(mu_);
+  if (last.value > queued_) {
+    return Status::InvalidArgument("position", std::to_string(last.value) + " was never enqueued");
+  }
+  committed_cv_.wait(lock, [&] {
+    return committed_.load(std::memory_order_relaxed) >= last.value || !failure_.ok();
+  });
+  if (committed_.load(std::memory_order_relaxed) >= last.value) return Status::OK();
+  return failure_;
+}
+
+GlobalPosition Log::Impl::WaitForCommitted(GlobalPosition position,
+                                           std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  committed_cv_.wait_for(lock, timeout, [&] {
+    return committed_.load(std::memory_order_relaxed) >= position.value || closing_;
+  });
+  return CommittedPosition();
+}
+
+Status Log::Impl::health() const {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+void Log::Impl::Fail(const Status& status) {
+  assert(!status.ok());
+  if (failure_.ok()) failure_ = status;
+  committed_cv_.notify_all();
+}
+
+void Log::Impl::PublishCommitted() {
+  assert(queued_ >= written_ && written_ >= synced_);
+  const uint64_t committed = options_.durability.mode == Mode::kSync ? synced_ : written_;
+  assert(committed >= committed_.load(std::memory_order_relaxed));
+  committed_.store(committed, std::memory_order_release);
+  committed_cv_.notify_all();
+}
+
+bool Log::Impl::IntervalSyncDue(std::chrono::steady_clock::time_point now) const {
+  return options_.durability.mode == Mode::kInterval &&
+         now - last_sync_ >= options_.durability.interval;
+}
+
+void Log::Impl::FlusherLoop() {
+  std::string batch;
+  std::vector<PendingTxn> txns;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    // Idle: wait for a transaction, for closing, or (interval mode, with
+    // unsynced data) for the next sync time.
+    while (pending_txns_.empty() && !closing_) {
+      if (failure_.ok() && written_ > synced_ && options_.durability.mode == Mode::kInterval) {
+        if (IntervalSyncDue(std::chrono::steady_clock::now())) break;
+        work_cv_.wait_until(lock, last_sync_ + options_.durability.interval);
+      } else {
+        work_cv_.wait(lock);
+      }
+    }
+    if (!failure_.ok()) {
+      // Failed: nothing more is written. Their waiters already have the error.
+      pending_.clear();
+      pending_txns_.clear();
+      if (closing_) break;
+      continue;
+    }
+    if (pending_txns_.empty() && closing_) break;
+
+    // Writing: take everything queued so far.
+    batch.swap(pending_);
+    txns.swap(pending_txns_);
+    lock.unlock();
+    Status status = txns.empty() ? Status::OK() : WriteRound(batch, txns);
+    // Syncing (sync mode): one fdatasync for the whole round.
+    if (status.ok() && !txns.empty() && options_.durability.mode == Mode::kSync) {
+      status = active_->file()->Sync();
+    }
+    lock.lock();
+    if (!status.ok()) {
+      Fail(status);
+      continue;
+    }
+    if (!txns.empty()) {
+      written_ = txns.back().last;
+      if (options_.durability.mode == Mode::kSync) synced_ = written_;
+      PublishCommitted();
+    }
+    batch.clear();
+    txns.clear();
+
+    // Interval mode: acknowledged above already; sync if it is time.
+    const auto now = std::chrono::steady_clock::now();
+    if (written_ > synced_ && IntervalSyncDue(now)) {
+      const uint64_t target = written_;
+      lock.unlock();
+      status = active_->file()->Sync();
+      last_sync_ = now;
+      lock.lock();
+      if (!status.ok()) {
+        Fail(status);
+        continue;
+      }
+      synced_ = target;
+      PublishCommitted();
+    }
+  }
+  // Closing: whatever the mode, leave everything written durable.
+  if (failure_.ok() && written_ > synced_) {
+    const uint64_t target = written_;
+    lock.unlock();
+    Status status = active_->file()->Sync();
+    lock.lock();
+    if (status.ok()) {
+      synced_ = target;
+      PublishCommitted();
+    } else {
+      Fail(status);
+    }
+  }
+  committed_cv_.notify_all();
+}
+
+Status Log::Impl::WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns) {
+  const std::string_view bytes(batch);
+  size_t run_begin = 0;  // first byte of batch not yet written
+  uint64_t run_records = 0;
+  size_t txn_begin = 0;
+  for (const PendingTxn& txn : txns) {
+    // Roll only between transactions, and never leave a segment empty.
+    const uint64_t projected = active_->size() + (txn_begin - run_begin);
+    if (projected >= options_.segment_size_bytes && active_->record_count() + run_records > 0) {
+      DUET_RETURN_IF_ERROR(WriteRun(bytes.substr(run_begin, txn_begin - run_begin)));
+      DUET_RETURN_IF_ERROR(Roll(GlobalPosition(txn.first)));
+      run_begin = txn_begin;
+      run_records = 0;
+    }
+    run_records += txn.last - txn.first + 1;
+    txn_begin = txn.end;
+  }
+  return WriteRun(bytes.substr(run_begin));
+}
+
+Status Log::Impl::WriteRun(std::string_view bytes) {
+  if (bytes.empty()) return Status::OK();
+  const uint64_t base_offset = active_->size();
+  run_offsets_.clear();
+  for (size_t off = 0; off < bytes.size();) {
+    assert(bytes.size() - off >= kFrameHeaderSize + kCommonBodySize);
+    if (static_cast<uint8_t>(bytes[off + kFrameHeaderSize]) == static_cast<uint8_t>(RecordType::kEvent)) {
+      run_offsets_.push_back(static_cast<uint32_t>(base_offset + off));
+    }
+    off += kFrameHeaderSize + DecodeFixed32(bytes.data() + off + 4);
+    assert(off <= bytes.size());
+  }
+  active_->Reserve(run_offsets_.size());
+  DUET_RETURN_IF_ERROR(active_->file()->WriteAt(base_offset, bytes));
+  std::unique_lock lock(segments_mu_);
+  active_->Publish(run_offsets_, base_offset + bytes.size());
+  return Status::OK();
+}
+
+Status Log::Impl::Roll(GlobalPosition next_base) {
+  assert(next_base == active_->end());
+  DUET_RETURN_IF_ERROR(active_->file()->Sync());
+  // Best effort: a missing sidecar only makes the next open rescan.
+  (void)WriteSegmentIndex(fs_, dir_, active_->base(), active_->size(), active_->offsets());
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<Segment> segment, CreateSegment(fs_, dir_, next_base));
+  std::unique_lock lock(segments_mu_);
+  segments_.push_back(std::move(segment));
+  active_ = segments_.back().get();
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Segment>> Log::Impl::CreateSegment(FileSystem* fs,
+                                                          const std::filesystem::path& dir,
+                                                          GlobalPosition base) {
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                        fs->Open(dir / SegmentFileName(base), OpenMode::kCreateNew));
+  DUET_RETURN_IF_ERROR(file->WriteAt(0, EncodeSegmentHeader(base)));
+  DUET_RETURN_IF_ERROR(file->Sync());
+  DUET_RETURN_IF_ERROR(fs->SyncDir(dir));
+  return std::make_unique<Segment>(base, std::move(file), std::vector<uint32_t>{},
+                                   kSegmentHeaderSize);
+}
+
+}  // namespace duet::log

@@ -1,0 +1,113 @@
+// Log::Impl: the state behind Log. log.cc holds open and the read path,
+// group_commit.cc the write path (Enqueue, the flusher thread, segment rolls).
+// The group commit state machine is written down in src/log/README.md.
+#ifndef DUET_LOG_LOG_IMPL_H_
+#define DUET_LOG_LOG_IMPL_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "log/file.h"
+#include "log/log.h"
+#include "log/segment.h"
+#include "util/thread_annotations.h"
+
+namespace duet::log {
+
+class Log::Impl {
+ public:
+  // `segments` holds at least one segment; the last is the active one.
+  Impl(FileSystem* fs, std::filesystem::path dir, const LogOptions& options,
+       std::vector<std::unique_ptr<Segment>> segments, RecoveryReport report);
+  // Stops the flusher after it has written and synced everything queued.
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void StartFlusher();
+
+  const RecoveryReport& recovery_report() const { return report_; }
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
+  Status WaitCommitted(GlobalPosition last);
+  GlobalPosition CommittedPosition() const {
+    return GlobalPosition(committed_.load(std::memory_order_acquire));
+  }
+  GlobalPosition WaitForCommitted(GlobalPosition position, std::chrono::milliseconds timeout) const;
+  Status Scan(GlobalPosition from, uint64_t max_count,
+              const std::function<bool(const RecordView&)>& visit) const;
+  LogStats Stats() const;
+  Status health() const;
+
+  // Creates the segment file starting at `base`: header written and synced,
+  // directory synced.
+  static Result<std::unique_ptr<Segment>> CreateSegment(FileSystem* fs,
+                                                        const std::filesystem::path& dir,
+                                                        GlobalPosition base);
+
+ private:
+  // One queued transaction: positions [first, last], its bytes end at `end`
+  // in pending_.
+  struct PendingTxn {
+    uint64_t first;
+    uint64_t last;
+    size_t end;
+  };
+
+  void FlusherLoop();
+  // Writes one round: one write per segment touched, rolling between
+  // transactions. Flusher thread only, without mu_.
+  Status WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns);
+  Status WriteRun(std::string_view bytes);
+  Status Roll(GlobalPosition next_base);
+  bool IntervalSyncDue(std::chrono::steady_clock::time_point now) const;
+  void Fail(const Status& status) REQUIRES(mu_);
+  void PublishCommitted() REQUIRES(mu_);
+  // The segment holding `p`, or nullptr. REQUIRES: segments_mu_ held.
+  const Segment* FindSegment(GlobalPosition p) const;
+
+  FileSystem* const fs_;
+  const std::filesystem::path dir_;
+  const LogOptions options_;
+  const RecoveryReport report_;
+
+  // The segment list. Readers hold it shared while they look up an offset;
+  // the flusher takes it exclusively only to publish a round's offsets or
+  // push a new segment. Segments are never removed while the log is open, so
+  // a Segment* stays valid after the lock is released.
+  mutable std::shared_mutex segments_mu_;
+  std::vector<std::unique_ptr<Segment>> segments_ GUARDED_BY(segments_mu_);
+
+  // Flusher thread only.
+  Segment* active_;
+  std::vector<uint32_t> run_offsets_;  // scratch, reused every round
+  std::chrono::steady_clock::time_point last_sync_;
+
+  // Group commit state.
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;               // flusher waits for work
+  mutable std::condition_variable committed_cv_;  // appenders and readers wait
+  std::string pending_ GUARDED_BY(mu_);
+  std::vector<PendingTxn> pending_txns_ GUARDED_BY(mu_);
+  uint64_t queued_ GUARDED_BY(mu_);   // last position handed to Enqueue
+  uint64_t written_ GUARDED_BY(mu_);  // last position written to its segment
+  uint64_t synced_ GUARDED_BY(mu_);   // last position made durable
+  Status failure_ GUARDED_BY(mu_);    // sticky
+  bool closing_ GUARDED_BY(mu_) = false;
+  // What appenders may be acknowledged for and readers may see; written
+  // under mu_, read without it.
+  std::atomic<uint64_t> committed_;
+
+  std::thread flusher_;
+};
+
+}  // namespace duet::log
+
+#endif  // DUET_LOG_LOG_IMPL_H_
