@@ -1,0 +1,181 @@
+# Duet: build, test, run and benchmark from a fresh Debian 12 (as root).
+#
+#   make run      install dependencies, build, run the demo (RUN_CMD)
+#   make test     the whole suite: Release -Werror, ASan+UBSan, TSan (label
+#                 `concurrency`), installed-package consumer; prints totals
+#   make bench    Google Benchmark binaries under build/bench/ and bench/run.sh
+#   make bench-peers   PostgreSQL 15 / Redis 7 peer figures (bench/peers/run.sh)
+#
+# Every dependency comes from Debian and is listed in DEPS or DEPS_PEERS below;
+# docs/decisions.md says why each one is there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+# Packages needed to build and test. clang-14 + libclang-rt-14-dev are for the
+# fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
+DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
+	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev \
+	clang-14 libclang-rt-14-dev clang-format-14
+# Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
+# are never needed to build or test Duet).
+DEPS_PEERS := postgresql-15 redis-server wrk
+
+JOBS ?= 2
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+PREFIX ?= /usr/local
+DATA_DIR ?= data
+# What `make run` runs; switch to the server when it lands.
+RUN_CMD ?= $(BUILD_DIR)/duet demo --data $(DATA_DIR)
+# Default per-test timeout in seconds (duet_add_test sets its own per test).
+TEST_TIMEOUT ?= 300
+CTEST_ARGS ?=
+CMAKE_ARGS ?=
+FORMAT_DIRS := src include tests bench examples
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format || echo clang-format-14)
+
+# Sanitizer builds: -O1 keeps them quick to compile and bearable to run.
+SAN_CMAKE_ARGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+	-DDUET_BUILD_BENCH=OFF -DDUET_WERROR=ON
+export ASAN_OPTIONS ?= halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+TEST_LOGS := $(BUILD_DIR)/test-logs
+
+.PHONY: deps deps-peers build test test-release test-asan test-tsan test-summary \
+	run bench bench-peers clean format install
+
+# install_missing(packages): apt-get only what dpkg says is not installed, so a
+# second run is a few dpkg-query calls and nothing else.
+define install_missing
+	if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "deps: dpkg-query not found: Duet's Makefile expects Debian 12; install by hand: $(1)" >&2; \
+	  exit 1; \
+	fi; \
+	missing=""; \
+	for p in $(1); do \
+	  if [ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" != "install ok installed" ]; then \
+	    missing="$$missing $$p"; \
+	  fi; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all present ($(strip $(2)))"; exit 0; fi; \
+	echo "deps: missing:$$missing"; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else \
+	  echo "deps: not root and sudo is not installed; as root, run:" >&2; \
+	  echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$$missing" >&2; \
+	  exit 1; \
+	fi; \
+	$$sudo apt-get update; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+endef
+
+deps:
+	@$(call install_missing,$(DEPS),build and test)
+
+deps-peers:
+	@$(call install_missing,$(DEPS_PEERS),benchmark peers)
+
+# Release build; the CLI lands at $(BUILD_DIR)/duet (cmake/DuetInstall.cmake
+# points src/cli's executables at the top of the build tree).
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Runs every phase, stopping at the first failing one, then prints the totals.
+test: deps
+	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); \
+	status=0; \
+	for phase in release asan tsan; do \
+	  if ! $(MAKE) --no-print-directory test-$$phase; then status=1; \
+	    echo "make test: phase $$phase failed" >&2; break; fi; \
+	done; \
+	$(MAKE) --no-print-directory test-summary; \
+	exit $$status
+
+# ctest_phase(dir, log, extra ctest args)
+define ctest_phase
+	(cd $(1) && ctest --output-on-failure -j$(JOBS) --timeout $(TEST_TIMEOUT) $(3) $(CTEST_ARGS)) \
+	  2>&1 | tee $(TEST_LOGS)/$(2).log
+endef
+
+# Phase 1: Release, -Werror, everything including the installed-package
+# consumer test (tests/consumer, label `integration`).
+test-release:
+	@mkdir -p $(TEST_LOGS); echo "== test phase: release (-Werror) in $(BUILD_DIR)/"
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DDUET_WERROR=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/release.build.log
+	@$(call ctest_phase,$(BUILD_DIR),release,)
+
+# Phase 2: AddressSanitizer + UndefinedBehaviorSanitizer, whole suite.
+test-asan:
+	@mkdir -p $(TEST_LOGS); echo "== test phase: address,undefined in $(ASAN_DIR)/"
+	cmake -S . -B $(ASAN_DIR) $(SAN_CMAKE_ARGS) -DDUET_SANITIZE=address,undefined $(CMAKE_ARGS)
+	cmake --build $(ASAN_DIR) -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/asan.build.log
+	@$(call ctest_phase,$(ASAN_DIR),asan,)
+
+# Phase 3: ThreadSanitizer, only the tests labelled `concurrency`.
+test-tsan:
+	@mkdir -p $(TEST_LOGS); echo "== test phase: thread in $(TSAN_DIR)/ (label concurrency)"
+	cmake -S . -B $(TSAN_DIR) $(SAN_CMAKE_ARGS) -DDUET_SANITIZE=thread $(CMAKE_ARGS)
+	cmake --build $(TSAN_DIR) -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/tsan.build.log
+	@$(call ctest_phase,$(TSAN_DIR),tsan,-L concurrency)
+
+# Sums CTest's "x% tests passed, F tests failed out of T" over the phases. A
+# phase that failed before CTest could summarize (a build error) counts as one
+# failure, so the totals never look clean when something broke.
+test-summary:
+	@passed=0; failed=0; \
+	for phase in release asan tsan; do \
+	  log=$(TEST_LOGS)/$$phase.log; \
+	  line=""; \
+	  if [ -f "$$log" ]; then \
+	    line=$$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$$log" | tail -n1 || true); \
+	  fi; \
+	  if [ -n "$$line" ]; then \
+	    f=$$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$$line"); \
+	    t=$$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$$line"); \
+	    passed=$$((passed + t - f)); failed=$$((failed + f)); \
+	    echo "phase $$phase: $$((t - f)) of $$t tests passed"; \
+	  elif [ -f "$$log" ] && grep -q 'No tests were found' "$$log"; then \
+	    echo "phase $$phase: no tests"; \
+	  elif [ -f "$$log" ] || [ -f $(TEST_LOGS)/$$phase.build.log ]; then \
+	    failed=$$((failed + 1)); echo "phase $$phase: did not finish (counted as 1 failure)"; \
+	  else \
+	    echo "phase $$phase: not run"; \
+	  fi; \
+	done; \
+	echo "$$passed passed, $$failed failed"
+
+run: build
+	$(RUN_CMD)
+
+bench: deps deps-peers build
+	@mkdir -p $(BUILD_DIR)/bench/results; \
+	found=0; \
+	for b in $$(find $(BUILD_DIR)/bench -maxdepth 1 -type f -perm -u+x | sort); do \
+	  found=1; name=$$(basename "$$b"); echo "== $$name"; \
+	  "$$b" --benchmark_out=$(BUILD_DIR)/bench/results/$$name.json --benchmark_out_format=json; \
+	done; \
+	if [ $$found -eq 0 ]; then echo "bench: no benchmark binaries under $(BUILD_DIR)/bench/"; fi; \
+	if [ -x bench/run.sh ]; then echo "== bench/run.sh"; bench/run.sh; \
+	elif [ -f bench/run.sh ]; then echo "== bench/run.sh"; bash bench/run.sh; fi
+
+bench-peers: deps-peers
+	bench/peers/run.sh
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+format:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "format: $(CLANG_FORMAT) not found (make deps)" >&2; exit 1; }
+	find $(FORMAT_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) -print0 2>/dev/null \
+	  | xargs -0 -r $(CLANG_FORMAT) -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
