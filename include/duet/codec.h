@@ -1,0 +1,146 @@
+// Codecs: how a decider's events and state are persisted.
+//
+// - EventType<E>: one event struct's stable persisted name and JSON mapping.
+//   The name is what the log stores; it must never change once events of that
+//   type exist, whatever the C++ type is renamed to.
+// - EventCodec<std::variant<Es...>>: the codec of a decider's event variant,
+//   built from exactly one EventType per alternative, in variant order (a
+//   missing or misplaced entry does not compile).
+// - StateCodec<S>: the JSON mapping of a decider's state for snapshots, with
+//   the schema version that guards against reading a snapshot written for
+//   another shape of the state.
+//
+// Codecs are immutable after construction and thread-safe. Encoders and
+// decoders must be pure functions (they are plain function pointers; a
+// captureless lambda converts).
+#ifndef DUET_CODEC_H_
+#define DUET_CODEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "duet/json_reader.h"
+#include "duet/result.h"
+#include "duet/status.h"
+
+namespace duet {
+
+template <typename E>
+struct EventType {
+  std::string_view name;                       // stable persisted type name
+  boost::json::object (*encode)(const E&);     // event -> JSON object
+  Result<E> (*decode)(JsonReader& fields);     // JSON object -> event
+};
+
+template <typename Variant>
+class EventCodec;
+
+template <typename... Es>
+class EventCodec<std::variant<Es...>> {
+ public:
+  using Event = std::variant<Es...>;
+
+  explicit EventCodec(EventType<Es>... types) : types_(types...) { status_ = CheckNames(); }
+
+  // OK, or InvalidArgument when a name is empty, repeated or not a valid
+  // event type (printable ASCII, no spaces). Checked by the bus on register.
+  const Status& status() const { return status_; }
+
+  template <typename E>
+  std::string_view Name() const {
+    return std::get<EventType<E>>(types_).name;
+  }
+  std::string_view Name(const Event& event) const {
+    return std::visit([this](const auto& e) { return Name<std::decay_t<decltype(e)>>(); }, event);
+  }
+  std::vector<std::string_view> Names() const {
+    return std::apply([](const auto&... t) { return std::vector<std::string_view>{t.name...}; },
+                      types_);
+  }
+  bool Knows(std::string_view type) const {
+    return std::apply([type](const auto&... t) { return ((t.name == type) || ...); }, types_);
+  }
+
+  // The event's data as compact JSON text.
+  std::string EncodeData(const Event& event) const {
+    return std::visit(
+        [this](const auto& e) {
+          using E = std::decay_t<decltype(e)>;
+          return ToJsonText(std::get<EventType<E>>(types_).encode(e));
+        },
+        event);
+  }
+
+  // The event of persisted type `type` with JSON data `data`.
+  // Errors: NotFound(type) for a type this codec does not know;
+  // InvalidArgument naming the field for data that does not decode.
+  // Unknown fields in data are ignored (an older reader of a newer event).
+  Result<Event> Decode(std::string_view type, std::string_view data) const {
+    Result<boost::json::object> object = ParseJsonObject(data, "data");
+    if (!object.ok()) return object.status();
+    std::optional<Result<Event>> out;
+    DecodeAs(type, *object, out, std::index_sequence_for<Es...>{});
+    if (!out) return Status::NotFound(type, "no codec entry for this event type");
+    return std::move(*out);
+  }
+
+ private:
+  static_assert(sizeof...(Es) > 0, "a decider has at least one event type");
+
+  template <size_t... I>
+  void DecodeAs(std::string_view type, const boost::json::object& object,
+                std::optional<Result<Event>>& out, std::index_sequence<I...>) const {
+    ((!out && std::get<I>(types_).name == type ? (out.emplace(DecodeOne<I>(object)), 0) : 0),
+     ...);
+  }
+
+  template <size_t I>
+  Result<Event> DecodeOne(const boost::json::object& object) const {
+    JsonReader fields(object);
+    auto decoded = std::get<I>(types_).decode(fields);
+    if (!fields.status().ok()) return fields.status();
+    if (!decoded.ok()) return decoded.status();
+    return Event(std::in_place_index<I>, std::move(decoded).value());
+  }
+
+  Status CheckNames() const {
+    std::vector<std::string_view> names = Names();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i].empty()) return Status::InvalidArgument("event type", "empty name");
+      for (char c : names[i]) {
+        if (c <= ' ' || c > '~') {
+          return Status::InvalidArgument(names[i], "event type must be printable ASCII, no spaces");
+        }
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (names[i] == names[j]) return Status::InvalidArgument(names[i], "event type repeated");
+      }
+    }
+    return Status::OK();
+  }
+
+  std::tuple<EventType<Es>...> types_;
+  Status status_;
+};
+
+template <typename S>
+struct StateCodec {
+  // Bump whenever the encoding or the meaning of the state changes: snapshots
+  // of another schema version are ignored and rebuilt from events.
+  uint32_t schema_version = 1;
+  boost::json::object (*encode)(const S&) = nullptr;
+  Result<S> (*decode)(JsonReader& fields) = nullptr;
+};
+
+}  // namespace duet
+
+#endif  // DUET_CODEC_H_

@@ -1,0 +1,178 @@
+// CommandBus: dispatches commands by type to their handlers, commits what the
+// handler decided atomically, retries conflicts, and makes commands with a
+// client-supplied id idempotent.
+//
+// Commands arrive as typed C++ values (Dispatch(cmd)) or as a command type
+// name and JSON text (Dispatch("Deposit", json)); every registered command
+// type has a strict JSON decoder (unknown fields rejected) and a validator
+// that runs on both paths before anything is loaded.
+//
+// One dispatch:
+//   validate -> [idempotency check] -> handler(cmd, unit of work)
+//            -> ONE AppendMulti of every stream's events (expected versions
+//               as loaded) [+ the $command-<id> record] -> CommandResult
+// On kWrongExpectedVersion the touched streams are evicted from the cache and
+// the handler runs again on fresh state, up to max_attempts in all; then the
+// conflict is returned.
+//
+// Idempotency: with CommandOptions::command_id, the commit also appends one
+// "$CommandHandled" event to stream "$command-<command id>" with
+// ExpectedVersion::NoStream, recording the result. A second dispatch with the
+// same id finds (or conflicts on) that stream and returns the recorded result
+// (duplicate = true) without appending anything: durable and crash-safe with
+// no other storage.
+//
+// Every event appended carries metadata JSON:
+//   {"command_type", "command_id", "correlation_id", "causation_id"}.
+//
+// Errors: InvalidArgument(field, reason) for bad input, NotFound for an
+// unknown command type, DomainRuleViolated(rule, message), kWrongExpectedVersion
+// after the retries, and the store's errors (kIOError, kStorageFull, ...)
+// passed through unchanged. FailedPrecondition if a handler throws.
+//
+// Lifetime: the repository must outlive the bus. Register() all handlers
+// before the first Dispatch(); Dispatch() is then thread-safe.
+#ifndef DUET_COMMAND_BUS_H_
+#define DUET_COMMAND_BUS_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <typeinfo>
+#include <unordered_map>
+#include <vector>
+
+#include "duet/json_reader.h"
+#include "duet/repository.h"
+#include "duet/result.h"
+#include "duet/types.h"
+#include "duet/unit_of_work.h"
+
+namespace duet {
+
+struct CommandOptions {
+  // Client-supplied idempotency key: 1..128 of [A-Za-z0-9-_.:]. Empty: the
+  // command is not idempotent (an id is generated for the metadata).
+  std::string command_id;
+  std::string correlation_id;  // empty: the command id
+  std::string causation_id;    // empty: the command id
+};
+
+struct StreamRevision {
+  std::string stream;
+  StreamVersion version;  // the stream's last version after the command
+  friend bool operator==(const StreamRevision&, const StreamRevision&) = default;
+};
+
+// The acknowledgement of a successful command.
+struct CommandResult {
+  std::string stream;                     // the primary stream
+  std::optional<StreamVersion> version;   // its version now (nullopt: no events)
+  GlobalPosition position;                // the commit's last event
+  std::vector<StreamRevision> streams;    // every stream appended to
+  bool duplicate = false;  // the recorded result of an earlier dispatch with this id
+};
+
+// How one command type is named and read from JSON.
+template <typename Cmd>
+struct CommandType {
+  std::string_view name;                      // e.g. "Deposit"
+  Result<Cmd> (*decode)(JsonReader& fields);  // JSON object -> command (shape only)
+  Status (*validate)(const Cmd&) = nullptr;   // field rules; InvalidArgument(field, reason)
+};
+
+template <typename Cmd>
+using CommandHandler = std::function<Status(const Cmd&, UnitOfWork&)>;
+
+// The handler of a single-aggregate command: the aggregate's id is the
+// command's `id_field` member; the decider decides.
+template <typename D, typename Cmd>
+CommandHandler<Cmd> DecideOn(const D& decider, std::string Cmd::*id_field) {
+  return [&decider, id_field](const Cmd& command, UnitOfWork& unit) {
+    return unit.Decide(decider, command.*id_field, typename D::Command(command));
+  };
+}
+
+struct BusOptions {
+  int max_attempts = 5;  // handler runs per dispatch when appends conflict (>= 1)
+  // Before retry n, sleep a random time in [0, n * retry_backoff).
+  std::chrono::microseconds retry_backoff{200};
+};
+
+class CommandBus {
+ public:
+  // `repository` must outlive the bus.
+  explicit CommandBus(Repository* repository, BusOptions options = {});
+  ~CommandBus();
+  CommandBus(const CommandBus&) = delete;
+  CommandBus& operator=(const CommandBus&) = delete;
+
+  // Registers the handler of command type `type`.
+  // Errors: FailedPrecondition if the name or C++ type is already registered;
+  // InvalidArgument for an empty name. REQUIRES: no Dispatch() running.
+  template <typename Cmd>
+  Status Register(CommandType<Cmd> type, CommandHandler<Cmd> handler) {
+    Entry entry;
+    entry.name = std::string(type.name);
+    entry.decode = [type](JsonReader& fields) -> Result<std::shared_ptr<const void>> {
+      Result<Cmd> command = type.decode(fields);
+      if (!fields.status().ok()) return fields.status();
+      if (!command.ok()) return command.status();
+      return std::shared_ptr<const void>(std::make_shared<const Cmd>(std::move(command).value()));
+    };
+    entry.validate = [type](const void* command) {
+      return type.validate ? type.validate(*static_cast<const Cmd*>(command)) : Status::OK();
+    };
+    entry.handle = [handler = std::move(handler)](const void* command, UnitOfWork& unit) {
+      return handler(*static_cast<const Cmd*>(command), unit);
+    };
+    return Add(typeid(Cmd), std::move(entry));
+  }
+
+  // Dispatches a typed command. NotFound if its type is not registered.
+  template <typename Cmd>
+  Result<CommandResult> Dispatch(const Cmd& command, const CommandOptions& options = {}) {
+    const Entry* entry = FindByType(typeid(Cmd));
+    if (entry == nullptr) return Status::NotFound("command type", typeid(Cmd).name());
+    return Run(*entry, &command, options);
+  }
+
+  // Dispatches command `type` given as JSON object text.
+  // Errors: NotFound("command type") for an unregistered name;
+  // InvalidArgument("body") for text that is not a JSON object, or naming the
+  // field that is missing, of the wrong type, unknown or invalid.
+  Result<CommandResult> Dispatch(std::string_view type, std::string_view json,
+                                 const CommandOptions& options = {});
+
+  // Registered command type names, sorted.
+  std::vector<std::string> CommandTypes() const;
+
+  // OK if `id` is a valid command id; else InvalidArgument("command_id", ...).
+  static Status ValidateCommandId(std::string_view id);
+
+ private:
+  struct Entry {
+    std::string name;
+    std::function<Result<std::shared_ptr<const void>>(JsonReader&)> decode;
+    std::function<Status(const void*)> validate;
+    std::function<Status(const void*, UnitOfWork&)> handle;
+  };
+
+  Status Add(std::type_index type, Entry entry);
+  const Entry* FindByType(std::type_index type) const;
+  Result<CommandResult> Run(const Entry& entry, const void* command, const CommandOptions& options);
+
+  Repository* repository_;
+  BusOptions options_;
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::unordered_map<std::type_index, const Entry*> by_type_;
+  std::unordered_map<std::string, const Entry*> by_name_;
+};
+
+}  // namespace duet
+
+#endif  // DUET_COMMAND_BUS_H_
