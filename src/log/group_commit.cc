@@ -1,5 +1,6 @@
 // The write path of Log: Enqueue, WaitCommitted and the flusher thread.
 // State machine and invariants: src/log/README.md, "Group commit".
+#include <algorithm>
 #include <cassert>
 
 #include "log/coding.h"
@@ -45,7 +46,7 @@ Status Log::Impl::WaitCommitted(GlobalPosition last) {
   if (last.value > queued_) {
     return Status::InvalidArgument("position", std::to_string(last.value) + " was never enqueued");
   }
-  committed_cv_.wait(lock, [&] {
+  commit_slots_[last.value % kCommitSlots].wait(lock, [&] {
     return committed_.load(std::memory_order_relaxed) >= last.value || !failure_.ok();
   });
   if (committed_.load(std::memory_order_relaxed) >= last.value) return Status::OK();
@@ -69,14 +70,24 @@ Status Log::Impl::health() const {
 void Log::Impl::Fail(const Status& status) {
   assert(!status.ok());
   if (failure_.ok()) failure_ = status;
+  NotifyAllWaiters();
+}
+
+void Log::Impl::NotifyAllWaiters() {
+  for (auto& slot : commit_slots_) slot.notify_all();
   committed_cv_.notify_all();
 }
 
 void Log::Impl::PublishCommitted() {
   assert(queued_ >= written_ && written_ >= synced_);
   const uint64_t committed = options_.durability.mode == Mode::kSync ? synced_ : written_;
-  assert(committed >= committed_.load(std::memory_order_relaxed));
+  const uint64_t previous = committed_.load(std::memory_order_relaxed);
+  assert(committed >= previous);
   committed_.store(committed, std::memory_order_release);
+  // Wake the appenders of (previous, committed]: one slot per position, at
+  // most every slot once. An idle condition variable's notify is cheap.
+  const uint64_t n = std::min<uint64_t>(committed - previous, kCommitSlots);
+  for (uint64_t p = previous + 1; p <= previous + n; ++p) commit_slots_[p % kCommitSlots].notify_all();
   committed_cv_.notify_all();
 }
 
@@ -160,7 +171,7 @@ void Log::Impl::FlusherLoop() {
       Fail(status);
     }
   }
-  committed_cv_.notify_all();
+  NotifyAllWaiters();
 }
 
 Status Log::Impl::WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns) {

@@ -70,6 +70,7 @@ class Log::Impl {
   bool IntervalSyncDue(std::chrono::steady_clock::time_point now) const;
   void Fail(const Status& status) REQUIRES(mu_);
   void PublishCommitted() REQUIRES(mu_);
+  void NotifyAllWaiters() REQUIRES(mu_);
   // The segment holding `p`, or nullptr. REQUIRES: segments_mu_ held.
   const Segment* FindSegment(GlobalPosition p) const;
 
@@ -93,7 +94,13 @@ class Log::Impl {
   // Group commit state.
   mutable std::mutex mu_;
   std::condition_variable work_cv_;               // flusher waits for work
-  mutable std::condition_variable committed_cv_;  // appenders and readers wait
+  mutable std::condition_variable committed_cv_;  // WaitForCommitted waits
+  // WaitCommitted(last) waits on commit_slots_[last % kCommitSlots], so a
+  // round wakes only the appenders it committed (plus rare slot-mates), not
+  // every appender queued behind it: with 64 writers, waking all of them
+  // every round costs more CPU than the writes.
+  static constexpr size_t kCommitSlots = 128;
+  std::condition_variable commit_slots_[kCommitSlots];
   std::string pending_ GUARDED_BY(mu_);
   std::vector<PendingTxn> pending_txns_ GUARDED_BY(mu_);
   uint64_t queued_ GUARDED_BY(mu_);   // last position handed to Enqueue
