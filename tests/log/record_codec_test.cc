@@ -212,6 +212,42 @@ TEST(RecordCodecTest, SkippableTypesAreSkipped) {
   }
 }
 
+std::string FromHex(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size();) {
+    if (hex[i] == ' ' || hex[i] == '\n') { ++i; continue; }
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    i += 2;
+  }
+  return out;
+}
+
+// The worked example of docs/format.md, byte for byte.
+TEST(FormatDocTest, WorkedExampleRecord) {
+  Record r;
+  r.position = 1;
+  r.version = 0;
+  r.timestamp_us = 1'700'000'000'000'000;
+  r.id = EventId{0x0011223344556677ull, 0x8899aabbccddeeffull};
+  r.commit = true;
+  r.stream = "acct-1";
+  r.type = "Opened";
+  r.data = "{}";
+  EXPECT_EQ(Encode(r), FromHex("01 a1 76 ab 46 00 00 00 01 01 00 00 01 00 00 00 "
+                               "00 00 00 00 00 00 00 00 00 00 00 00 00 40 1e 18 "
+                               "24 0a 06 00 00 11 22 33 44 55 66 77 88 99 aa bb "
+                               "cc dd ee ff 06 00 06 00 02 00 00 00 00 00 00 00 "
+                               "61 63 63 74 2d 31 4f 70 65 6e 65 64 7b 7d"));
+}
+
+TEST(FormatDocTest, WorkedExampleSegmentHeader) {
+  EXPECT_EQ(EncodeSegmentHeader(GlobalPosition(1)),
+            FromHex("44 55 45 54 4c 4f 47 00 01 00 00 00 40 00 00 00 "
+                    "01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 "
+                    "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 "
+                    "00 00 00 00 00 00 00 00 00 00 00 00 f0 fa 1b 96"));
+}
+
 TEST(SegmentHeaderTest, RoundTrip) {
   const std::string header = EncodeSegmentHeader(GlobalPosition(12345));
   ASSERT_EQ(header.size(), kSegmentHeaderSize);
