@@ -57,9 +57,9 @@ namespace duet {
 struct CommandOptions {
   // Client-supplied idempotency key: 1..128 of [A-Za-z0-9-_.:]. Empty: the
   // command is not idempotent (an id is generated for the metadata).
-  std::string command_id;
-  std::string correlation_id;  // empty: the command id
-  std::string causation_id;    // empty: the command id
+  std::string command_id{};
+  std::string correlation_id{};  // empty: the command id
+  std::string causation_id{};    // empty: the command id
 };
 
 struct StreamRevision {

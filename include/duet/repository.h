@@ -42,11 +42,11 @@ namespace duet {
 struct RepositoryOptions {
   // Where snapshots are kept (conventionally <data>/snapshots). Empty: no
   // snapshots. Created on first write.
-  std::filesystem::path snapshot_dir;
+  std::filesystem::path snapshot_dir{};
   // Snapshot an aggregate after this many events since its last snapshot;
   // 0 disables. `snapshot_every_by_category` overrides it per category.
   uint64_t snapshot_every = 100;
-  std::map<std::string, uint64_t, std::less<>> snapshot_every_by_category;
+  std::map<std::string, uint64_t, std::less<>> snapshot_every_by_category{};
   // Aggregates kept in memory (least recently used evicted). 0: no cache.
   size_t cache_capacity = 10'000;
   // Events per ReadStream call while loading.
@@ -166,7 +166,7 @@ class Repository {
   Result<Aggregate<typename D::State>> Load(const D& decider, std::string_view id) {
     DUET_RETURN_IF_ERROR(ValidateId("id", id));
     DeciderKind<D> kind(decider);
-    Result<LoadedAggregate> loaded = Load(kind, StreamName(decider.category, id));
+    Result<LoadedAggregate> loaded = LoadStream(kind, StreamName(decider.category, id));
     if (!loaded.ok()) return loaded.status();
     return Aggregate<typename D::State>{
         *static_cast<const typename D::State*>(loaded->state.get()), loaded->version,
@@ -174,7 +174,7 @@ class Repository {
   }
 
   // Type-erased load of `stream` (cache, else snapshot + events).
-  Result<LoadedAggregate> Load(const AggregateKind& kind, std::string_view stream);
+  Result<LoadedAggregate> LoadStream(const AggregateKind& kind, std::string_view stream);
 
   // Records the state of `stream` after a successful append by this process
   // (aggregate.events_since_snapshot counts the events since its last

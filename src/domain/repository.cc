@@ -176,7 +176,8 @@ Repository::Repository(EventStore* store, RepositoryOptions options)
 
 Repository::~Repository() = default;
 
-Result<LoadedAggregate> Repository::Load(const AggregateKind& kind, std::string_view stream) {
+Result<LoadedAggregate> Repository::LoadStream(const AggregateKind& kind,
+                                               std::string_view stream) {
   return impl_->Load(kind, stream);
 }
 

@@ -23,7 +23,7 @@ Result<const void*> UnitOfWork::LoadErased(std::unique_ptr<AggregateKind> kind,
     }
     return t->state.get();
   }
-  Result<LoadedAggregate> loaded = repository_->Load(*kind, stream);
+  Result<LoadedAggregate> loaded = repository_->LoadStream(*kind, stream);
   if (!loaded.ok()) return loaded.status();
   std::shared_ptr<const void> state = loaded->state;
   touched_.push_back(Touched{std::move(stream), std::move(kind), std::move(loaded).value(),

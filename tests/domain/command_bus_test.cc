@@ -1,0 +1,311 @@
+#include "duet/command_bus.h"
+
+#include <gtest/gtest.h>
+
+#include "duet/embedded_store.h"
+#include "tests/domain/counter_example.h"
+#include "tests/domain/tally.h"
+#include "tests/support/store_decorators.h"
+#include "tests/support/temp_dir.h"
+
+namespace duet {
+namespace {
+
+using testing::tally::Add;
+
+StoreOptions Fast() {
+  StoreOptions options;
+  options.durability.mode = Durability::Mode::kNone;
+  return options;
+}
+
+class CommandBusTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open(BusOptions bus_options = {}) {
+    bus_.reset();
+    repo_.reset();
+    faults_.reset();
+    store_.reset();
+    store_ = EmbeddedStore::Open(dir_ / "data", Fast()).value();
+    faults_ = std::make_unique<testing::FaultInjectingStore>(store_.get());
+    RepositoryOptions options;
+    options.snapshot_dir = dir_ / "data" / "snapshots";
+    repo_ = std::make_unique<Repository>(faults_.get(), options);
+    bus_options.retry_backoff = std::chrono::microseconds(0);
+    bus_ = std::make_unique<CommandBus>(repo_.get(), bus_options);
+    ASSERT_TRUE(counter::Register(*bus_).ok());
+    ASSERT_TRUE(testing::tally::Register(*bus_).ok());
+  }
+
+  std::vector<RecordedEvent> Read(const std::string& stream) {
+    return store_->ReadStream(stream, StreamVersion(0), 1000, ReadDirection::kForward).value();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<EmbeddedStore> store_;
+  std::unique_ptr<testing::FaultInjectingStore> faults_;
+  std::unique_ptr<Repository> repo_;
+  std::unique_ptr<CommandBus> bus_;
+};
+
+TEST_F(CommandBusTest, TypedCommandIsAcknowledgedWithStreamVersionAndPosition) {
+  auto r = bus_->Dispatch(counter::Increment{"c1", 5});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stream, "counter-c1");
+  EXPECT_EQ(r->version, StreamVersion(0));
+  EXPECT_EQ(r->position, store_->HeadPosition());
+  EXPECT_EQ(r->streams, (std::vector<StreamRevision>{{"counter-c1", StreamVersion(0)}}));
+  EXPECT_FALSE(r->duplicate);
+  auto events = Read("counter-c1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "Incremented");
+  EXPECT_EQ(events[0].data, R"({"by":5})");
+  EXPECT_FALSE(events[0].id.IsNil());
+}
+
+TEST_F(CommandBusTest, CommandsBuildOnTheCurrentState) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 600}).ok());
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 400}).ok());
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsDomainRuleViolated());
+  EXPECT_EQ(r.status().subject(), "max-1000");
+  EXPECT_EQ(Read("counter-c1").size(), 2u);  // the refused command appended nothing
+}
+
+TEST_F(CommandBusTest, JsonCommandIsDecodedAndDispatched) {
+  auto r = bus_->Dispatch("Increment", R"({"counter":"c2","by":3})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stream, "counter-c2");
+  EXPECT_EQ(Read("counter-c2").at(0).data, R"({"by":3})");
+}
+
+TEST_F(CommandBusTest, UnknownCommandTypeIsNotFound) {
+  auto r = bus_->Dispatch("Decrement", R"({"counter":"c2"})");
+  EXPECT_TRUE(r.status().IsNotFound());
+}
+
+TEST_F(CommandBusTest, MalformedJsonIsBadBody) {
+  auto r = bus_->Dispatch("Increment", R"({"counter":)");
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_EQ(r.status().subject(), "body");
+}
+
+TEST_F(CommandBusTest, MissingFieldIsNamed) {
+  auto r = bus_->Dispatch("Increment", R"({"counter":"c"})");
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_EQ(r.status().subject(), "by");
+}
+
+TEST_F(CommandBusTest, UnknownFieldIsNamed) {
+  auto r = bus_->Dispatch("Increment", R"({"counter":"c","by":1,"bye":2})");
+  EXPECT_EQ(r.status().subject(), "bye");
+  EXPECT_EQ(store_->HeadPosition(), kNoPosition);
+}
+
+TEST_F(CommandBusTest, ValidatorRunsForTypedAndJsonCommands) {
+  EXPECT_EQ(bus_->Dispatch(Add{"bad id", 1}).status().subject(), "id");
+  EXPECT_EQ(bus_->Dispatch("Add", R"({"id":"bad id","amount":1})").status().subject(), "id");
+  EXPECT_EQ(store_->HeadPosition(), kNoPosition);
+}
+
+TEST_F(CommandBusTest, UnregisteredTypedCommandIsNotFound) {
+  struct Unregistered {};
+  EXPECT_TRUE(bus_->Dispatch(Unregistered{}).status().IsNotFound());
+}
+
+TEST_F(CommandBusTest, RegisteringANameTwiceFails) {
+  EXPECT_EQ(counter::Register(*bus_).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(bus_->CommandTypes(), (std::vector<std::string>{"Add", "Increment", "Reset"}));
+}
+
+TEST_F(CommandBusTest, EveryEventCarriesCommandMetadata) {
+  CommandOptions options;
+  options.command_id = "cmd-1";
+  options.correlation_id = "corr-9";
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}, options).ok());
+  auto meta = ParseJsonObject(Read("counter-c1").at(0).metadata).value();
+  EXPECT_EQ(meta.at("command_type").as_string(), "Increment");
+  EXPECT_EQ(meta.at("command_id").as_string(), "cmd-1");
+  EXPECT_EQ(meta.at("correlation_id").as_string(), "corr-9");
+  EXPECT_EQ(meta.at("causation_id").as_string(), "cmd-1");
+}
+
+TEST_F(CommandBusTest, WithoutCommandIdAnIdIsGeneratedForMetadata) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}).ok());
+  auto meta = ParseJsonObject(Read("counter-c1").at(0).metadata).value();
+  EXPECT_TRUE(EventId::Parse(meta.at("command_id").as_string()).ok());
+  EXPECT_EQ(meta.at("correlation_id"), meta.at("command_id"));
+}
+
+TEST_F(CommandBusTest, ConflictIsRetriedOnFreshState) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}).ok());  // cached at version 0
+  faults_->InjectConflicts(2, [](const std::string&) {
+    return EventData{EventId::Random(), "Incremented", R"({"by":100})", "{}"};
+  });
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->version, StreamVersion(3));  // 1 + 2 racing writes + this one
+  EXPECT_EQ(faults_->appends(), 4u);        // first command + 3 attempts
+  auto state = repo_->Load(counter::kCounter, "c1");
+  EXPECT_EQ(state->state.value, 202);
+}
+
+TEST_F(CommandBusTest, RetriedDecisionSeesTheRacingWrite) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 999}).ok());
+  faults_->InjectConflicts(1, [](const std::string&) {
+    return EventData{EventId::Random(), "Incremented", R"({"by":1})", "{}"};
+  });
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});  // would fit without the race
+  EXPECT_EQ(r.status().subject(), "max-1000");
+}
+
+TEST_F(CommandBusTest, ConflictsBeyondTheAttemptsAreReported) {
+  Open(BusOptions{3, {}});
+  faults_->InjectConflicts(3, [](const std::string&) {
+    return EventData{EventId::Random(), "Incremented", R"({"by":1})", "{}"};
+  });
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}).ok() == false);
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});  // the injections are spent
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Read("counter-c1").size(), 4u);  // 3 racing writes + 1
+}
+
+TEST_F(CommandBusTest, ExhaustedRetriesAreWrongExpectedVersion) {
+  Open(BusOptions{2, {}});
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}).ok());
+  faults_->InjectConflicts(2, [](const std::string&) {
+    return EventData{EventId::Random(), "Incremented", R"({"by":1})", "{}"};
+  });
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsWrongExpectedVersion());
+  EXPECT_EQ(r.status().subject(), "counter-c1");
+}
+
+TEST_F(CommandBusTest, StorageFailurePassesThroughUnchanged) {
+  faults_->FailAppends(1, Status::IOError("disk on fire"));
+  auto r = bus_->Dispatch(counter::Increment{"c1", 1});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status(), Status::IOError("disk on fire"));
+  EXPECT_EQ(faults_->appends(), 1u);  // not retried
+}
+
+TEST_F(CommandBusTest, SameCommandIdTwiceReturnsTheOriginalResultAndAppendsOnce) {
+  CommandOptions options{"req-42", "", ""};
+  auto first = bus_->Dispatch(counter::Increment{"c1", 5}, options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = bus_->Dispatch(counter::Increment{"c1", 5}, options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->stream, first->stream);
+  EXPECT_EQ(second->version, first->version);
+  EXPECT_EQ(second->position, first->position);
+  EXPECT_EQ(second->streams, first->streams);
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+  EXPECT_EQ(Read("$command-req-42").size(), 1u);
+}
+
+TEST_F(CommandBusTest, DuplicateReturnsOriginalEvenWhenADecisionWouldNowFail) {
+  CommandOptions options{"fill", "", ""};
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1000}, options).ok());
+  auto again = bus_->Dispatch(counter::Increment{"c1", 1000}, options);  // counter is full now
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate);
+}
+
+TEST_F(CommandBusTest, DuplicateIsRecognisedAfterReopeningTheStore) {
+  CommandOptions options{"req-7", "", ""};
+  auto first = bus_->Dispatch(counter::Increment{"c1", 5}, options);
+  ASSERT_TRUE(first.ok());
+  Open();
+  auto second = bus_->Dispatch(counter::Increment{"c1", 5}, options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->position, first->position);
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+}
+
+TEST_F(CommandBusTest, RacingTwinWithSameCommandIdGetsTheRecordedResult) {
+  CommandOptions options{"twin", "", ""};
+  // The twin commits between our check and our append: our append then
+  // conflicts, and we return the twin's recorded result.
+  faults_->InjectTwins(1);
+  auto r = bus_->Dispatch(counter::Increment{"c1", 5}, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->duplicate);
+  EXPECT_EQ(r->version, StreamVersion(0));
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+  EXPECT_EQ(Read("$command-twin").size(), 1u);
+  EXPECT_EQ(r->position, Read("$command-twin").at(0).position);
+}
+
+TEST_F(CommandBusTest, CommandIdOfAnotherCommandTypeIsRejected) {
+  CommandOptions options{"shared", "", ""};
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 5}, options).ok());
+  auto other = bus_->Dispatch(counter::Reset{"c1"}, options);
+  EXPECT_TRUE(other.status().IsInvalidArgument());
+  EXPECT_EQ(other.status().subject(), "command_id");
+}
+
+TEST_F(CommandBusTest, InvalidCommandIdIsRejected) {
+  for (std::string id : {std::string("has space"), std::string(129, 'x'), std::string("a/b")}) {
+    auto r = bus_->Dispatch(counter::Increment{"c1", 1}, CommandOptions{id, "", ""});
+    EXPECT_EQ(r.status().subject(), "command_id") << id;
+  }
+  EXPECT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1},
+                             CommandOptions{std::string(128, 'x'), "", ""}).ok());
+}
+
+TEST_F(CommandBusTest, CommitUpdatesCacheSoTheNextCommandReadsNothing) {
+  testing::CountingStore counting(store_.get());
+  Repository repo(&counting, RepositoryOptions{});
+  CommandBus bus(&repo);
+  ASSERT_TRUE(counter::Register(bus).ok());
+  ASSERT_TRUE(bus.Dispatch(counter::Increment{"c1", 1}).ok());
+  counting.Reset();
+  auto r = bus.Dispatch(counter::Increment{"c1", 1});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->version, StreamVersion(1));
+  EXPECT_EQ(counting.stream_reads(), 0u);
+}
+
+TEST_F(CommandBusTest, CommitsWriteSnapshotsEveryNEvents) {
+  RepositoryOptions options;
+  options.snapshot_dir = dir_ / "snaps";
+  options.snapshot_every = 4;
+  Repository repo(store_.get(), options);
+  CommandBus bus(&repo);
+  ASSERT_TRUE(testing::tally::Register(bus).ok());
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(bus.Dispatch(Add{"t", 1}).ok());
+  EXPECT_EQ(repo.Stats().snapshots_written, 2u);  // after events 4 and 8
+  Repository fresh(store_.get(), options);
+  auto loaded = fresh.Load(testing::tally::kTally, "t");
+  EXPECT_EQ(loaded->state.count, 9);
+  EXPECT_EQ(fresh.Stats().snapshots_loaded, 1u);
+  EXPECT_EQ(fresh.Stats().events_replayed, 1u);
+}
+
+// A handler that breaks the unit-of-work contract or throws.
+struct Misbehave {
+  int how = 0;
+};
+
+TEST_F(CommandBusTest, RecordingAnUnloadedStreamIsAnError) {
+  ASSERT_TRUE(bus_->Register(
+      CommandType<Misbehave>{"Misbehave", [](JsonReader&) -> Result<Misbehave> { return Misbehave{}; }},
+      CommandHandler<Misbehave>([](const Misbehave& m, UnitOfWork& unit) -> Status {
+        if (m.how == 1) throw std::runtime_error("boom");
+        return unit.Record(counter::kCounter, "never-loaded", {counter::Incremented{1}});
+      })).ok());
+  EXPECT_EQ(bus_->Dispatch(Misbehave{0}).status().code(), StatusCode::kFailedPrecondition);
+  auto thrown = bus_->Dispatch(Misbehave{1});
+  EXPECT_EQ(thrown.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(thrown.status().message().find("boom"), std::string::npos);
+  EXPECT_EQ(store_->HeadPosition(), kNoPosition);
+}
+
+}  // namespace
+}  // namespace duet
