@@ -72,7 +72,8 @@ Status Log::Impl::Scan(GlobalPosition from, uint64_t max_count,
       if (segment == nullptr) {
         return Status::Corruption("committed position " + std::to_string(p) + " is in no segment");
       }
-      const uint64_t last = std::min({end, segment->end().value - 1, p + left - 1});
+      const uint64_t wanted_last = left - 1 > UINT64_MAX - p ? UINT64_MAX : p + left - 1;
+      const uint64_t last = std::min({end, segment->end().value - 1, wanted_last});
       start = segment->OffsetOf(GlobalPosition(p));
       // The largest q in [p, last] whose record ends within the chunk limit.
       uint64_t lo = p, hi = last;

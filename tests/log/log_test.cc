@@ -94,6 +94,15 @@ TEST_F(LogTest, ScanFromZeroStartsAtTheFirstRecord) {
   EXPECT_EQ(ReadAll(*log, 0).size(), 2u);
 }
 
+TEST_F(LogTest, ScanFromTheMiddleWithoutACountLimitReadsToTheHead) {
+  auto log = OpenOrDie(dir_, Options());
+  ASSERT_TRUE(AppendTxn(*log, 1, 10).ok());
+  const auto records = ReadAll(*log, 7);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records.front(), RecordAt(7, false));
+  EXPECT_EQ(records.back(), RecordAt(10, true));
+}
+
 TEST_F(LogTest, ScanPastTheHeadVisitsNothing) {
   auto log = OpenOrDie(dir_, Options());
   ASSERT_TRUE(AppendTxn(*log, 1, 2).ok());
