@@ -9,13 +9,13 @@
 namespace duet::cli {
 namespace {
 
-struct Run {
+struct CliRun {
   int code;
   std::string out;
   std::string err;
 };
 
-Run Cli(std::vector<std::string> args) {
+CliRun Cli(std::vector<std::string> args) {
   std::ostringstream out, err;
   const int code = RunCli(args, out, err);
   return {code, out.str(), err.str()};
@@ -28,7 +28,7 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, AppendPrintsPositionAndVersionPerEvent) {
-  Run r = Cli({"append", "--data", data(), "--stream", "account-1", "--type", "Opened", "--json",
+  CliRun r = Cli({"append", "--data", data(), "--stream", "account-1", "--type", "Opened", "--json",
                R"({"owner":"ann"})", "--count", "3", "--durability", "none"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "1 0\n2 1\n3 2\n");
@@ -37,7 +37,7 @@ TEST_F(CliTest, AppendPrintsPositionAndVersionPerEvent) {
 TEST_F(CliTest, ReadStreamPrintsJsonLines) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "[1]",
                  "--count", "2"}).code, 0);
-  Run r = Cli({"read", "--data", data(), "--stream", "s-1", "--from", "1"});
+  CliRun r = Cli({"read", "--data", data(), "--stream", "s-1", "--from", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(R"("position":2,"stream":"s-1","version":1)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(R"("data":[1])"), std::string::npos) << r.out;
@@ -47,7 +47,7 @@ TEST_F(CliTest, ReadStreamPrintsJsonLines) {
 TEST_F(CliTest, ReadAllHonoursFromAndLimit) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
                  "--count", "5"}).code, 0);
-  Run r = Cli({"read", "--data", data(), "--all", "--from", "2", "--limit", "2"});
+  CliRun r = Cli({"read", "--data", data(), "--all", "--from", "2", "--limit", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
   EXPECT_EQ(r.out.find(R"({"position":2,)"), 0u) << r.out;
@@ -56,7 +56,7 @@ TEST_F(CliTest, ReadAllHonoursFromAndLimit) {
 TEST_F(CliTest, ReadBackwardFromEnd) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
                  "--count", "3"}).code, 0);
-  Run r = Cli({"read", "--data", data(), "--stream", "s-1", "--direction", "backward",
+  CliRun r = Cli({"read", "--data", data(), "--stream", "s-1", "--direction", "backward",
                "--limit", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find(R"({"position":3,)"), 0u) << r.out;
@@ -64,7 +64,7 @@ TEST_F(CliTest, ReadBackwardFromEnd) {
 
 TEST_F(CliTest, WrongExpectedVersionFailsWithNamedError) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}"}).code, 0);
-  Run r = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
+  CliRun r = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
                "--expected", "no_stream"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("wrong_expected_version"), std::string::npos) << r.err;
@@ -73,13 +73,13 @@ TEST_F(CliTest, WrongExpectedVersionFailsWithNamedError) {
 TEST_F(CliTest, BadInputIsUsageErrorAndAppendsNothing) {
   EXPECT_EQ(Cli({"append", "--data", data(), "--stream", "bad name", "--type", "T", "--json",
                  "{}"}).code, 2);
-  Run bad_json = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{"});
+  CliRun bad_json = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{"});
   EXPECT_EQ(bad_json.code, 2);
   EXPECT_NE(bad_json.err.find("--json"), std::string::npos);
-  Run unknown = Cli({"append", "--data", data(), "--bogus", "1"});
+  CliRun unknown = Cli({"append", "--data", data(), "--bogus", "1"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.err.find("--bogus"), std::string::npos);
-  Run stats = Cli({"stats", "--data", data()});
+  CliRun stats = Cli({"stats", "--data", data()});
   ASSERT_EQ(stats.code, 0) << stats.err;
   EXPECT_NE(stats.out.find(R"("events":0)"), std::string::npos) << stats.out;
 }
@@ -87,7 +87,7 @@ TEST_F(CliTest, BadInputIsUsageErrorAndAppendsNothing) {
 TEST_F(CliTest, VerifyReportsTotalsThenCorruption) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
                  "--count", "4"}).code, 0);
-  Run ok = Cli({"verify", "--data", data()});
+  CliRun ok = Cli({"verify", "--data", data()});
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_NE(ok.out.find("4 events"), std::string::npos) << ok.out;
   // Flip a byte inside the first record's body.
@@ -97,7 +97,7 @@ TEST_F(CliTest, VerifyReportsTotalsThenCorruption) {
   f.seekp(200);
   f.put('\x7f');
   f.close();
-  Run bad = Cli({"verify", "--data", data()});
+  CliRun bad = Cli({"verify", "--data", data()});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("corruption"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("00000000000000000001.seg"), std::string::npos) << bad.err;
@@ -109,7 +109,7 @@ TEST_F(CliTest, EveryCommandHasHelp) {
     std::istringstream words(c.name);
     for (std::string w; words >> w;) args.push_back(w);
     args.push_back("--help");
-    Run r = Cli(args);
+    CliRun r = Cli(args);
     EXPECT_EQ(r.code, 0) << c.name;
     EXPECT_NE(r.out.find("Usage: duet"), std::string::npos) << c.name;
   }
