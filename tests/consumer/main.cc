@@ -51,12 +51,20 @@ int Run(const std::filesystem::path& dir) {
   if (!all.ok()) return Fail("read all: " + all.status().ToString());
   if (all->size() != 1 || all->front().id != event.id) return Fail("read all: wrong events");
 
-  // A stale expected version must be refused, not silently appended.
-  auto conflict = store->Append("account-1", duet::ExpectedVersion::NoStream(), events);
+  // The same event id at the same place again is idempotent: the original
+  // result, nothing written.
+  auto again = store->Append("account-1", duet::ExpectedVersion::NoStream(), events);
+  if (!again.ok()) return Fail("idempotent re-append: " + again.status().ToString());
+  if (again->position != duet::GlobalPosition(1)) return Fail("re-append moved the position");
+
+  // A new event with a stale expected version is refused, not appended.
+  std::vector<duet::EventData> other{event};
+  other[0].id = duet::EventId::Random();
+  auto conflict = store->Append("account-1", duet::ExpectedVersion::NoStream(), other);
   if (conflict.ok() || !conflict.status().IsWrongExpectedVersion()) {
     return Fail("append with a stale expected version was not a conflict");
   }
-  if (store->HeadPosition() != duet::GlobalPosition(1)) return Fail("head moved on conflict");
+  if (store->HeadPosition() != duet::GlobalPosition(1)) return Fail("head moved");
 
   std::cout << "duet_consumer: OK (event " << event.id.ToString() << " at position 1)\n";
   return 0;
