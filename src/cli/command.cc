@@ -23,6 +23,7 @@ std::string TopLevelHelp(const std::vector<Command>& commands) {
 std::vector<Command> AllCommands() {
   std::vector<Command> commands;
   AddStoreCommands(&commands);
+  AddDomainCommands(&commands);
   AddBenchCommands(&commands);
   return commands;
 }

@@ -29,6 +29,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 // Registrations of each command group (store_commands.cc, bench_commands.cc, ...).
 void AddStoreCommands(std::vector<Command>* commands);
 void AddBenchCommands(std::vector<Command>* commands);
+void AddDomainCommands(std::vector<Command>* commands);
 
 // Prints `status` as "error: ..." and returns the exit code for it.
 int ReportError(const Status& status, std::ostream& err);

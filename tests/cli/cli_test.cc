@@ -118,3 +118,32 @@ TEST_F(CliTest, EveryCommandHasHelp) {
 
 }  // namespace
 }  // namespace duet::cli
+
+namespace duet::cli {
+namespace {
+
+TEST_F(CliTest, CommandRunsExampleDomainsWithNamedErrors) {
+  CliRun open = Cli({"command", "--data", data(), "--type", "OpenAccount", "--json",
+                     R"({"account":"a1","owner":"Ann"})", "--durability", "none"});
+  ASSERT_EQ(open.code, 0) << open.err;
+  EXPECT_EQ(open.out, "{\"stream\":\"account-a1\",\"version\":0,\"position\":1}\n");
+  CliRun overdraft = Cli({"command", "--data", data(), "--type", "Withdraw", "--json",
+                          R"({"account":"a1","currency":"EUR","amount":5})"});
+  EXPECT_EQ(overdraft.code, 1);
+  EXPECT_NE(overdraft.err.find("no-overdraft"), std::string::npos) << overdraft.err;
+  CliRun unknown = Cli({"command", "--data", data(), "--type", "Teleport", "--json", "{}"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.err.find("not_found"), std::string::npos) << unknown.err;
+}
+
+TEST_F(CliTest, DemoRunsOnFreshFolderOnly) {
+  CliRun demo = Cli({"demo", "--data", data()});
+  ASSERT_EQ(demo.code, 0) << demo.err;
+  EXPECT_NE(demo.out.find("duplicate"), std::string::npos);
+  EXPECT_NE(demo.out.find("no-overdraft"), std::string::npos);
+  CliRun again = Cli({"demo", "--data", data()});
+  EXPECT_EQ(again.code, 2);
+}
+
+}  // namespace
+}  // namespace duet::cli
