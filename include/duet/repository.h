@@ -8,7 +8,7 @@
 //
 // Snapshots (optional, per aggregate type): after `snapshot_every` events
 // since the last snapshot of an aggregate, its state is written to
-// `snapshot_dir` (docs/snapshots-format.md). A snapshot that is corrupt, of
+// `snapshot_dir` (docs/format.md, "Aggregate snapshots"). A snapshot that is corrupt, of
 // another schema version, or that does not match the stream (stale) is
 // ignored: the state is rebuilt from events and the snapshot rewritten. A
 // snapshot write failure never fails a command (it only costs replay later).

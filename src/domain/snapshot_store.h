@@ -1,5 +1,5 @@
 // SnapshotStore: aggregate snapshot files in one directory, one file per
-// stream, replaced atomically. Format: docs/snapshots-format.md.
+// stream, replaced atomically. Format: docs/format.md, "Aggregate snapshots".
 //
 // Thread-safe (writes are serialized: snapshots are rare and small).
 #ifndef DUET_DOMAIN_SNAPSHOT_STORE_H_

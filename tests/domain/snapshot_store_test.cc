@@ -35,6 +35,22 @@ TEST(SnapshotFormatTest, LayoutIsHeaderNamePayloadCrc) {
   EXPECT_EQ(bytes.substr(kSnapshotHeaderSize, 7), "tally-1");
 }
 
+TEST(SnapshotFormatTest, MatchesTheWorkedExampleOfTheFormatDoc) {
+  const std::string expected_hex =
+      "4455455453 4e4150 01000000 03000000 2900000000000000 2211000000000000"
+      "4433000000000000 07000000 0c000000 7461 6c6c792d31"
+      "7b22746f74616c223a31307d";
+  std::string expected;
+  std::string digits;
+  for (char c : expected_hex) if (c != ' ') digits.push_back(c);
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    expected.push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  }
+  const std::string bytes = EncodeSnapshot(Sample());
+  ASSERT_EQ(bytes.size(), 71u);
+  EXPECT_EQ(bytes.substr(0, 67), expected);
+}
+
 TEST(SnapshotFormatTest, EveryFlippedByteIsDetected) {
   const std::string good = EncodeSnapshot(Sample());
   for (size_t i = 0; i < good.size(); ++i) {
