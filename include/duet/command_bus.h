@@ -35,7 +35,9 @@
 #ifndef DUET_COMMAND_BUS_H_
 #define DUET_COMMAND_BUS_H_
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -97,6 +99,14 @@ CommandHandler<Cmd> DecideOn(const D& decider, std::string Cmd::*id_field) {
   };
 }
 
+struct BusStats {
+  uint64_t dispatched = 0;          // Dispatch calls that reached the handler stage
+  uint64_t succeeded = 0;           // acknowledged, duplicates included
+  uint64_t duplicates = 0;          // answered from a $command-<id> record
+  uint64_t conflicts = 0;           // appends that failed kWrongExpectedVersion
+  uint64_t retries_exhausted = 0;   // dispatches that returned the conflict
+};
+
 struct BusOptions {
   int max_attempts = 5;  // handler runs per dispatch when appends conflict (>= 1)
   // Before retry n, sleep a random time in [0, n * retry_backoff).
@@ -148,6 +158,9 @@ class CommandBus {
   Result<CommandResult> Dispatch(std::string_view type, std::string_view json,
                                  const CommandOptions& options = {});
 
+  // Counters since construction. Thread-safe.
+  BusStats Stats() const;
+
   // Registered command type names, sorted.
   std::vector<std::string> CommandTypes() const;
 
@@ -171,6 +184,8 @@ class CommandBus {
   std::vector<std::unique_ptr<Entry>> entries_;
   std::unordered_map<std::type_index, const Entry*> by_type_;
   std::unordered_map<std::string, const Entry*> by_name_;
+  std::atomic<uint64_t> dispatched_{0}, succeeded_{0}, duplicates_{0}, conflicts_{0},
+      exhausted_{0};
 };
 
 }  // namespace duet

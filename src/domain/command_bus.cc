@@ -183,6 +183,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
       entry.name, command_id, options.correlation_id.empty() ? command_id : options.correlation_id,
       options.causation_id.empty() ? command_id : options.causation_id);
 
+  ++dispatched_;
   Status conflict;
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) Backoff(attempt, options_.retry_backoff);
@@ -190,7 +191,11 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
       Result<std::optional<CommandResult>> prior =
           FindRecorded(repository_->store(), command_id, entry.name);
       if (!prior.ok()) return prior.status();
-      if (*prior) return std::move(**prior);
+      if (*prior) {
+        ++duplicates_;
+        ++succeeded_;
+        return std::move(**prior);
+      }
     }
     UnitOfWork unit(repository_, command_id, metadata);
     try {
@@ -200,7 +205,9 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     }
     Result<CommandResult> result =
         Commit(repository_, unit, entry.name, idempotent ? command_id : std::string_view());
+    if (result.ok()) ++succeeded_;
     if (result.ok() || !result.status().IsWrongExpectedVersion()) return result;
+    ++conflicts_;
     conflict = result.status();
     for (const UnitOfWork::Touched& t : unit.touched()) repository_->Invalidate(t.stream);
   }
@@ -208,9 +215,18 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     Result<std::optional<CommandResult>> prior =
         FindRecorded(repository_->store(), command_id, entry.name);
     if (!prior.ok()) return prior.status();
-    if (*prior) return std::move(**prior);
+    if (*prior) {
+      ++duplicates_;
+      ++succeeded_;
+      return std::move(**prior);
+    }
   }
+  ++exhausted_;
   return conflict;
+}
+
+BusStats CommandBus::Stats() const {
+  return BusStats{dispatched_, succeeded_, duplicates_, conflicts_, exhausted_};
 }
 
 }  // namespace duet

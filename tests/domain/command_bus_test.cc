@@ -149,6 +149,8 @@ TEST_F(CommandBusTest, ConflictIsRetriedOnFreshState) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->version, StreamVersion(3));  // 1 + 2 racing writes + this one
   EXPECT_EQ(faults_->appends(), 4u);        // first command + 3 attempts
+  EXPECT_EQ(bus_->Stats().conflicts, 2u);
+  EXPECT_EQ(bus_->Stats().retries_exhausted, 0u);
   auto state = repo_->Load(counter::kCounter, "c1");
   EXPECT_EQ(state->state.value, 202);
 }
@@ -183,6 +185,7 @@ TEST_F(CommandBusTest, ExhaustedRetriesAreWrongExpectedVersion) {
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsWrongExpectedVersion());
   EXPECT_EQ(r.status().subject(), "counter-c1");
+  EXPECT_EQ(bus_->Stats().retries_exhausted, 1u);
 }
 
 TEST_F(CommandBusTest, StorageFailurePassesThroughUnchanged) {
@@ -200,6 +203,7 @@ TEST_F(CommandBusTest, SameCommandIdTwiceReturnsTheOriginalResultAndAppendsOnce)
   auto second = bus_->Dispatch(counter::Increment{"c1", 5}, options);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(bus_->Stats().duplicates, 1u);
   EXPECT_EQ(second->stream, first->stream);
   EXPECT_EQ(second->version, first->version);
   EXPECT_EQ(second->position, first->position);

@@ -1,6 +1,7 @@
 // The ledger under concurrent commands. Labelled "concurrency" so the TSan
 // build runs it.
 #include <atomic>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -107,6 +108,10 @@ TEST_F(LedgerConcurrencyTest, TransfersConserveMoneyAndNeverOverdraw) {
   for (const auto& ids : acknowledged) acked.insert(ids.begin(), ids.end());
   EXPECT_EQ(debits, acked);  // every acknowledged transfer, and only those, is in the log
   EXPECT_GT(acked.size(), 0u);
+  uint64_t conflicts = buses_[0]->Stats().conflicts + buses_[1]->Stats().conflicts;
+  RecordProperty("conflicts_retried", std::to_string(conflicts));
+  std::cout << "acknowledged " << acked.size() << " transfers, " << conflicts
+            << " conflicts retried\n";
 }
 
 TEST_F(LedgerConcurrencyTest, ConcurrentWithdrawalsNeverOverdraw) {
