@@ -7,6 +7,7 @@
 
 #include "duet/command_bus.h"
 #include "duet/embedded_store.h"
+#include "tests/domain/counter_example.h"
 #include "tests/domain/tally.h"
 #include "tests/support/temp_dir.h"
 
@@ -21,7 +22,7 @@ StoreOptions Fast() {
   return options;
 }
 
-TEST(CommandBusConcurrencyTest, TwoProcessesRacingOnOneAggregateLoseNoUpdate) {
+TEST(CommandBusConcurrencyTest, TwoProcessesRacingOnOneAggregateKeepItsRule) {
   testing::TempDir dir;
   auto store = EmbeddedStore::Open(dir / "data", Fast()).value();
   // Two repositories and buses: like two writer processes, each with its own
@@ -33,17 +34,19 @@ TEST(CommandBusConcurrencyTest, TwoProcessesRacingOnOneAggregateLoseNoUpdate) {
   options.retry_backoff = std::chrono::microseconds(50);
   CommandBus bus_a(&repo_a, options);
   CommandBus bus_b(&repo_b, options);
-  ASSERT_TRUE(testing::tally::Register(bus_a).ok());
-  ASSERT_TRUE(testing::tally::Register(bus_b).ok());
+  ASSERT_TRUE(counter::Register(bus_a).ok());
+  ASSERT_TRUE(counter::Register(bus_b).ok());
 
-  constexpr int kPerThread = 200;
-  std::atomic<int> acknowledged{0};
-  std::atomic<int> unexpected{0};
+  // 3 threads * 150 increments of 3 = 1350 asked; the counter stops at 1000.
+  constexpr int kPerThread = 150;
+  std::atomic<int> acknowledged{0}, full{0}, unexpected{0};
   auto run = [&](CommandBus* bus) {
     for (int i = 0; i < kPerThread; ++i) {
-      auto r = bus->Dispatch(Add{"shared", 1});
+      auto r = bus->Dispatch(counter::Increment{"shared", 3});
       if (r.ok()) {
         ++acknowledged;
+      } else if (r.status().subject() == "max-1000") {
+        ++full;
       } else if (!r.status().IsWrongExpectedVersion()) {
         ++unexpected;
       }
@@ -55,12 +58,16 @@ TEST(CommandBusConcurrencyTest, TwoProcessesRacingOnOneAggregateLoseNoUpdate) {
   c.join();
 
   EXPECT_EQ(unexpected.load(), 0);
-  EXPECT_GT(acknowledged.load(), 0);
   Repository fresh(store.get(), RepositoryOptions{});
-  auto loaded = fresh.Load(testing::tally::kTally, "shared");
+  auto loaded = fresh.Load(counter::kCounter, "shared");
   ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ(loaded->state.count, acknowledged.load());  // every ack'd command, once
+  EXPECT_EQ(loaded->state.value, 3 * acknowledged.load());  // every ack'd command, once
   EXPECT_EQ(loaded->version, StreamVersion(acknowledged.load() - 1));
+  EXPECT_LE(loaded->state.value, 1000);  // the rule held under the race
+  // Refused as full only when fewer than 3 were left.
+  if (full.load() > 0) {
+    EXPECT_GT(loaded->state.value, 997);
+  }
 }
 
 TEST(CommandBusConcurrencyTest, SameCommandIdFromManyThreadsCommitsOnce) {
