@@ -32,7 +32,8 @@ RecordView SampleRecord(uint64_t position, bool commit, const std::string& data)
 
 std::filesystem::path FreshDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base ? base : "/tmp") + "/duet-bench-XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr && *base ? base : "/tmp") + "/duet-bench-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) std::abort();
   return pattern;
 }
@@ -77,8 +78,10 @@ void BM_Scan(benchmark::State& state) {
   const std::string data(120, 'x');
   for (uint64_t first = 1; first <= kEvents; first += 1000) {
     std::string txn;
-    for (uint64_t p = first; p < first + 1000; ++p) AppendRecord(SampleRecord(p, p == first + 999, data), &txn);
-    if (!log->Enqueue(std::move(txn), GlobalPosition(first), GlobalPosition(first + 999)).ok()) std::abort();
+    for (uint64_t p = first; p < first + 1000; ++p)
+      AppendRecord(SampleRecord(p, p == first + 999, data), &txn);
+    if (!log->Enqueue(std::move(txn), GlobalPosition(first), GlobalPosition(first + 999)).ok())
+      std::abort();
   }
   if (!log->WaitCommitted(GlobalPosition(kEvents)).ok()) std::abort();
   uint64_t bytes = 0;
@@ -125,8 +128,10 @@ void BM_Append(benchmark::State& state) {
       first = g_shared.next;
       g_shared.next += batch;
       txn.clear();
-      for (uint64_t p = first; p < first + batch; ++p) AppendRecord(SampleRecord(p, p == first + batch - 1, data), &txn);
-      if (!g_shared.log->Enqueue(txn, GlobalPosition(first), GlobalPosition(first + batch - 1)).ok()) {
+      for (uint64_t p = first; p < first + batch; ++p)
+        AppendRecord(SampleRecord(p, p == first + batch - 1, data), &txn);
+      if (!g_shared.log->Enqueue(txn, GlobalPosition(first), GlobalPosition(first + batch - 1))
+               .ok()) {
         state.SkipWithError("enqueue failed");
         break;
       }
@@ -142,9 +147,25 @@ void BM_Append(benchmark::State& state) {
     std::filesystem::remove_all(g_shared.dir);
   }
 }
-BENCHMARK(BM_Append)->ArgNames({"batch", "sync"})->Args({1, 1})->Threads(1)->Threads(8)->Threads(64)->UseRealTime();
-BENCHMARK(BM_Append)->ArgNames({"batch", "sync"})->Args({1, 0})->Threads(1)->Threads(8)->UseRealTime();
-BENCHMARK(BM_Append)->ArgNames({"batch", "sync"})->Args({1000, 1})->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_Append)
+    ->ArgNames({"batch", "sync"})
+    ->Args({1, 1})
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(64)
+    ->UseRealTime();
+BENCHMARK(BM_Append)
+    ->ArgNames({"batch", "sync"})
+    ->Args({1, 0})
+    ->Threads(1)
+    ->Threads(8)
+    ->UseRealTime();
+BENCHMARK(BM_Append)
+    ->ArgNames({"batch", "sync"})
+    ->Args({1000, 1})
+    ->Threads(1)
+    ->Threads(4)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace duet::log

@@ -80,10 +80,18 @@ class PosixFileSystem final : public FileSystem {
   Result<std::unique_ptr<File>> Open(const std::filesystem::path& path, OpenMode mode) override {
     int flags = O_CLOEXEC;
     switch (mode) {
-      case OpenMode::kRead: flags |= O_RDONLY; break;
-      case OpenMode::kReadWrite: flags |= O_RDWR; break;
-      case OpenMode::kCreateNew: flags |= O_RDWR | O_CREAT | O_EXCL; break;
-      case OpenMode::kCreateTrunc: flags |= O_RDWR | O_CREAT | O_TRUNC; break;
+      case OpenMode::kRead:
+        flags |= O_RDONLY;
+        break;
+      case OpenMode::kReadWrite:
+        flags |= O_RDWR;
+        break;
+      case OpenMode::kCreateNew:
+        flags |= O_RDWR | O_CREAT | O_EXCL;
+        break;
+      case OpenMode::kCreateTrunc:
+        flags |= O_RDWR | O_CREAT | O_TRUNC;
+        break;
     }
     int fd;
     do {
@@ -111,7 +119,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) override {
-    if (::rename(from.c_str(), to.c_str()) != 0) return FileError("rename to " + to.string(), from, errno);
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return FileError("rename to " + to.string(), from, errno);
     return Status::OK();
   }
 

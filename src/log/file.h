@@ -44,10 +44,10 @@ class File {
 };
 
 enum class OpenMode : uint8_t {
-  kRead,        // existing file, read-only
-  kReadWrite,   // existing file
-  kCreateNew,   // must not exist yet (O_CREAT | O_EXCL), read-write
-  kCreateTrunc, // created or emptied, read-write
+  kRead,         // existing file, read-only
+  kReadWrite,    // existing file
+  kCreateNew,    // must not exist yet (O_CREAT | O_EXCL), read-write
+  kCreateTrunc,  // created or emptied, read-write
 };
 
 // Thread-safe.

@@ -87,7 +87,8 @@ void Log::Impl::PublishCommitted() {
   // Wake the appenders of (previous, committed]: one slot per position, at
   // most every slot once. An idle condition variable's notify is cheap.
   const uint64_t n = std::min<uint64_t>(committed - previous, kCommitSlots);
-  for (uint64_t p = previous + 1; p <= previous + n; ++p) commit_slots_[p % kCommitSlots].notify_all();
+  for (uint64_t p = previous + 1; p <= previous + n; ++p)
+    commit_slots_[p % kCommitSlots].notify_all();
   committed_cv_.notify_all();
 }
 
@@ -200,7 +201,8 @@ Status Log::Impl::WriteRun(std::string_view bytes) {
   run_offsets_.clear();
   for (size_t off = 0; off < bytes.size();) {
     assert(bytes.size() - off >= kFrameHeaderSize + kCommonBodySize);
-    if (static_cast<uint8_t>(bytes[off + kFrameHeaderSize]) == static_cast<uint8_t>(RecordType::kEvent)) {
+    if (static_cast<uint8_t>(bytes[off + kFrameHeaderSize]) ==
+        static_cast<uint8_t>(RecordType::kEvent)) {
       run_offsets_.push_back(static_cast<uint32_t>(base_offset + off));
     }
     off += kFrameHeaderSize + DecodeFixed32(bytes.data() + off + 4);

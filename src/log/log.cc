@@ -34,7 +34,9 @@ Log::Impl::Impl(FileSystem* fs, std::filesystem::path dir, const LogOptions& opt
   committed_.store(head, std::memory_order_relaxed);
 }
 
-void Log::Impl::StartFlusher() { flusher_ = std::thread([this] { FlusherLoop(); }); }
+void Log::Impl::StartFlusher() {
+  flusher_ = std::thread([this] { FlusherLoop(); });
+}
 
 Log::Impl::~Impl() {
   {
@@ -47,10 +49,9 @@ Log::Impl::~Impl() {
 }
 
 const Segment* Log::Impl::FindSegment(GlobalPosition p) const {
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), p,
-                             [](GlobalPosition q, const std::unique_ptr<Segment>& s) {
-                               return q < s->base();
-                             });
+  auto it = std::upper_bound(
+      segments_.begin(), segments_.end(), p,
+      [](GlobalPosition q, const std::unique_ptr<Segment>& s) { return q < s->base(); });
   if (it == segments_.begin()) return nullptr;
   const Segment* segment = std::prev(it)->get();
   return segment->Contains(p) ? segment : nullptr;
@@ -100,8 +101,9 @@ Status Log::Impl::Scan(GlobalPosition from, uint64_t max_count,
       uint32_t body_size = 0;
       const FrameResult frame = ParseFrame(rest, &body, &body_size);
       if (frame != FrameResult::kOk) {
-        return SegmentCorruption(*file, offset, frame == FrameResult::kBadCrc ? "record CRC mismatch"
-                                                                              : "bad record frame");
+        return SegmentCorruption(
+            *file, offset,
+            frame == FrameResult::kBadCrc ? "record CRC mismatch" : "bad record frame");
       }
       rest.remove_prefix(kFrameHeaderSize + body.size());
       RecordView record;
@@ -109,8 +111,9 @@ Status Log::Impl::Scan(GlobalPosition from, uint64_t max_count,
       if (!kind.ok()) return SegmentCorruption(*file, offset, kind.status().message());
       if (*kind != BodyKind::kEvent) continue;
       if (record.position.value != p) {
-        return SegmentCorruption(*file, offset, "record position " + std::to_string(record.position.value) +
-                                                    ", expected " + std::to_string(p));
+        return SegmentCorruption(*file, offset,
+                                 "record position " + std::to_string(record.position.value) +
+                                     ", expected " + std::to_string(p));
       }
       ++p;
       --left;
@@ -129,7 +132,8 @@ LogStats Log::Impl::Stats() const {
   return stats;
 }
 
-Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& dir, const LogOptions& options) {
+Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& dir,
+                                       const LogOptions& options) {
   if (options.segment_size_bytes == 0 || options.segment_size_bytes > kMaxSegmentSizeBytes) {
     return Status::InvalidArgument("segment_size_bytes", "must be 1 byte to 2 GiB");
   }

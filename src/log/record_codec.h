@@ -26,11 +26,11 @@ Status CheckRecordLimits(const RecordView& record);
 
 // Outcome of looking at the frame that starts at bytes[0].
 enum class FrameResult : uint8_t {
-  kOk,          // *body holds the whole body, CRC verified
-  kShortHeader, // fewer than kFrameHeaderSize bytes available
-  kBadLength,   // length field is 0-3 or above kMaxBodySize
-  kShortBody,   // header fine, body not all available (*body_size is set)
-  kBadCrc,      // body complete, CRC mismatch
+  kOk,           // *body holds the whole body, CRC verified
+  kShortHeader,  // fewer than kFrameHeaderSize bytes available
+  kBadLength,    // length field is 0-3 or above kMaxBodySize
+  kShortBody,    // header fine, body not all available (*body_size is set)
+  kBadCrc,       // body complete, CRC mismatch
 };
 
 // Parses one frame. *body_size is set whenever the length field could be read

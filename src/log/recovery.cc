@@ -26,8 +26,9 @@ Result<std::unique_ptr<Segment>> OpenSealed(FileSystem* fs, const std::filesyste
   if (!offsets.ok()) {
     DUET_ASSIGN_OR_RETURN(SegmentScan scan, ScanSegment(*file));
     if (scan.tail != TailKind::kClean) {
-      return SegmentCorruption(*file, scan.tail_offset,
-                               std::string(TailKindName(scan.tail)) + " in a segment followed by another");
+      return SegmentCorruption(
+          *file, scan.tail_offset,
+          std::string(TailKindName(scan.tail)) + " in a segment followed by another");
     }
     offsets = std::move(scan.offsets);
     // Best effort: without the sidecar the next open scans again.
@@ -101,18 +102,21 @@ Result<RecoveredLog> RecoverLog(FileSystem* fs, const std::filesystem::path& dir
     DUET_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
     DUET_ASSIGN_OR_RETURN(const GlobalPosition base, ReadSegmentHeader(*file, size));
     if (base != bases[i]) {
-      return SegmentCorruption(*file, 0, "header base position " + std::to_string(base.value) +
-                                             " does not match the file name");
+      return SegmentCorruption(
+          *file, 0,
+          "header base position " + std::to_string(base.value) + " does not match the file name");
     }
     if (base != expected) {
-      return SegmentCorruption(*file, 0, "segment starts at position " + std::to_string(base.value) +
-                                             ", expected " + std::to_string(expected.value) +
-                                             " (gap between segments)");
+      return SegmentCorruption(*file, 0,
+                               "segment starts at position " + std::to_string(base.value) +
+                                   ", expected " + std::to_string(expected.value) +
+                                   " (gap between segments)");
     }
     std::unique_ptr<Segment> segment;
     if (last) {
       const bool has_sidecar = sidecars.count(IndexFileName(base)) > 0;
-      DUET_ASSIGN_OR_RETURN(segment, OpenActive(fs, dir, std::move(file), has_sidecar, &log.report));
+      DUET_ASSIGN_OR_RETURN(segment,
+                            OpenActive(fs, dir, std::move(file), has_sidecar, &log.report));
     } else {
       DUET_ASSIGN_OR_RETURN(segment, OpenSealed(fs, dir, std::move(file), base, size));
     }

@@ -31,7 +31,8 @@ void Segment::Reserve(size_t new_records) {
 void Segment::Publish(const std::vector<uint32_t>& new_offsets, uint64_t new_size) {
   assert(new_size >= size_);
   if (offsets_.size() + new_offsets.size() > offsets_.capacity()) {
-    assert(grown_.size() == offsets_.size() && grown_.capacity() >= grown_.size() + new_offsets.size());
+    assert(grown_.size() == offsets_.size() &&
+           grown_.capacity() >= grown_.size() + new_offsets.size());
     offsets_.swap(grown_);  // the old storage is freed by the next Reserve
   }
   offsets_.insert(offsets_.end(), new_offsets.begin(), new_offsets.end());

@@ -30,7 +30,8 @@ Result<std::vector<uint32_t>> DecodeSegmentIndex(std::string_view bytes, GlobalP
                                                  uint64_t segment_bytes) {
   if (bytes.size() < kIndexHeaderSize + 4) return Status::Corruption("index file too short");
   const char* p = bytes.data();
-  if (bytes.substr(0, kIndexMagic.size()) != kIndexMagic) return Status::Corruption("bad index magic");
+  if (bytes.substr(0, kIndexMagic.size()) != kIndexMagic)
+    return Status::Corruption("bad index magic");
   const size_t crc_at = bytes.size() - 4;
   if (crc32c::Unmask(DecodeFixed32(p + crc_at)) != crc32c::Value(p, crc_at)) {
     return Status::Corruption("index CRC mismatch");
@@ -40,7 +41,8 @@ Result<std::vector<uint32_t>> DecodeSegmentIndex(std::string_view bytes, GlobalP
   }
   const uint64_t count = DecodeFixed64(p + 24);
   if (DecodeFixed64(p + 16) != base.value) return Status::Corruption("index of another segment");
-  if (DecodeFixed64(p + 32) != segment_bytes) return Status::Corruption("index of another segment size");
+  if (DecodeFixed64(p + 32) != segment_bytes)
+    return Status::Corruption("index of another segment size");
   if (count != (bytes.size() - kIndexHeaderSize - 4) / 4 ||
       (bytes.size() - kIndexHeaderSize - 4) % 4 != 0) {
     return Status::Corruption("index count does not match its size");
@@ -50,8 +52,10 @@ Result<std::vector<uint32_t>> DecodeSegmentIndex(std::string_view bytes, GlobalP
   for (uint64_t i = 0; i < count; ++i) {
     offsets[i] = DecodeFixed32(p + kIndexHeaderSize + 4 * i);
     // Each record takes at least a frame header plus a fixed event body.
-    const uint64_t min = i == 0 ? kSegmentHeaderSize : previous + kFrameHeaderSize + kEventFixedBodySize;
-    if (offsets[i] < min || offsets[i] >= segment_bytes || (i == 0 && offsets[i] != kSegmentHeaderSize)) {
+    const uint64_t min =
+        i == 0 ? kSegmentHeaderSize : previous + kFrameHeaderSize + kEventFixedBodySize;
+    if (offsets[i] < min || offsets[i] >= segment_bytes ||
+        (i == 0 && offsets[i] != kSegmentHeaderSize)) {
       return Status::Corruption("index offsets out of order");
     }
     previous = offsets[i];
@@ -74,9 +78,11 @@ Status WriteSegmentIndex(FileSystem* fs, const std::filesystem::path& dir, Globa
 
 Result<std::vector<uint32_t>> LoadSegmentIndex(FileSystem* fs, const std::filesystem::path& dir,
                                                GlobalPosition base, uint64_t segment_bytes) {
-  DUET_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(dir / IndexFileName(base), OpenMode::kRead));
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                        fs->Open(dir / IndexFileName(base), OpenMode::kRead));
   DUET_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
-  if (size > kIndexHeaderSize + 4 + 4 * (segment_bytes / (kFrameHeaderSize + kEventFixedBodySize))) {
+  if (size >
+      kIndexHeaderSize + 4 + 4 * (segment_bytes / (kFrameHeaderSize + kEventFixedBodySize))) {
     return Status::Corruption("index file larger than its segment allows");
   }
   std::string bytes(static_cast<size_t>(size), '\0');

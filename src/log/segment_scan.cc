@@ -22,7 +22,8 @@ class FileWindow {
   Result<std::string_view> At(uint64_t offset, size_t want) {
     want = static_cast<size_t>(std::min<uint64_t>(want, size_ - offset));
     if (offset < start_ || offset + want > start_ + buf_.size()) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(std::max(want, kReadChunk), size_ - offset));
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(std::max(want, kReadChunk), size_ - offset));
       buf_.resize(n);
       DUET_ASSIGN_OR_RETURN(const size_t got, file_.ReadAt(offset, n, buf_.data()));
       if (got != n) return Status::IOError("file " + file_.path().string() + " shrank while read");
@@ -52,12 +53,18 @@ class FileWindow {
 
 const char* TailKindName(TailKind kind) {
   switch (kind) {
-    case TailKind::kClean: return "clean";
-    case TailKind::kShortFrame: return "frame header cut short";
-    case TailKind::kZeroFill: return "zero-filled tail";
-    case TailKind::kPastEnd: return "record length reaches past end of file";
-    case TailKind::kBadCrcAtEnd: return "final record fails its CRC";
-    case TailKind::kUncommitted: return "transaction without commit record";
+    case TailKind::kClean:
+      return "clean";
+    case TailKind::kShortFrame:
+      return "frame header cut short";
+    case TailKind::kZeroFill:
+      return "zero-filled tail";
+    case TailKind::kPastEnd:
+      return "record length reaches past end of file";
+    case TailKind::kBadCrcAtEnd:
+      return "final record fails its CRC";
+    case TailKind::kUncommitted:
+      return "transaction without commit record";
   }
   return "?";
 }
@@ -102,19 +109,30 @@ Result<SegmentScan> ScanSegment(const File& file) {
     }
     if (frame != FrameResult::kOk) {
       DUET_ASSIGN_OR_RETURN(const bool zero, window.ZeroFrom(offset));
-      if (zero) { torn(TailKind::kZeroFill); break; }
+      if (zero) {
+        torn(TailKind::kZeroFill);
+        break;
+      }
     }
     const uint64_t record_end = offset + kFrameHeaderSize + body_size;
-    if (frame == FrameResult::kShortHeader) { torn(TailKind::kShortFrame); break; }
-    if (frame == FrameResult::kShortBody || (frame == FrameResult::kBadLength && record_end > scan.file_size)) {
+    if (frame == FrameResult::kShortHeader) {
+      torn(TailKind::kShortFrame);
+      break;
+    }
+    if (frame == FrameResult::kShortBody ||
+        (frame == FrameResult::kBadLength && record_end > scan.file_size)) {
       torn(TailKind::kPastEnd);
       break;
     }
     if (frame == FrameResult::kBadLength) {
-      return SegmentCorruption(file, offset, "record length " + std::to_string(body_size) + " out of range");
+      return SegmentCorruption(file, offset,
+                               "record length " + std::to_string(body_size) + " out of range");
     }
     if (frame == FrameResult::kBadCrc) {
-      if (record_end == scan.file_size) { torn(TailKind::kBadCrcAtEnd); break; }
+      if (record_end == scan.file_size) {
+        torn(TailKind::kBadCrcAtEnd);
+        break;
+      }
       return SegmentCorruption(file, offset, "record CRC mismatch with more data after it");
     }
     RecordView record;
@@ -122,8 +140,9 @@ Result<SegmentScan> ScanSegment(const File& file) {
     if (!kind.ok()) return SegmentCorruption(file, offset, kind.status().message());
     if (*kind == BodyKind::kEvent) {
       if (record.position != next) {
-        return SegmentCorruption(file, offset, "record position " + std::to_string(record.position.value) +
-                                                   ", expected " + std::to_string(next.value));
+        return SegmentCorruption(file, offset,
+                                 "record position " + std::to_string(record.position.value) +
+                                     ", expected " + std::to_string(next.value));
       }
       if (offset > UINT32_MAX) return SegmentCorruption(file, offset, "segment larger than 4 GiB");
       scan.offsets.push_back(static_cast<uint32_t>(offset));

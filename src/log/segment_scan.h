@@ -19,12 +19,12 @@ namespace duet::log {
 // What follows the last committed transaction of a segment (docs/format.md,
 // "Recovery"). Everything but kClean is a torn tail.
 enum class TailKind : uint8_t {
-  kClean,           // the file ends right after a commit record (or the header)
-  kShortFrame,      // fewer than 8 bytes left for a frame header
-  kZeroFill,        // only zero bytes from a frame start to end of file
-  kPastEnd,         // a length field reaching past the end of the file
-  kBadCrcAtEnd,     // the file's final record fails its CRC
-  kUncommitted,     // valid records whose transaction has no commit record
+  kClean,        // the file ends right after a commit record (or the header)
+  kShortFrame,   // fewer than 8 bytes left for a frame header
+  kZeroFill,     // only zero bytes from a frame start to end of file
+  kPastEnd,      // a length field reaching past the end of the file
+  kBadCrcAtEnd,  // the file's final record fails its CRC
+  kUncommitted,  // valid records whose transaction has no commit record
 };
 
 const char* TailKindName(TailKind kind);
@@ -33,9 +33,9 @@ struct SegmentScan {
   GlobalPosition base;
   std::vector<uint32_t> offsets;  // committed event records only
   uint64_t file_size = 0;
-  uint64_t committed_end = 0;     // byte just past the last committed record
+  uint64_t committed_end = 0;  // byte just past the last committed record
   TailKind tail = TailKind::kClean;
-  uint64_t tail_offset = 0;       // where the torn record itself starts
+  uint64_t tail_offset = 0;  // where the torn record itself starts
 };
 
 // "segment <path> offset <n>: <what>" as kCorruption.

@@ -20,8 +20,9 @@ Result<LogStats> VerifyLog(const std::filesystem::path& dir) {
       return SegmentCorruption(*file, 0, "header base position does not match the file name");
     }
     if (scan.base != expected) {
-      return SegmentCorruption(*file, 0, "segment starts at position " + std::to_string(base.value) +
-                                             ", expected " + std::to_string(expected.value));
+      return SegmentCorruption(*file, 0,
+                               "segment starts at position " + std::to_string(base.value) +
+                                   ", expected " + std::to_string(expected.value));
     }
     if (scan.tail != TailKind::kClean) {
       return SegmentCorruption(*file, scan.tail_offset, TailKindName(scan.tail));

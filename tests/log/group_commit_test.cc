@@ -43,7 +43,8 @@ uint64_t AppendFromManyThreads(Log& log) {
           first = next;
           next += count;
           if (!log.Enqueue(EncodeTxn(first, count), GlobalPosition(first),
-                           GlobalPosition(first + count - 1)).ok()) {
+                           GlobalPosition(first + count - 1))
+                   .ok()) {
             ++failures;
             return;
           }
@@ -82,10 +83,10 @@ TEST_P(GroupCommitTest, ManyThreadsAllCommittedContiguousAndReadBack) {
   const uint64_t last = AppendFromManyThreads(*log);
   EXPECT_EQ(log->CommittedPosition(), GlobalPosition(last));
   ExpectAllRecords(*log, last);
-  std::printf("[ info ] %d transactions, %llu fdatasync calls, %llu writes\n",
-              kThreads * kTxnsPerThread,
-              static_cast<unsigned long long>(fs_.count(FaultyFileSystem::Op::kSync) - syncs_before),
-              static_cast<unsigned long long>(fs_.count(FaultyFileSystem::Op::kWrite)));
+  std::printf(
+      "[ info ] %d transactions, %llu fdatasync calls, %llu writes\n", kThreads * kTxnsPerThread,
+      static_cast<unsigned long long>(fs_.count(FaultyFileSystem::Op::kSync) - syncs_before),
+      static_cast<unsigned long long>(fs_.count(FaultyFileSystem::Op::kWrite)));
   log.reset();
   auto reopened = testing::OpenOrDie(tmp_ / "log", Options());
   ExpectAllRecords(*reopened, last);

@@ -73,10 +73,12 @@ TEST_F(LogTest, ScanStartsAtFromAndStopsAtMaxCount) {
   auto log = OpenOrDie(dir_, Options());
   ASSERT_TRUE(AppendTxn(*log, 1, 10).ok());
   std::vector<uint64_t> seen;
-  ASSERT_TRUE(log->Scan(GlobalPosition(4), 3, [&](const RecordView& r) {
-                   seen.push_back(r.position.value);
-                   return true;
-                 }).ok());
+  ASSERT_TRUE(log->Scan(GlobalPosition(4), 3,
+                        [&](const RecordView& r) {
+                          seen.push_back(r.position.value);
+                          return true;
+                        })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<uint64_t>{4, 5, 6}));
 }
 
@@ -84,7 +86,8 @@ TEST_F(LogTest, ScanStopsWhenVisitorReturnsFalse) {
   auto log = OpenOrDie(dir_, Options());
   ASSERT_TRUE(AppendTxn(*log, 1, 10).ok());
   int calls = 0;
-  ASSERT_TRUE(log->Scan(GlobalPosition(1), 100, [&](const RecordView&) { return ++calls < 2; }).ok());
+  ASSERT_TRUE(
+      log->Scan(GlobalPosition(1), 100, [&](const RecordView&) { return ++calls < 2; }).ok());
   EXPECT_EQ(calls, 2);
 }
 
@@ -179,7 +182,8 @@ TEST_F(LogTest, SegmentSizeZeroIsInvalid) {
 }
 
 TEST_F(LogTest, SegmentSizeAboveTwoGiBIsInvalid) {
-  const Status s = Log::Open(dir_, Options(Durability::Mode::kNone, kMaxSegmentSizeBytes + 1)).status();
+  const Status s =
+      Log::Open(dir_, Options(Durability::Mode::kNone, kMaxSegmentSizeBytes + 1)).status();
   EXPECT_EQ(s.subject(), "segment_size_bytes");
 }
 

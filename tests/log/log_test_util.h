@@ -41,8 +41,14 @@ struct Record {
     return v;
   }
   static Record From(const RecordView& v) {
-    return Record{v.position.value, v.version.value, v.timestamp_us, v.id, v.commit,
-                  std::string(v.stream), std::string(v.type), std::string(v.data),
+    return Record{v.position.value,
+                  v.version.value,
+                  v.timestamp_us,
+                  v.id,
+                  v.commit,
+                  std::string(v.stream),
+                  std::string(v.type),
+                  std::string(v.data),
                   std::string(v.metadata)};
   }
   friend bool operator==(const Record&, const Record&) = default;
@@ -59,8 +65,8 @@ inline Record RecordAt(uint64_t position, bool commit) {
   r.commit = commit;
   r.stream = "stream-" + std::to_string(position % 13);
   r.type = "Happened";
-  r.data = "{\"n\":" + std::to_string(position) + ",\"pad\":\"" +
-           std::string(position % 50, 'x') + "\"}";
+  r.data = "{\"n\":" + std::to_string(position) + ",\"pad\":\"" + std::string(position % 50, 'x') +
+           "\"}";
   r.metadata = position % 3 == 0 ? "" : "{\"m\":1}";
   return r;
 }
@@ -68,7 +74,8 @@ inline Record RecordAt(uint64_t position, bool commit) {
 // Encoded transaction of positions [first, first + count).
 inline std::string EncodeTxn(uint64_t first, uint64_t count) {
   std::string out;
-  for (uint64_t p = first; p < first + count; ++p) AppendRecord(RecordAt(p, p == first + count - 1).View(), &out);
+  for (uint64_t p = first; p < first + count; ++p)
+    AppendRecord(RecordAt(p, p == first + count - 1).View(), &out);
   return out;
 }
 

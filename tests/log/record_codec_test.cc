@@ -81,7 +81,8 @@ TEST(RecordCodecTest, EventIdIsStoredInUuidByteOrder) {
   r.id = EventId{0x0011223344556677ull, 0x8899aabbccddeeffull};
   const std::string bytes = Encode(r);
   const std::string id = bytes.substr(kFrameHeaderSize + kEventIdOffset, 16);
-  EXPECT_EQ(id, std::string("\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16));
+  EXPECT_EQ(id,
+            std::string("\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16));
 }
 
 TEST(RecordCodecTest, LongestStreamNameRoundTrips) {
@@ -215,7 +216,10 @@ TEST(RecordCodecTest, SkippableTypesAreSkipped) {
 std::string FromHex(std::string_view hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size();) {
-    if (hex[i] == ' ' || hex[i] == '\n') { ++i; continue; }
+    if (hex[i] == ' ' || hex[i] == '\n') {
+      ++i;
+      continue;
+    }
     out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
     i += 2;
   }
@@ -258,7 +262,8 @@ TEST(SegmentHeaderTest, RoundTrip) {
 
 TEST(SegmentHeaderTest, ShortHeaderIsCorruption) {
   const std::string header = EncodeSegmentHeader(GlobalPosition(1));
-  EXPECT_TRUE(DecodeSegmentHeader(header.substr(0, kSegmentHeaderSize - 1)).status().IsCorruption());
+  EXPECT_TRUE(
+      DecodeSegmentHeader(header.substr(0, kSegmentHeaderSize - 1)).status().IsCorruption());
 }
 
 TEST(SegmentHeaderTest, BadMagicIsCorruption) {
@@ -302,9 +307,9 @@ TEST(SegmentNameTest, RoundTrip) {
 
 TEST(SegmentNameTest, OtherNamesAreNotSegments) {
   GlobalPosition base;
-  for (const char* name : {"00000000000000000001.idx", "0000000000000000001.seg", "LOCK",
-                           "00000000000000000000.seg", "0000000000000000000x.seg",
-                           "00000000000000000001.seg.tmp"}) {
+  for (const char* name :
+       {"00000000000000000001.idx", "0000000000000000001.seg", "LOCK", "00000000000000000000.seg",
+        "0000000000000000000x.seg", "00000000000000000001.seg.tmp"}) {
     EXPECT_FALSE(ParseSegmentFileName(name, &base)) << name;
   }
 }

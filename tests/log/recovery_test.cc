@@ -1,13 +1,14 @@
 // Recovery on open (docs/format.md, "Recovery"): torn tails are cut and
 // reported, everything else that is damaged is kCorruption naming the
 // segment and offset. Also VerifyLog.
+#include "log/recovery.h"
+
 #include <gtest/gtest.h>
 
 #include "log/coding.h"
 #include "log/log.h"
 #include "log/log_format.h"
 #include "log/record_codec.h"
-#include "log/recovery.h"
 #include "tests/log/log_test_util.h"
 #include "tests/support/temp_dir.h"
 #include "util/crc32c.h"

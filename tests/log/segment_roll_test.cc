@@ -124,7 +124,8 @@ TEST_F(SegmentRollTest, DamagedSidecarIsRebuilt) {
   EXPECT_EQ(testing::ReadFile(index), original);
   const auto records = ReadAll(*log);
   ASSERT_EQ(records.size(), last);
-  EXPECT_EQ(records[bases[1].value - 1], RecordAt(bases[1].value, records[bases[1].value - 1].commit));
+  EXPECT_EQ(records[bases[1].value - 1],
+            RecordAt(bases[1].value, records[bases[1].value - 1].commit));
 }
 
 TEST_F(SegmentRollTest, LeftoverTemporarySidecarIsRemoved) {
@@ -154,8 +155,8 @@ TEST_F(SegmentRollTest, OneByteSegmentsHoldOneTransactionEach) {
     ASSERT_TRUE(AppendTxn(*log, 3, 1).ok());
     ASSERT_TRUE(AppendTxn(*log, 4, 3).ok());
   }
-  EXPECT_EQ(Bases(), (std::vector<GlobalPosition>{GlobalPosition(1), GlobalPosition(3),
-                                                  GlobalPosition(4)}));
+  EXPECT_EQ(Bases(),
+            (std::vector<GlobalPosition>{GlobalPosition(1), GlobalPosition(3), GlobalPosition(4)}));
   auto log = OpenOrDie(dir_, Options());
   EXPECT_EQ(ReadAll(*log).size(), 6u);
 }

@@ -1,7 +1,7 @@
 #include "tests/support/faulty_file_system.h"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -82,7 +82,8 @@ Status FaultyFileSystem::SyncDir(const std::filesystem::path& dir) {
   return base_->SyncDir(dir);
 }
 
-Status FaultyFileSystem::Rename(const std::filesystem::path& from, const std::filesystem::path& to) {
+Status FaultyFileSystem::Rename(const std::filesystem::path& from,
+                                const std::filesystem::path& to) {
   if (const int err = Check(Op::kRename)) return InjectedError("rename", from, err);
   return base_->Rename(from, to);
 }

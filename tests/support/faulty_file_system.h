@@ -19,7 +19,17 @@ namespace duet::testing {
 
 class FaultyFileSystem : public log::FileSystem {
  public:
-  enum class Op : size_t { kOpen, kWrite, kRead, kSync, kTruncate, kSyncDir, kRename, kRemove, kCount };
+  enum class Op : size_t {
+    kOpen,
+    kWrite,
+    kRead,
+    kSync,
+    kTruncate,
+    kSyncDir,
+    kRename,
+    kRemove,
+    kCount
+  };
 
   // `base` must outlive this object.
   explicit FaultyFileSystem(log::FileSystem* base) : base_(base) {}

@@ -43,7 +43,10 @@ TEST_F(LockFileTest, SecondAcquireInTheSameProcessIsBusy) {
 }
 
 TEST_F(LockFileTest, ReleasedLockCanBeTakenAgain) {
-  { auto first = LockFile::Acquire(path_); ASSERT_TRUE(first.ok()); }
+  {
+    auto first = LockFile::Acquire(path_);
+    ASSERT_TRUE(first.ok());
+  }
   EXPECT_TRUE(LockFile::Acquire(path_).ok());
 }
 
@@ -63,7 +66,10 @@ TEST_F(LockFileTest, AnotherProcessIsRefusedWhileWeHoldIt) {
 }
 
 TEST_F(LockFileTest, AnotherProcessGetsItAfterRelease) {
-  { auto lock = LockFile::Acquire(path_); ASSERT_TRUE(lock.ok()); }
+  {
+    auto lock = LockFile::Acquire(path_);
+    ASSERT_TRUE(lock.ok());
+  }
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) _exit(LockFile::Acquire(path_).ok() ? 0 : 1);
