@@ -27,9 +27,13 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 PREFIX ?= /usr/local
+# The server's data folder, once `make run` starts the server.
 DATA_DIR ?= data
-# What `make run` runs; switch to the server when it lands.
-RUN_CMD ?= $(BUILD_DIR)/duet demo --data $(DATA_DIR)
+# The demo replays a script, so it needs an empty folder: a scratch one,
+# recreated on every `make run` and left behind for `duet read/verify/stats`.
+DEMO_DIR ?= demo-data
+# What `make run` runs; switch to the server (on $(DATA_DIR)) when it lands.
+RUN_CMD ?= rm -rf $(DEMO_DIR) && $(BUILD_DIR)/duet demo --data $(DEMO_DIR)
 # Default per-test timeout in seconds (duet_add_test sets its own per test).
 TEST_TIMEOUT ?= 300
 CTEST_ARGS ?=
