@@ -19,8 +19,8 @@ DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev \
 	clang-14 libclang-rt-14-dev clang-format-14
 # Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
-# are never needed to build or test Duet).
-DEPS_PEERS := postgresql-15 redis-server wrk
+# are never needed to build or test Duet); python3 summarizes bench/run.sh.
+DEPS_PEERS := postgresql-15 redis-server wrk python3
 
 JOBS ?= 2
 BUILD_DIR ?= build
