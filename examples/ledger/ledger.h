@@ -13,7 +13,7 @@
 //
 // Transfer touches two aggregates: the bus commits TransferDebited (source)
 // and TransferCredited (destination) in one atomic multi-stream append
-// (docs/decisions-ledger-transfer.md).
+// (docs/decisions.md, "Ledger transfer").
 #ifndef DUET_EXAMPLES_LEDGER_LEDGER_H_
 #define DUET_EXAMPLES_LEDGER_LEDGER_H_
 

@@ -1,4 +1,4 @@
-// The decider example of docs/decider-example.md, compiled and run: the doc's
+// The decider example of README.md, compiled and run: the doc's
 // code block must be tests/domain/counter_example.h verbatim.
 #include <fstream>
 #include <sstream>
@@ -19,12 +19,12 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(DeciderExampleTest, DocShowsTheCompiledCode) {
-  const std::string doc = ReadFile(std::string(DUET_SOURCE_DIR) + "/docs/decider-example.md");
+  const std::string doc = ReadFile(std::string(DUET_SOURCE_DIR) + "/README.md");
   const std::string code = ReadFile(std::string(DUET_SOURCE_DIR) +
                                     "/tests/domain/counter_example.h");
   ASSERT_FALSE(code.empty());
   EXPECT_NE(doc.find("```cpp\n" + code + "```"), std::string::npos)
-      << "docs/decider-example.md drifted from tests/domain/counter_example.h";
+      << "README.md drifted from tests/domain/counter_example.h";
 }
 
 TEST(DeciderExampleTest, RunsAsTheDocSays) {
