@@ -2,13 +2,11 @@
 // line of figures (never asserting on time). `bench commands` lives with the
 // example domains (bench_domain_commands.cc).
 #include <algorithm>
-#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <random>
-#include <thread>
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
@@ -40,35 +38,15 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   if (!store.ok()) return ReportError(store.status(), err);
 
   const std::string data = BenchPayload(*payload);
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> failures{0};
-  std::vector<std::vector<double>> latencies(*writers);
-  std::vector<std::thread> threads;
-  const auto start = std::chrono::steady_clock::now();
-  for (uint64_t w = 0; w < *writers; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937_64 rng(w + 1);
-      std::uniform_int_distribution<uint64_t> pick(0, *streams - 1);
-      std::vector<EventData> events(*batch, EventData{{}, "BenchEvent", data, "{}"});
-      while (!stop.load(std::memory_order_relaxed)) {
-        const std::string stream = "bench-" + std::to_string(pick(rng));
-        const auto t0 = std::chrono::steady_clock::now();
-        auto result = (*store)->Append(stream, ExpectedVersion::Any(), events);
-        const auto t1 = std::chrono::steady_clock::now();
-        if (!result.ok()) {
-          failures.fetch_add(1);
-          continue;
-        }
-        latencies[w].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(*seconds));
-  stop = true;
-  for (auto& t : threads) t.join();
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const LatencySummary summary = Summarize(latencies);
+  const std::vector<EventData> events(*batch, EventData{{}, "BenchEvent", data, "{}"});
+  std::uniform_int_distribution<uint64_t> pick(0, *streams - 1);
+  const LoadResult load = RunTimedLoad(*writers, *seconds, [&](uint64_t, std::mt19937_64& rng) {
+    auto distribution = pick;  // per call: distributions are not thread-safe
+    return (*store)->Append("bench-" + std::to_string(distribution(rng)), ExpectedVersion::Any(),
+                            events).ok();
+  });
+  const double elapsed = load.seconds;
+  const LatencySummary& summary = load.latency;
   boost::json::object o;
   o["bench"] = "append";
   o["events_per_s"] = static_cast<double>(summary.count * *batch) / elapsed;
@@ -82,9 +60,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["durability"] = options.durability.ToString();
   o["seconds"] = elapsed;
   o["events"] = summary.count * *batch;
-  o["failures"] = failures.load();
+  o["failures"] = load.failures;
   out << boost::json::serialize(o) << "\n";
-  return failures.load() == 0 ? 0 : 1;
+  return load.failures == 0 ? 0 : 1;
 }
 
 // Time to a ready store of N events, with the index checkpoint and without.

@@ -1,10 +1,8 @@
 // duet command | demo | bench commands: the example domains from the shell.
-#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <ostream>
 #include <random>
-#include <thread>
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
@@ -146,35 +144,15 @@ int RunBenchCommands(const Flags& flags, std::ostream& out, std::ostream& err) {
     auto r = bus.Dispatch("OpenAccount", json);
     if (!r.ok() && !r.status().IsDomainRuleViolated()) return ReportError(r.status(), err);
   }
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> failures{0};
-  std::vector<std::vector<double>> latencies(*writers);
-  std::vector<std::thread> threads;
-  const auto start = std::chrono::steady_clock::now();
-  for (uint64_t w = 0; w < *writers; ++w) {
-    threads.emplace_back([&, w] {
-      std::mt19937_64 rng(w + 1);
-      std::uniform_int_distribution<uint64_t> pick(0, *accounts - 1);
-      while (!stop.load(std::memory_order_relaxed)) {
-        const std::string json = R"({"account":"bench-)" + std::to_string(pick(rng)) +
-                                 R"(","currency":"EUR","amount":100})";
-        const auto t0 = std::chrono::steady_clock::now();
-        auto r = bus.Dispatch("Deposit", json);
-        const auto t1 = std::chrono::steady_clock::now();
-        if (!r.ok()) {
-          failures.fetch_add(1);
-          continue;
-        }
-        latencies[w].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(*seconds));
-  stop = true;
-  for (auto& t : threads) t.join();
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const LatencySummary summary = Summarize(latencies);
+  std::uniform_int_distribution<uint64_t> pick(0, *accounts - 1);
+  const LoadResult load = RunTimedLoad(*writers, *seconds, [&](uint64_t, std::mt19937_64& rng) {
+    auto distribution = pick;  // per call: distributions are not thread-safe
+    const std::string json = R"({"account":"bench-)" + std::to_string(distribution(rng)) +
+                             R"(","currency":"EUR","amount":100})";
+    return bus.Dispatch("Deposit", json).ok();
+  });
+  const double elapsed = load.seconds;
+  const LatencySummary& summary = load.latency;
   boost::json::object o;
   o["bench"] = "commands";
   o["commands_per_s"] = static_cast<double>(summary.count) / elapsed;
@@ -186,9 +164,9 @@ int RunBenchCommands(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["accounts"] = *accounts;
   o["durability"] = options->durability.ToString();
   o["seconds"] = elapsed;
-  o["failures"] = failures.load();
+  o["failures"] = load.failures;
   out << boost::json::serialize(o) << "\n";
-  return failures.load() == 0 ? 0 : 1;
+  return load.failures == 0 ? 0 : 1;
 }
 
 const FlagSpec kDurabilityFlag{"durability", "sync (default), interval:<ms> or none"};

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <fstream>
 #include <sstream>
 
+#include "cli/bench_util.h"
 #include "cli/command.h"
 #include "tests/support/temp_dir.h"
 
@@ -143,6 +146,32 @@ TEST_F(CliTest, DemoRunsOnFreshFolderOnly) {
   EXPECT_NE(demo.out.find("no-overdraft"), std::string::npos);
   CliRun again = Cli({"demo", "--data", data()});
   EXPECT_EQ(again.code, 2);
+}
+
+}  // namespace
+}  // namespace duet::cli
+
+
+namespace duet::cli {
+namespace {
+
+TEST(BenchUtilTest, SummarizeTakesPercentilesAcrossThreads) {
+  std::vector<std::vector<double>> samples(2);
+  for (int i = 1; i <= 100; ++i) samples[i % 2].push_back(i);
+  const LatencySummary s = Summarize(samples);
+  EXPECT_EQ(s.count, 100u);
+  EXPECT_EQ(s.p50_us, 51);
+  EXPECT_EQ(s.p99_us, 100);
+}
+
+TEST(BenchUtilTest, TimedLoadCountsFailuresApartFromLatencies) {
+  std::atomic<uint64_t> calls{0};
+  const LoadResult load = RunTimedLoad(2, 1, [&](uint64_t, std::mt19937_64&) {
+    return calls.fetch_add(1) % 2 == 0;
+  });
+  EXPECT_EQ(load.latency.count + load.failures, calls.load());
+  EXPECT_GT(load.failures, 0u);
+  EXPECT_GE(load.seconds, 1.0);
 }
 
 }  // namespace
