@@ -30,10 +30,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
     return ReportError(Status::InvalidArgument("--writers", "writers, batch and streams must be >= 1"),
                        err);
   }
-  StoreOptions options;
-  auto durability = Durability::Parse(flags.Get("durability").value_or("sync"));
-  if (!durability.ok()) return ReportError(durability.status(), err);
-  options.durability = *durability;
+  auto options_or = StoreOptionsFromFlags(flags);
+  if (!options_or.ok()) return ReportError(options_or.status(), err);
+  const StoreOptions options = *options_or;
   auto store = EmbeddedStore::Open(*dir, options);
   if (!store.ok()) return ReportError(store.status(), err);
 
@@ -133,7 +132,7 @@ void AddBenchCommands(std::vector<Command>* commands) {
         {"seconds", "duration (default 10)"},
         {"payload", "bytes of data per event (default 200)"},
         {"streams", "number of streams written at random (default 10000)"},
-        {"durability", "sync (default), interval:<ms> or none"}},
+        kDurabilityFlag},
        RunBenchAppend});
   commands->push_back(
       {"bench open", "duet bench open --data DIR [--events N] [--payload BYTES]",

@@ -28,6 +28,16 @@ std::vector<Command> AllCommands() {
   return commands;
 }
 
+const FlagSpec kDurabilityFlag{"durability", "sync (default), interval:<ms> or none"};
+
+Result<StoreOptions> StoreOptionsFromFlags(const Flags& flags) {
+  StoreOptions options;
+  if (auto durability = flags.Get("durability")) {
+    DUET_ASSIGN_OR_RETURN(options.durability, Durability::Parse(*durability));
+  }
+  return options;
+}
+
 int ReportError(const Status& status, std::ostream& err) {
   err << "error: " << status.ToString() << "\n";
   return status.IsInvalidArgument() ? 2 : 1;

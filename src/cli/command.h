@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/flags.h"
+#include "duet/options.h"
 
 namespace duet::cli {
 
@@ -30,6 +31,11 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 void AddStoreCommands(std::vector<Command>* commands);
 void AddBenchCommands(std::vector<Command>* commands);
 void AddDomainCommands(std::vector<Command>* commands);
+
+// The --durability flag shared by every command that opens a store.
+extern const FlagSpec kDurabilityFlag;
+// StoreOptions with --durability applied (sync when absent).
+Result<StoreOptions> StoreOptionsFromFlags(const Flags& flags);
 
 // Prints `status` as "error: ..." and returns the exit code for it.
 int ReportError(const Status& status, std::ostream& err);

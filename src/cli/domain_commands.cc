@@ -21,14 +21,6 @@ std::string ResultToJson(const CommandResult& result) {
   return boost::json::serialize(o);
 }
 
-Result<StoreOptions> StoreOptionsFrom(const Flags& flags) {
-  StoreOptions options;
-  if (auto durability = flags.Get("durability")) {
-    DUET_ASSIGN_OR_RETURN(options.durability, Durability::Parse(*durability));
-  }
-  return options;
-}
-
 int RunCommand(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto dir = flags.Required("data");
   if (!dir.ok()) return ReportError(dir.status(), err);
@@ -36,7 +28,7 @@ int RunCommand(const Flags& flags, std::ostream& out, std::ostream& err) {
   if (!type.ok()) return ReportError(type.status(), err);
   auto json = flags.Required("json");
   if (!json.ok()) return ReportError(json.status(), err);
-  auto options = StoreOptionsFrom(flags);
+  auto options = StoreOptionsFromFlags(flags);
   if (!options.ok()) return ReportError(options.status(), err);
   auto app = ExampleApp::Open(*dir, *options);
   if (!app.ok()) return ReportError(app.status(), err);
@@ -132,7 +124,7 @@ int RunBenchCommands(const Flags& flags, std::ostream& out, std::ostream& err) {
   if (*writers == 0 || *accounts == 0) {
     return ReportError(Status::InvalidArgument("--writers", "writers and accounts must be >= 1"), err);
   }
-  auto options = StoreOptionsFrom(flags);
+  auto options = StoreOptionsFromFlags(flags);
   if (!options.ok()) return ReportError(options.status(), err);
   auto app = ExampleApp::Open(*dir, *options);
   if (!app.ok()) return ReportError(app.status(), err);
@@ -168,8 +160,6 @@ int RunBenchCommands(const Flags& flags, std::ostream& out, std::ostream& err) {
   out << boost::json::serialize(o) << "\n";
   return load.failures == 0 ? 0 : 1;
 }
-
-const FlagSpec kDurabilityFlag{"durability", "sync (default), interval:<ms> or none"};
 
 }  // namespace
 

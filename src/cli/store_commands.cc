@@ -10,14 +10,10 @@ namespace duet::cli {
 namespace {
 
 const FlagSpec kDataFlag{"data", "data folder of the embedded store (required)"};
-const FlagSpec kDurabilityFlag{"durability", "sync (default), interval:<ms> or none"};
 
 Result<std::unique_ptr<EmbeddedStore>> OpenStore(const Flags& flags) {
   DUET_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
-  StoreOptions options;
-  if (auto durability = flags.Get("durability")) {
-    DUET_ASSIGN_OR_RETURN(options.durability, Durability::Parse(*durability));
-  }
+  DUET_ASSIGN_OR_RETURN(StoreOptions options, StoreOptionsFromFlags(flags));
   return EmbeddedStore::Open(dir, options);
 }
 

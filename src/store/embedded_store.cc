@@ -38,6 +38,16 @@ RecordedEvent ToRecordedEvent(const log::RecordView& r) {
                        std::string(r.data),   std::string(r.metadata)};
 }
 
+// The log's part of the store's statistics (streams are the index's).
+StoreStats StatsFromLog(const log::LogStats& log_stats) {
+  StoreStats stats;
+  stats.events = log_stats.head.value;  // positions are contiguous from 1
+  stats.log_bytes = log_stats.bytes;
+  stats.segments = log_stats.segments;
+  stats.head = log_stats.head;
+  return stats;
+}
+
 // What an append means for one of its streams, decided under the append lock.
 struct StreamDecision {
   bool idempotent = false;           // the same events are already there
@@ -205,13 +215,8 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
   OpenReport open_report() const override { return report_; }
 
   StoreStats Stats() override {
-    const log::LogStats log_stats = log_->Stats();
-    StoreStats stats;
+    StoreStats stats = StatsFromLog(log_->Stats());
     stats.streams = index_.stream_count();
-    stats.events = log_stats.head.value;
-    stats.log_bytes = log_stats.bytes;
-    stats.segments = log_stats.segments;
-    stats.head = log_stats.head;
     return stats;
   }
 
@@ -376,12 +381,7 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem
 
 Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir) {
   DUET_ASSIGN_OR_RETURN(log::LogStats log_stats, log::VerifyLog(data_dir / "log"));
-  StoreStats stats;
-  stats.events = log_stats.head.value;
-  stats.log_bytes = log_stats.bytes;
-  stats.segments = log_stats.segments;
-  stats.head = log_stats.head;
-  return stats;
+  return store::StatsFromLog(log_stats);
 }
 
 }  // namespace duet
