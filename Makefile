@@ -16,7 +16,7 @@ SHELL := /bin/bash
 # Packages needed to build and test. clang-14 + libclang-rt-14-dev are for the
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
-	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev \
+	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
 	clang-14 libclang-rt-14-dev clang-format-14
 # Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
 # are never needed to build or test Duet); python3 summarizes bench/run.sh.

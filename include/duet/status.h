@@ -56,6 +56,9 @@ class [[nodiscard]] Status {
   static Status Forbidden(std::string_view message);
   static Status Overloaded(std::string_view message);
   static Status Timeout(std::string_view message);
+  // A read model that had not reached a requested position in time ("not
+  // yet"): kTimeout whose position() is where the read model is.
+  static Status NotYet(std::string_view read_model, uint64_t position);
   static Status FailedPrecondition(std::string_view message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -65,6 +68,8 @@ class [[nodiscard]] Status {
   const std::string& subject() const { return subject_; }
   // For kWrongExpectedVersion: the stream's actual version (nullopt: no stream).
   std::optional<uint64_t> actual_version() const { return actual_version_; }
+  // For NotYet: the position the read model had reached.
+  std::optional<uint64_t> position() const { return position_; }
 
   bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
   bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
@@ -72,6 +77,7 @@ class [[nodiscard]] Status {
   bool IsDomainRuleViolated() const { return code_ == StatusCode::kDomainRuleViolated; }
   bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
   bool IsIOError() const { return code_ == StatusCode::kIOError; }
+  bool IsTimeout() const { return code_ == StatusCode::kTimeout; }
 
   // "code: [subject: ]message", for logs and CLI output.
   std::string ToString() const;
@@ -86,6 +92,7 @@ class [[nodiscard]] Status {
   std::string subject_;
   std::string message_;
   std::optional<uint64_t> actual_version_;
+  std::optional<uint64_t> position_;
 };
 
 inline std::ostream& operator<<(std::ostream& os, const Status& s) {

@@ -59,6 +59,13 @@ Status Status::Overloaded(std::string_view message) {
   return Status(StatusCode::kOverloaded, {}, message);
 }
 Status Status::Timeout(std::string_view message) { return Status(StatusCode::kTimeout, {}, message); }
+
+Status Status::NotYet(std::string_view read_model, uint64_t position) {
+  Status s(StatusCode::kTimeout, read_model,
+           "not yet: the read model is at position " + std::to_string(position));
+  s.position_ = position;
+  return s;
+}
 Status Status::FailedPrecondition(std::string_view message) {
   return Status(StatusCode::kFailedPrecondition, {}, message);
 }

@@ -1,0 +1,142 @@
+// The projection engine: runs many projections against one event store, each
+// at its own pace, and owns their read stores.
+//
+// Each projection has a runner: a subscription from the store's checkpoint
+// (catch-up, then live) whose batches are applied through the projection and
+// committed with the new checkpoint in one read-store transaction. Runners
+// pull from the log, so a slow or stopped projection never slows appends and
+// one far behind holds at most one batch in memory.
+//
+// Data: `readstores_dir`/<name>/ holds one folder per generation of the
+// projection's read model (`v<version>-g<generation>`) and CURRENT, the
+// generation that serves queries (format in docs/format.md). A rebuild fills
+// a new generation beside the current one, which keeps serving, and switches
+// CURRENT when the new one has caught up.
+//
+// Thread-safe.
+#ifndef DUET_PROJECTION_ENGINE_H_
+#define DUET_PROJECTION_ENGINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "duet/event_store.h"
+#include "duet/projection.h"
+#include "duet/read_store.h"
+#include "duet/result.h"
+#include "duet/status.h"
+#include "duet/types.h"
+
+namespace duet {
+
+enum class ProjectionState : uint8_t { kCatchingUp, kLive, kRebuilding, kStopped, kFailed };
+// "catching-up", "live", "rebuilding", "stopped", "failed"
+std::string_view ProjectionStateName(ProjectionState state);
+
+struct RebuildProgress {
+  GlobalPosition position;  // of the rebuild's store
+  GlobalPosition target;    // head when the rebuild started
+  double events_per_second = 0;
+  double eta_seconds = 0;
+};
+
+struct ProjectionStatus {
+  std::string name;
+  uint32_t version = 0;          // of the read model serving queries
+  ReadStoreKind store = ReadStoreKind::kDocument;
+  ProjectionState state = ProjectionState::kStopped;
+  GlobalPosition checkpoint;     // of the serving read model
+  GlobalPosition head;           // of the event store
+  uint64_t lag_events = 0;       // head - checkpoint
+  double lag_seconds = 0;        // age of the oldest event not yet applied
+  double events_per_second = 0;  // applied, over the last few seconds
+  uint64_t parked = 0;
+  // When failed: where and why.
+  std::optional<GlobalPosition> failed_at;
+  std::string error;
+  std::optional<RebuildProgress> rebuild;  // while a rebuild runs
+};
+
+struct ProjectionEngineOptions {
+  size_t batch_size = 1024;  // events per read-store transaction at most
+  // Documents a memory document store instead of a persistent one for every
+  // document projection (tests, benchmarks, throw-away views).
+  bool in_memory = false;
+};
+
+// What a determinism check found: the live read model and a fresh rebuild
+// into a scratch store, compared at the same position.
+struct VerifyReport {
+  GlobalPosition position;
+  std::string live_digest;     // hex
+  std::string rebuilt_digest;  // hex
+  uint64_t entries = 0;
+  std::vector<std::string> differing_keys;  // empty when the digests match (at most 100)
+  bool matches() const { return live_digest == rebuilt_digest; }
+};
+
+// Where a point-in-time build stops: at a global position (inclusive) or at
+// the last event recorded at or before a timestamp.
+struct PointInTime {
+  std::optional<GlobalPosition> position;
+  std::optional<int64_t> timestamp_us;
+};
+
+class ProjectionEngine {
+ public:
+  // `store` must outlive the engine. `readstores_dir` is created if missing.
+  static Result<std::unique_ptr<ProjectionEngine>> Open(EventStore* store,
+                                                        std::filesystem::path readstores_dir,
+                                                        ProjectionEngineOptions options = {});
+  virtual ~ProjectionEngine() = default;
+
+  // Registers `projection` and starts its runner. When the current read
+  // model was built by another version, it keeps serving while the new
+  // version rebuilds beside it. Errors: kInvalidArgument (info), kFailedPrecondition
+  // (name already registered), store open errors.
+  virtual Status Add(std::unique_ptr<Projection> projection) = 0;
+
+  virtual std::vector<ProjectionStatus> Statuses() = 0;
+  virtual Result<ProjectionStatus> StatusOf(std::string_view name) = 0;
+
+  // The read store serving queries for `name`; shared so a query in flight
+  // keeps the generation it started on across a switch. kNotFound if unknown.
+  virtual Result<std::shared_ptr<ReadStore>> ServingStore(std::string_view name) = 0;
+
+  // Blocks until the serving store of `name` has applied `position`, up to
+  // `timeout`; returns its checkpoint then (which may be lower on timeout).
+  virtual Result<GlobalPosition> WaitFor(std::string_view name, GlobalPosition position,
+                                         std::chrono::milliseconds timeout) = 0;
+
+  // Stops / restarts a projection's runner (its store keeps serving).
+  virtual Status Stop(std::string_view name) = 0;
+  virtual Status Start(std::string_view name) = 0;
+
+  // Starts replaying the whole history into a fresh generation beside the
+  // current one; it is switched in atomically once caught up. Also restarts
+  // a failed projection from scratch. Returns at once; see StatusOf.
+  virtual Status Rebuild(std::string_view name) = 0;
+
+  // Re-applies the parked events of `name`; those that apply are unparked.
+  // Returns how many remain parked.
+  virtual Result<uint64_t> RetryParked(std::string_view name) = 0;
+
+  // Rebuilds `name` into a scratch store up to the serving store's checkpoint
+  // and compares the two. The live runner is paused while it runs.
+  virtual Result<VerifyReport> Verify(std::string_view name) = 0;
+
+  // Builds `name` as of `at` into a new store in `dir` (memory when empty)
+  // and returns it. The serving store is not touched.
+  virtual Result<std::unique_ptr<ReadStore>> BuildAt(std::string_view name, PointInTime at,
+                                                     const std::filesystem::path& dir) = 0;
+};
+
+}  // namespace duet
+
+#endif  // DUET_PROJECTION_ENGINE_H_
