@@ -1,0 +1,299 @@
+// NewMemoryDocumentStore: a DocumentStore held in memory only.
+//
+// Committed documents live in a hash map (shared, immutable objects, so a
+// reader copies a document without holding the lock long), index entries in
+// an ordered set keyed (index, value, sort_key, key) so a list is a range
+// scan. A transaction stages its writes in its own hash map; Commit applies
+// them all under one exclusive lock, so readers see whole batches.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <tuple>
+#include <unordered_map>
+#include <variant>
+
+#include "duet/read_store.h"
+#include "readstore/canonical_json.h"
+#include "readstore/cursor.h"
+#include "util/thread_annotations.h"
+
+namespace duet {
+namespace {
+
+using readstore::CursorPosition;
+
+struct IndexKey {
+  std::string index;
+  std::string value;
+  std::string sort_key;
+  std::string key;
+  friend auto operator<=>(const IndexKey&, const IndexKey&) = default;
+};
+
+// A committed document and the index entries it was put with.
+struct StoredDocument {
+  std::shared_ptr<const boost::json::object> doc;
+  std::vector<IndexEntry> entries;
+};
+
+// What a transaction wrote for one key: a document, or nullopt for a delete.
+using Staged = std::optional<StoredDocument>;
+
+// A Park or an Unpark, kept in call order so Commit replays them as written.
+using ParkOp = std::variant<ParkedEvent, GlobalPosition>;
+
+class MemoryDocumentStore;
+
+// Thread-compatible: the runner's thread only. Must not outlive its store.
+class MemoryDocumentTxn final : public DocumentTxn {
+ public:
+  explicit MemoryDocumentTxn(MemoryDocumentStore* store) : store_(store) {}
+  ~MemoryDocumentTxn() override;
+
+  Result<const boost::json::object*> Get(std::string_view key) override;
+  Status Put(std::string_view key, boost::json::object doc,
+             std::vector<IndexEntry> index_entries) override;
+  Status Delete(std::string_view key) override;
+  Status Park(const ParkedEvent& event) override;
+  Status Unpark(GlobalPosition position) override;
+
+  MemoryDocumentStore* store() const { return store_; }
+  std::unordered_map<std::string, Staged>& staged() { return staged_; }
+  std::vector<ParkOp>& park_ops() { return park_ops_; }
+
+ private:
+  MemoryDocumentStore* store_;
+  std::unordered_map<std::string, Staged> staged_;
+  std::vector<ParkOp> park_ops_;
+};
+
+// Thread-safe: one writer (a transaction at a time), any number of readers.
+class MemoryDocumentStore final : public DocumentStore {
+ public:
+  GlobalPosition checkpoint() const override {
+    std::shared_lock lock(mu_);
+    return checkpoint_;
+  }
+
+  Result<std::unique_ptr<ReadStoreTxn>> Begin() override {
+    if (txn_open_.exchange(true)) {
+      return Status::FailedPrecondition("a transaction of this read store is already open");
+    }
+    return std::unique_ptr<ReadStoreTxn>(new MemoryDocumentTxn(this));
+  }
+
+  Status Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) override;
+
+  Result<std::vector<ParkedEvent>> Parked() override {
+    std::shared_lock lock(mu_);
+    return parked_;
+  }
+
+  Status ForEachEntry(const EntryVisitor& visit) override;
+  Result<DocumentRead> Get(std::string_view key) override;
+  Result<DocumentPage> List(const ListRequest& request) override;
+
+  // For the transaction: the committed document under `key`, or nullptr.
+  // The pointer stays valid while the transaction is open, since only its
+  // Commit changes the committed state.
+  const boost::json::object* CommittedDocument(std::string_view key) const {
+    std::shared_lock lock(mu_);
+    auto it = docs_.find(std::string(key));
+    return it == docs_.end() ? nullptr : it->second.doc.get();
+  }
+
+  void EndTxn() { txn_open_.store(false); }
+
+ private:
+  void ApplyDocument(const std::string& key, Staged staged) REQUIRES(mu_);
+  void ApplyParkOp(ParkOp op) REQUIRES(mu_);
+  void ScanAscending(const ListRequest& request, const CursorPosition* after,
+                     std::vector<const IndexKey*>* out) const REQUIRES(mu_);
+  void ScanDescending(const ListRequest& request, const CursorPosition* before,
+                      std::vector<const IndexKey*>* out) const REQUIRES(mu_);
+
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, StoredDocument> docs_ GUARDED_BY(mu_);
+  std::set<IndexKey> index_ GUARDED_BY(mu_);
+  std::vector<ParkedEvent> parked_ GUARDED_BY(mu_);
+  GlobalPosition checkpoint_ GUARDED_BY(mu_);
+  std::atomic<bool> txn_open_{false};
+};
+
+// --------------------------------------------------------------- the txn
+
+MemoryDocumentTxn::~MemoryDocumentTxn() { store_->EndTxn(); }
+
+Result<const boost::json::object*> MemoryDocumentTxn::Get(std::string_view key) {
+  auto it = staged_.find(std::string(key));
+  if (it != staged_.end()) return it->second ? it->second->doc.get() : nullptr;
+  return store_->CommittedDocument(key);
+}
+
+Status MemoryDocumentTxn::Put(std::string_view key, boost::json::object doc,
+                              std::vector<IndexEntry> index_entries) {
+  if (key.empty()) return Status::InvalidArgument("key", "must not be empty");
+  staged_[std::string(key)] = StoredDocument{
+      std::make_shared<const boost::json::object>(std::move(doc)), std::move(index_entries)};
+  return Status::OK();
+}
+
+Status MemoryDocumentTxn::Delete(std::string_view key) {
+  staged_[std::string(key)] = std::nullopt;
+  return Status::OK();
+}
+
+Status MemoryDocumentTxn::Park(const ParkedEvent& event) {
+  park_ops_.emplace_back(event);
+  return Status::OK();
+}
+
+Status MemoryDocumentTxn::Unpark(GlobalPosition position) {
+  park_ops_.emplace_back(position);
+  return Status::OK();
+}
+
+// ------------------------------------------------------------- the store
+
+Status MemoryDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) {
+  auto* mine = dynamic_cast<MemoryDocumentTxn*>(txn.get());
+  if (mine == nullptr || mine->store() != this) {
+    return Status::FailedPrecondition("the transaction does not belong to this read store");
+  }
+  std::unique_lock lock(mu_);
+  if (checkpoint < checkpoint_) {
+    return Status::FailedPrecondition("checkpoint " + std::to_string(checkpoint.value) +
+                                      " is behind the store's " +
+                                      std::to_string(checkpoint_.value));
+  }
+  for (auto& [key, staged] : mine->staged()) ApplyDocument(key, std::move(staged));
+  for (auto& op : mine->park_ops()) ApplyParkOp(std::move(op));
+  checkpoint_ = checkpoint;
+  return Status::OK();
+}
+
+void MemoryDocumentStore::ApplyDocument(const std::string& key, Staged staged) {
+  auto it = docs_.find(key);
+  if (it != docs_.end()) {
+    for (const IndexEntry& e : it->second.entries) {
+      index_.erase(IndexKey{e.index, e.value, e.sort_key, key});
+    }
+  }
+  if (!staged) {
+    if (it != docs_.end()) docs_.erase(it);
+    return;
+  }
+  for (const IndexEntry& e : staged->entries) {
+    index_.insert(IndexKey{e.index, e.value, e.sort_key, key});
+  }
+  if (it != docs_.end()) {
+    it->second = std::move(*staged);
+  } else {
+    docs_.emplace(key, std::move(*staged));
+  }
+}
+
+void MemoryDocumentStore::ApplyParkOp(ParkOp op) {
+  if (auto* event = std::get_if<ParkedEvent>(&op)) {
+    parked_.push_back(std::move(*event));
+    return;
+  }
+  const GlobalPosition position = std::get<GlobalPosition>(op);
+  std::erase_if(parked_, [&](const ParkedEvent& e) { return e.position == position; });
+}
+
+Status MemoryDocumentStore::ForEachEntry(const EntryVisitor& visit) {
+  // Rendered under the lock, visited outside it: a visitor may be slow.
+  std::map<std::string, std::string> entries;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [key, stored] : docs_) entries.emplace(key, readstore::CanonicalJson(*stored.doc));
+  }
+  for (const auto& [key, content] : entries) visit(key, content);
+  return Status::OK();
+}
+
+Result<DocumentRead> MemoryDocumentStore::Get(std::string_view key) {
+  std::shared_ptr<const boost::json::object> doc;
+  DocumentRead read;
+  {
+    std::shared_lock lock(mu_);
+    read.position = checkpoint_;
+    auto it = docs_.find(std::string(key));
+    if (it != docs_.end()) doc = it->second.doc;
+  }
+  if (doc) read.doc = *doc;  // copied outside the lock
+  return read;
+}
+
+void MemoryDocumentStore::ScanAscending(const ListRequest& request, const CursorPosition* after,
+                                        std::vector<const IndexKey*>* out) const {
+  auto it = after ? index_.upper_bound(
+                        IndexKey{request.index, request.value, after->sort_key, after->key})
+                  : index_.lower_bound(IndexKey{request.index, request.value, "", ""});
+  for (; it != index_.end() && out->size() <= request.limit; ++it) {
+    if (it->index != request.index || it->value != request.value) break;
+    out->push_back(&*it);
+  }
+}
+
+void MemoryDocumentStore::ScanDescending(const ListRequest& request, const CursorPosition* before,
+                                         std::vector<const IndexKey*>* out) const {
+  std::set<IndexKey>::const_iterator end;
+  if (before) {
+    end = index_.lower_bound(IndexKey{request.index, request.value, before->sort_key, before->key});
+  } else {
+    // The first key past every entry of (index, value): value + '\0' sorts
+    // right after value and before any longer value with that prefix.
+    end = index_.lower_bound(IndexKey{request.index, request.value + '\0', "", ""});
+  }
+  auto it = std::make_reverse_iterator(end);
+  for (; it != index_.rend() && out->size() <= request.limit; ++it) {
+    if (it->index != request.index || it->value != request.value) break;
+    out->push_back(&*it);
+  }
+}
+
+Result<DocumentPage> MemoryDocumentStore::List(const ListRequest& request) {
+  DUET_RETURN_IF_ERROR(readstore::CheckPageLimit(request.limit));
+  std::optional<CursorPosition> cursor;
+  if (!request.cursor.empty()) {
+    DUET_ASSIGN_OR_RETURN(cursor, readstore::DecodeCursor(request.cursor, request.descending));
+  }
+  std::vector<std::shared_ptr<const boost::json::object>> docs;
+  std::vector<const IndexKey*> hits;  // limit + 1 at most: the extra says "more"
+  DocumentPage page;
+  {
+    std::shared_lock lock(mu_);
+    page.position = checkpoint_;
+    const CursorPosition* from = cursor ? &*cursor : nullptr;
+    if (request.descending) {
+      ScanDescending(request, from, &hits);
+    } else {
+      ScanAscending(request, from, &hits);
+    }
+    const bool more = hits.size() > request.limit;
+    if (more) hits.pop_back();
+    for (const IndexKey* hit : hits) {
+      docs.push_back(docs_.at(hit->key).doc);
+      page.items.push_back(Document{hit->key, {}});
+    }
+    if (more) {
+      page.next_cursor =
+          readstore::EncodeCursor(hits.back()->sort_key, hits.back()->key, request.descending);
+    }
+  }
+  for (size_t i = 0; i < docs.size(); ++i) page.items[i].doc = *docs[i];
+  return page;
+}
+
+}  // namespace
+
+std::unique_ptr<DocumentStore> NewMemoryDocumentStore() {
+  return std::make_unique<MemoryDocumentStore>();
+}
+
+}  // namespace duet
