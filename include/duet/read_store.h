@@ -161,6 +161,11 @@ struct SearchDocument {
 
 class SearchTxn : public ReadStoreTxn {
  public:
+  // The document under `key` as this transaction sees it (its own writes
+  // included), or nullopt. Projections need it because most events carry
+  // only part of a document: an "order shipped" event changes the status
+  // filter but does not repeat the customer or item names the text holds.
+  virtual Result<std::optional<SearchDocument>> Get(std::string_view key) = 0;
   virtual Status Upsert(std::string_view key, SearchDocument doc) = 0;
   virtual Status Delete(std::string_view key) = 0;
 };
