@@ -5,7 +5,8 @@
 // staleness is visible. Read-your-writes: a request may carry `min_position`
 // (the position a command returned); the bus waits, up to a bounded timeout,
 // until the read model has applied it, and otherwise answers kTimeout
-// ("not yet") with the current position in the error's `position`.
+// ("not yet", Status::NotYet) with the current position in the error's
+// `position`.
 //
 // Registration happens before the bus is shared; Execute is thread-safe.
 #ifndef DUET_QUERY_BUS_H_
@@ -39,14 +40,15 @@ enum class ParamType : uint8_t {
 };
 
 struct QueryParam {
-  std::string name;
+  std::string name{};
   ParamType type = ParamType::kString;
   bool required = true;
   size_t max_length = 256;  // kString only
 };
 
 // Validated parameters, by name: only the declared ones, converted to their
-// type. Absent optional parameters are absent here.
+// type. Absent optional parameters are absent here, except kLimit, which is
+// always present (50 when the request has none).
 class QueryParams {
  public:
   bool Has(std::string_view name) const;
@@ -54,6 +56,7 @@ class QueryParams {
   std::string String(std::string_view name, std::string_view fallback = {}) const;
   // REQUIRES: declared kInteger or kLimit.
   int64_t Integer(std::string_view name, int64_t fallback = 0) const;
+  // REQUIRES: declared kBucket. kDay when absent.
   TimeBucket Bucket(std::string_view name) const;
 
   void Set(std::string name, boost::json::value value);  // used by the bus
@@ -62,23 +65,53 @@ class QueryParams {
   std::map<std::string, boost::json::value, std::less<>> values_;
 };
 
+// What a handler answers: the JSON the caller receives and the checkpoint
+// that the store read behind it reported (DocumentRead::position,
+// DocumentPage::position, SearchResult::position, AnalyticsResult::position).
+// Taking the position from the read itself, not from a separate checkpoint()
+// call, keeps it exact while the runner commits concurrently.
+struct QueryResult {
+  boost::json::value value{};
+  GlobalPosition position{};
+};
+
 // Answers one query from `store` (the serving store of the query's read
-// model, of the declared kind). The result is the JSON the caller receives.
-using QueryHandler =
-    std::function<Result<boost::json::value>(const QueryParams& params, ReadStore& store)>;
+// model).
+using QueryHandler = std::function<Result<QueryResult>(const QueryParams& params, ReadStore& store)>;
+
+// A handler written against one kind of store (DocumentStore, SearchStore or
+// AnalyticsStore), adapted to a QueryHandler: kFailedPrecondition when the
+// read model's store is of another kind.
+template <typename Store>
+QueryHandler On(std::function<Result<QueryResult>(const QueryParams&, Store&)> handler) {
+  return [handler = std::move(handler)](const QueryParams& params,
+                                        ReadStore& store) -> Result<QueryResult> {
+    auto* typed = dynamic_cast<Store*>(&store);
+    if (typed == nullptr) {
+      return Status::FailedPrecondition("the read model's store is a " +
+                                        std::string(ReadStoreKindName(store.kind())) + " store");
+    }
+    return handler(params, *typed);
+  };
+}
+
+// ISO-8601 UTC text of a timestamp in microseconds since the Unix epoch:
+// "2026-11-23T12:00:00Z", with ".ffffff" before the Z when the microseconds
+// are not zero. For answers (analytics bucket starts, event times).
+std::string FormatUtcTimestamp(int64_t timestamp_us);
 
 struct QueryDefinition {
-  std::string name;        // e.g. "balance"; [a-z0-9-]
-  std::string read_model;  // the projection whose store answers
-  std::vector<QueryParam> params;
-  QueryHandler handler;
-  std::string description;  // one line, for listings and the API docs
+  std::string name{};        // e.g. "balance"; [a-z0-9-]
+  std::string read_model{};  // the projection whose store answers
+  std::vector<QueryParam> params{};
+  QueryHandler handler{};
+  std::string description{};  // one line, for listings and the API docs
 };
 
 struct QueryRequest {
-  std::string name;
-  boost::json::object params;            // raw, validated by the bus
-  GlobalPosition min_position;           // kNoPosition: answer from what is there
+  std::string name{};
+  boost::json::object params{};          // raw, validated by the bus
+  GlobalPosition min_position{};         // kNoPosition: answer from what is there
   std::chrono::milliseconds timeout{0};  // how long min_position may be awaited
 };
 
@@ -93,8 +126,9 @@ class QueryBus {
   // `engine` must outlive the bus.
   explicit QueryBus(ProjectionEngine* engine);
 
-  // Errors: kInvalidArgument (bad name, no handler), kFailedPrecondition
-  // (name taken).
+  // Errors: kInvalidArgument (bad name, no read model, no handler, a
+  // parameter without a name or declared twice), kFailedPrecondition (name
+  // taken).
   Status Register(QueryDefinition definition);
 
   // Errors: kNotFound("query") for an unknown name; kInvalidArgument(param)

@@ -1,0 +1,106 @@
+// A ProjectionEngine test double: one read model ("model") served by a memory
+// document store that the test advances by hand, so waits and positions are
+// under the test's control. Admin operations are not supported.
+//
+// Thread-safe: WaitFor may run on several threads while another commits.
+#ifndef DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
+#define DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "duet/projection_engine.h"
+#include "duet/read_store.h"
+#include "util/thread_annotations.h"
+
+namespace duet::testing {
+
+class FakeProjectionEngine final : public ProjectionEngine {
+ public:
+  static constexpr const char* kModel = "model";
+
+  FakeProjectionEngine() : store_(NewMemoryDocumentStore()) {}
+
+  DocumentStore& store() { return *store_; }
+
+  // Commits `docs` (key -> document, no index entries) with checkpoint
+  // `position`, then wakes the waiters.
+  void Commit(GlobalPosition position,
+              std::vector<std::pair<std::string, boost::json::object>> docs = {}) {
+    auto txn = store_->Begin().value();
+    auto& doc_txn = static_cast<DocumentTxn&>(*txn);
+    for (auto& [key, doc] : docs) {
+      Status put = doc_txn.Put(key, std::move(doc));
+      if (!put.ok()) throw std::runtime_error(put.ToString());
+    }
+    Status committed = store_->Commit(std::move(txn), position);
+    if (!committed.ok()) throw std::runtime_error(committed.ToString());
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+  }
+
+  // Blocks until `n` WaitFor calls are waiting (no timing involved).
+  void AwaitWaiters(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return waiters_ >= n; });
+  }
+
+  std::chrono::milliseconds last_timeout() {
+    std::lock_guard lock(mu_);
+    return last_timeout_;
+  }
+  int wait_calls() {
+    std::lock_guard lock(mu_);
+    return wait_calls_;
+  }
+
+  Status Add(std::unique_ptr<Projection>) override { return Unsupported(); }
+  std::vector<ProjectionStatus> Statuses() override { return {}; }
+  Result<ProjectionStatus> StatusOf(std::string_view) override { return Unsupported(); }
+
+  Result<std::shared_ptr<ReadStore>> ServingStore(std::string_view name) override {
+    if (name != kModel) return Status::NotFound("projection", std::string(name));
+    return std::shared_ptr<ReadStore>(store_);
+  }
+
+  Result<GlobalPosition> WaitFor(std::string_view name, GlobalPosition position,
+                                 std::chrono::milliseconds timeout) override {
+    if (name != kModel) return Status::NotFound("projection", std::string(name));
+    std::unique_lock lock(mu_);
+    last_timeout_ = timeout;
+    ++wait_calls_;
+    ++waiters_;
+    cv_.notify_all();
+    cv_.wait_for(lock, timeout, [&] { return store_->checkpoint() >= position; });
+    --waiters_;
+    return store_->checkpoint();
+  }
+
+  Status Stop(std::string_view) override { return Unsupported(); }
+  Status Start(std::string_view) override { return Unsupported(); }
+  Status Rebuild(std::string_view) override { return Unsupported(); }
+  Result<uint64_t> RetryParked(std::string_view) override { return Unsupported(); }
+  Result<VerifyReport> Verify(std::string_view) override { return Unsupported(); }
+  Result<std::unique_ptr<ReadStore>> BuildAt(std::string_view, PointInTime,
+                                             const std::filesystem::path&) override {
+    return Unsupported();
+  }
+
+ private:
+  static Status Unsupported() { return Status::FailedPrecondition("not in the fake"); }
+
+  std::shared_ptr<DocumentStore> store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiters_ GUARDED_BY(mu_) = 0;
+  int wait_calls_ GUARDED_BY(mu_) = 0;
+  std::chrono::milliseconds last_timeout_ GUARDED_BY(mu_){0};
+};
+
+}  // namespace duet::testing
+
+#endif  // DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
