@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 
+#include "readstore/bytes.h"
 #include "util/crc32c.h"
 
 namespace duet::readstore {
@@ -55,33 +56,6 @@ bool Base64UrlDecode(std::string_view in, std::string* out) {
   return (acc & ((1u << bits) - 1)) == 0;
 }
 
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(char((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(char(v));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
-    const uint8_t byte = uint8_t(in->front());
-    in->remove_prefix(1);
-    *v |= uint64_t(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
-
-bool GetLengthPrefixed(std::string_view* in, std::string* out) {
-  uint64_t n = 0;
-  if (!GetVarint(in, &n) || n > in->size()) return false;
-  out->assign(in->substr(0, n));
-  in->remove_prefix(n);
-  return true;
-}
-
 uint32_t MaskedCrc(std::string_view bytes) {
   return crc32c::Mask(crc32c::Value(bytes.data(), bytes.size()));
 }
@@ -94,10 +68,8 @@ std::string EncodeCursor(std::string_view sort_key, std::string_view key, bool d
   std::string raw;
   raw.push_back(char(kCursorVersion));
   raw.push_back(descending ? 1 : 0);
-  PutVarint(&raw, sort_key.size());
-  raw.append(sort_key);
-  PutVarint(&raw, key.size());
-  raw.append(key);
+  PutLengthPrefixed(&raw, sort_key);
+  PutLengthPrefixed(&raw, key);
   const uint32_t crc = MaskedCrc(raw);
   for (int i = 0; i < 4; ++i) raw.push_back(char((crc >> (8 * i)) & 0xff));
   return Base64UrlEncode(raw);

@@ -18,6 +18,7 @@
 #include "duet/read_store.h"
 #include "readstore/canonical_json.h"
 #include "readstore/cursor.h"
+#include "readstore/txn_base.h"
 #include "util/thread_annotations.h"
 
 namespace duet {
@@ -42,32 +43,24 @@ struct StoredDocument {
 // What a transaction wrote for one key: a document, or nullopt for a delete.
 using Staged = std::optional<StoredDocument>;
 
-// A Park or an Unpark, kept in call order so Commit replays them as written.
-using ParkOp = std::variant<ParkedEvent, GlobalPosition>;
-
 class MemoryDocumentStore;
 
 // Thread-compatible: the runner's thread only. Must not outlive its store.
-class MemoryDocumentTxn final : public DocumentTxn {
+class MemoryDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
  public:
-  explicit MemoryDocumentTxn(MemoryDocumentStore* store) : store_(store) {}
-  ~MemoryDocumentTxn() override;
+  MemoryDocumentTxn(MemoryDocumentStore* store, readstore::TxnSlot slot)
+      : ParkingTxn(store, std::move(slot)), store_(store) {}
 
   Result<const boost::json::object*> Get(std::string_view key) override;
   Status Put(std::string_view key, boost::json::object doc,
              std::vector<IndexEntry> index_entries) override;
   Status Delete(std::string_view key) override;
-  Status Park(const ParkedEvent& event) override;
-  Status Unpark(GlobalPosition position) override;
 
-  MemoryDocumentStore* store() const { return store_; }
   std::unordered_map<std::string, Staged>& staged() { return staged_; }
-  std::vector<ParkOp>& park_ops() { return park_ops_; }
 
  private:
   MemoryDocumentStore* store_;
   std::unordered_map<std::string, Staged> staged_;
-  std::vector<ParkOp> park_ops_;
 };
 
 // Thread-safe: one writer (a transaction at a time), any number of readers.
@@ -79,10 +72,8 @@ class MemoryDocumentStore final : public DocumentStore {
   }
 
   Result<std::unique_ptr<ReadStoreTxn>> Begin() override {
-    if (txn_open_.exchange(true)) {
-      return Status::FailedPrecondition("a transaction of this read store is already open");
-    }
-    return std::unique_ptr<ReadStoreTxn>(new MemoryDocumentTxn(this));
+    DUET_ASSIGN_OR_RETURN(auto slot, readstore::TxnSlot::Acquire(&txn_open_));
+    return std::unique_ptr<ReadStoreTxn>(new MemoryDocumentTxn(this, std::move(slot)));
   }
 
   Status Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) override;
@@ -105,11 +96,9 @@ class MemoryDocumentStore final : public DocumentStore {
     return it == docs_.end() ? nullptr : it->second.doc.get();
   }
 
-  void EndTxn() { txn_open_.store(false); }
-
  private:
   void ApplyDocument(const std::string& key, Staged staged) REQUIRES(mu_);
-  void ApplyParkOp(ParkOp op) REQUIRES(mu_);
+  void ApplyParkOp(const readstore::ParkOp& op) REQUIRES(mu_);
   void ScanAscending(const ListRequest& request, const CursorPosition* after,
                      std::vector<const IndexKey*>* out) const REQUIRES(mu_);
   void ScanDescending(const ListRequest& request, const CursorPosition* before,
@@ -124,8 +113,6 @@ class MemoryDocumentStore final : public DocumentStore {
 };
 
 // --------------------------------------------------------------- the txn
-
-MemoryDocumentTxn::~MemoryDocumentTxn() { store_->EndTxn(); }
 
 Result<const boost::json::object*> MemoryDocumentTxn::Get(std::string_view key) {
   auto it = staged_.find(std::string(key));
@@ -146,31 +133,15 @@ Status MemoryDocumentTxn::Delete(std::string_view key) {
   return Status::OK();
 }
 
-Status MemoryDocumentTxn::Park(const ParkedEvent& event) {
-  park_ops_.emplace_back(event);
-  return Status::OK();
-}
-
-Status MemoryDocumentTxn::Unpark(GlobalPosition position) {
-  park_ops_.emplace_back(position);
-  return Status::OK();
-}
-
 // ------------------------------------------------------------- the store
 
 Status MemoryDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) {
-  auto* mine = dynamic_cast<MemoryDocumentTxn*>(txn.get());
-  if (mine == nullptr || mine->store() != this) {
-    return Status::FailedPrecondition("the transaction does not belong to this read store");
-  }
+  auto* mine = readstore::OwnTxn<MemoryDocumentTxn>(txn.get(), this);
+  if (mine == nullptr) return readstore::ForeignTxn();
   std::unique_lock lock(mu_);
-  if (checkpoint < checkpoint_) {
-    return Status::FailedPrecondition("checkpoint " + std::to_string(checkpoint.value) +
-                                      " is behind the store's " +
-                                      std::to_string(checkpoint_.value));
-  }
+  if (checkpoint < checkpoint_) return readstore::CheckpointBehind(checkpoint, checkpoint_);
   for (auto& [key, staged] : mine->staged()) ApplyDocument(key, std::move(staged));
-  for (auto& op : mine->park_ops()) ApplyParkOp(std::move(op));
+  for (const auto& op : mine->park_ops()) ApplyParkOp(op);
   checkpoint_ = checkpoint;
   return Status::OK();
 }
@@ -196,9 +167,9 @@ void MemoryDocumentStore::ApplyDocument(const std::string& key, Staged staged) {
   }
 }
 
-void MemoryDocumentStore::ApplyParkOp(ParkOp op) {
-  if (auto* event = std::get_if<ParkedEvent>(&op)) {
-    parked_.push_back(std::move(*event));
+void MemoryDocumentStore::ApplyParkOp(const readstore::ParkOp& op) {
+  if (const auto* event = std::get_if<ParkedEvent>(&op)) {
+    parked_.push_back(*event);
     return;
   }
   const GlobalPosition position = std::get<GlobalPosition>(op);

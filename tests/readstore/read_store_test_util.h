@@ -46,6 +46,8 @@ inline ListRequest Req(std::string index, std::string value, size_t limit = 50,
 inline std::vector<DocumentStoreFactory> AllDocumentStores() {
   return {
       {"Memory", [](const std::filesystem::path&) { return NewMemoryDocumentStore(); }},
+      {"Sqlite",
+       [](const std::filesystem::path& dir) { return ValueOrThrow(OpenDocumentStore(dir)); }},
   };
 }
 

@@ -1,0 +1,256 @@
+#include "readstore/sqlite_store_file.h"
+
+#include <string>
+#include <system_error>
+
+namespace duet::readstore {
+namespace {
+
+// "DUET" in the SQLite header's application_id: tells a Duet read store
+// apart from any other SQLite file before its tables are trusted.
+constexpr int64_t kApplicationId = 0x44554554;
+
+constexpr const char* kSharedSchema = R"sql(
+CREATE TABLE duet_meta(key TEXT PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;
+CREATE TABLE duet_parked(
+  seq INTEGER PRIMARY KEY,
+  position INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  type TEXT NOT NULL,
+  error TEXT NOT NULL);
+CREATE INDEX duet_parked_by_position ON duet_parked(position);
+)sql";
+
+Status ConfigureConnection(Connection& db, bool writer) {
+  // WAL: readers and the writer do not block each other. synchronous=NORMAL:
+  // a commit is not fsynced, but data and checkpoint roll back together, so
+  // after a power loss the store is older yet consistent and the runner
+  // replays from its checkpoint (docs/decisions.md).
+  if (writer) {
+    DUET_ASSIGN_OR_RETURN(Statement * mode, db.Prepare("PRAGMA journal_mode=WAL"));
+    DUET_ASSIGN_OR_RETURN(bool row, mode->Step());
+    if (!row || mode->ColumnText(0) != "wal") {
+      return Status::IOError("store.db: cannot switch to WAL mode");
+    }
+    mode->Reset();
+  }
+  return db.Exec(
+      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;");
+}
+
+Result<int64_t> QueryInt(Connection& db, const char* sql) {
+  DUET_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(sql));
+  DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  const int64_t value = row ? stmt->ColumnInt64(0) : 0;
+  stmt->Reset();
+  return value;
+}
+
+Status CreateSchema(Connection& db, ReadStoreKind kind, const char* schema_sql) {
+  return db.InTransaction("BEGIN IMMEDIATE", [&]() -> Status {
+    DUET_RETURN_IF_ERROR(db.Exec(kSharedSchema));
+    DUET_RETURN_IF_ERROR(db.Exec(schema_sql));
+    DUET_RETURN_IF_ERROR(db.Exec(
+        ("PRAGMA application_id=" + std::to_string(kApplicationId) + ";").c_str()));
+    DUET_ASSIGN_OR_RETURN(Statement * meta,
+                          db.Prepare("INSERT INTO duet_meta(key, value) VALUES(?1, ?2)"));
+    DUET_RETURN_IF_ERROR(meta->BindText(1, "format_version")
+                             .BindInt64(2, kReadStoreFormatVersion)
+                             .Run());
+    meta->Reset();
+    DUET_RETURN_IF_ERROR(meta->BindText(1, "kind").BindText(2, ReadStoreKindName(kind)).Run());
+    meta->Reset();
+    return meta->BindText(1, "checkpoint").BindInt64(2, 0).Run();
+  });
+}
+
+// Checks an existing file's identity; returns its checkpoint.
+Result<GlobalPosition> CheckExisting(Connection& db, ReadStoreKind kind) {
+  DUET_ASSIGN_OR_RETURN(int64_t app_id, QueryInt(db, "PRAGMA application_id"));
+  if (app_id != kApplicationId) {
+    return Status::Corruption("store.db is a SQLite file but not a Duet read store");
+  }
+  DUET_ASSIGN_OR_RETURN(Statement * meta, db.Prepare("SELECT key, value FROM duet_meta"));
+  std::optional<int64_t> version;
+  std::optional<int64_t> checkpoint;
+  std::string stored_kind;
+  for (;;) {
+    DUET_ASSIGN_OR_RETURN(bool row, meta->Step());
+    if (!row) break;
+    const std::string_view key = meta->ColumnText(0);
+    if (key == "format_version") version = meta->ColumnInt64(1);
+    if (key == "checkpoint") checkpoint = meta->ColumnInt64(1);
+    if (key == "kind") stored_kind = meta->ColumnText(1);
+  }
+  meta->Reset();
+  if (!version || !checkpoint || stored_kind.empty() || *checkpoint < 0) {
+    return Status::Corruption("store.db: duet_meta is incomplete");
+  }
+  if (*version != kReadStoreFormatVersion) {
+    return Status::FailedPrecondition("store.db has read store format version " +
+                                      std::to_string(*version) + "; this build reads version " +
+                                      std::to_string(kReadStoreFormatVersion));
+  }
+  if (stored_kind != ReadStoreKindName(kind)) {
+    return Status::FailedPrecondition("store.db holds a " + stored_kind + " store, not a " +
+                                      std::string(ReadStoreKindName(kind)) + " store");
+  }
+  return GlobalPosition(uint64_t(*checkpoint));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStoreFile>> SqliteStoreFile::Open(const std::filesystem::path& dir,
+                                                               ReadStoreKind kind,
+                                                               const char* schema_sql) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create " + dir.string() + ": " + ec.message());
+  DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(dir / "LOCK"));
+  const std::filesystem::path file = dir / kStoreFileName;
+  DUET_ASSIGN_OR_RETURN(auto writer, Connection::Open(file, /*read_only=*/false));
+  DUET_RETURN_IF_ERROR(ConfigureConnection(*writer, /*writer=*/true));
+  DUET_ASSIGN_OR_RETURN(int64_t tables, QueryInt(*writer, "SELECT count(*) FROM sqlite_schema"));
+  GlobalPosition checkpoint;
+  if (tables == 0) {
+    DUET_RETURN_IF_ERROR(CreateSchema(*writer, kind, schema_sql));
+  } else {
+    DUET_ASSIGN_OR_RETURN(checkpoint, CheckExisting(*writer, kind));
+  }
+  return std::unique_ptr<SqliteStoreFile>(
+      new SqliteStoreFile(std::move(lock), file, std::move(writer), checkpoint));
+}
+
+SqliteStoreFile::SqliteStoreFile(std::unique_ptr<LockFile> lock, std::filesystem::path file,
+                                 std::unique_ptr<Connection> writer, GlobalPosition checkpoint)
+    : lock_(std::move(lock)),
+      file_(std::move(file)),
+      writer_(std::move(writer)),
+      checkpoint_(checkpoint.value) {}
+
+SqliteStoreFile::~SqliteStoreFile() {
+  // Readers first: the last connection to close checkpoints the WAL into
+  // the database file and removes it.
+  idle_readers_.clear();
+  writer_.reset();
+}
+
+Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<ParkOp>& park_ops,
+                               const std::function<Status(Connection&)>& write,
+                               const std::function<Status(const CommitFn&)>& publish) {
+  std::lock_guard lock(writer_mu_);
+  if (checkpoint.value < checkpoint_.load()) {
+    return CheckpointBehind(checkpoint, GlobalPosition(checkpoint_.load()));
+  }
+  Connection& db = *writer_;
+  DUET_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    DUET_RETURN_IF_ERROR(write(db));
+    DUET_RETURN_IF_ERROR(ApplyParkOps(db, park_ops));
+    DUET_ASSIGN_OR_RETURN(
+        Statement * meta,
+        db.Prepare("UPDATE duet_meta SET value = ?1 WHERE key = 'checkpoint'"));
+    return meta->BindInt64(1, int64_t(checkpoint.value)).Run();
+  };
+  Status status = body();
+  db.ResetBusyStatements();
+  if (status.ok()) {
+    CommitFn commit = [&]() -> Status {
+      DUET_RETURN_IF_ERROR(db.Exec("COMMIT"));
+      checkpoint_.store(checkpoint.value);
+      return Status::OK();
+    };
+    status = publish ? publish(commit) : commit();
+  }
+  if (!status.ok() && !sqlite3_get_autocommit(db.raw())) (void)db.Exec("ROLLBACK");
+  return status;
+}
+
+Status SqliteStoreFile::ApplyParkOps(Connection& db, const std::vector<ParkOp>& ops) {
+  for (const ParkOp& op : ops) {
+    if (const auto* event = std::get_if<ParkedEvent>(&op)) {
+      DUET_ASSIGN_OR_RETURN(Statement * park,
+                            db.Prepare("INSERT INTO duet_parked(position, stream, type, error) "
+                                       "VALUES(?1, ?2, ?3, ?4)"));
+      DUET_RETURN_IF_ERROR(park->BindInt64(1, int64_t(event->position.value))
+                               .BindText(2, event->stream)
+                               .BindText(3, event->type)
+                               .BindText(4, event->error)
+                               .Run());
+    } else {
+      DUET_ASSIGN_OR_RETURN(Statement * unpark,
+                            db.Prepare("DELETE FROM duet_parked WHERE position = ?1"));
+      const auto position = std::get<GlobalPosition>(op);
+      DUET_RETURN_IF_ERROR(unpark->BindInt64(1, int64_t(position.value)).Run());
+    }
+  }
+  return Status::OK();
+}
+
+Status SqliteStoreFile::UseWriter(const std::function<Status(Connection&)>& fn) {
+  std::lock_guard lock(writer_mu_);
+  return fn(*writer_);
+}
+
+Result<std::unique_ptr<Connection>> SqliteStoreFile::AcquireReader() {
+  {
+    std::unique_lock lock(readers_mu_);
+    reader_freed_.wait(lock, [&] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+    if (!idle_readers_.empty()) {
+      auto reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
+    }
+    ++open_readers_;  // reserved; opened outside the lock
+  }
+  auto opened = Connection::Open(file_, /*read_only=*/true);
+  Status status = opened.status();
+  if (status.ok()) status = ConfigureConnection(**opened, /*writer=*/false);
+  if (!status.ok()) {
+    std::lock_guard lock(readers_mu_);
+    --open_readers_;
+    reader_freed_.notify_one();
+    return status;
+  }
+  return std::move(opened).value();
+}
+
+void SqliteStoreFile::ReleaseReader(std::unique_ptr<Connection> reader) {
+  std::lock_guard lock(readers_mu_);
+  idle_readers_.push_back(std::move(reader));
+  reader_freed_.notify_one();
+}
+
+Status SqliteStoreFile::Read(const std::function<Status(Connection&, GlobalPosition)>& read) {
+  DUET_ASSIGN_OR_RETURN(auto reader, AcquireReader());
+  Status status = reader->InTransaction("BEGIN", [&]() -> Status {
+    // The first SELECT fixes the snapshot: the checkpoint and the data that
+    // `read` sees come from the same commit.
+    DUET_ASSIGN_OR_RETURN(
+        int64_t checkpoint,
+        QueryInt(*reader, "SELECT value FROM duet_meta WHERE key = 'checkpoint'"));
+    return read(*reader, GlobalPosition(uint64_t(checkpoint)));
+  });
+  ReleaseReader(std::move(reader));
+  return status;
+}
+
+Result<std::vector<ParkedEvent>> SqliteStoreFile::Parked() {
+  std::vector<ParkedEvent> parked;
+  DUET_RETURN_IF_ERROR(Read([&](Connection& db, GlobalPosition) -> Status {
+    DUET_ASSIGN_OR_RETURN(
+        Statement * stmt,
+        db.Prepare("SELECT position, stream, type, error FROM duet_parked ORDER BY seq"));
+    for (;;) {
+      DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
+      if (!row) return Status::OK();
+      parked.push_back(ParkedEvent{GlobalPosition(uint64_t(stmt->ColumnInt64(0))),
+                                   std::string(stmt->ColumnText(1)),
+                                   std::string(stmt->ColumnText(2)),
+                                   std::string(stmt->ColumnText(3))});
+    }
+  }));
+  return parked;
+}
+
+}  // namespace duet::readstore
