@@ -5,10 +5,9 @@
 #ifndef DUET_QUERY_PARAMS_H_
 #define DUET_QUERY_PARAMS_H_
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/query_bus.h"
 #include "duet/result.h"

@@ -79,8 +79,7 @@ Result<QueryAnswer> QueryBus::Execute(const QueryRequest& request) const {
   DUET_ASSIGN_OR_RETURN(QueryParams params,
                         query::ValidateParams(definition.params, request.params));
   if (request.min_position > kNoPosition) {
-    const auto timeout =
-        std::clamp(request.timeout, std::chrono::milliseconds(0), kMaxWait);
+    const auto timeout = std::clamp(request.timeout, std::chrono::milliseconds(0), kMaxWait);
     DUET_ASSIGN_OR_RETURN(GlobalPosition reached,
                           engine_->WaitFor(definition.read_model, request.min_position, timeout));
     if (reached < request.min_position) {

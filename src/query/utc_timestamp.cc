@@ -12,7 +12,7 @@ std::string FormatUtcTimestamp(int64_t timestamp_us) {
   using namespace std::chrono;
   // Clamped to years 0000..9999 so the calendar arithmetic stays in range and
   // the text keeps its fixed shape; event timestamps are far inside it.
-  constexpr int64_t kMinUs = -62167219200LL * 1000000;     // 0000-01-01T00:00:00Z
+  constexpr int64_t kMinUs = -62167219200LL * 1000000;           // 0000-01-01T00:00:00Z
   constexpr int64_t kMaxUs = 253402300799LL * 1000000 + 999999;  // 9999-12-31T23:59:59.999999Z
   const int64_t us = std::clamp(timestamp_us, kMinUs, kMaxUs);
   const sys_time<microseconds> t{microseconds(us)};

@@ -129,7 +129,9 @@ TEST_F(QueryBusTest, MissingRequiredParameter) {
   EXPECT_EQ(BadField(R"({"s":null})"), "s");
 }
 
-TEST_F(QueryBusTest, UnknownParameter) { EXPECT_EQ(BadField(R"({"s":"a","colour":"red"})"), "colour"); }
+TEST_F(QueryBusTest, UnknownParameter) {
+  EXPECT_EQ(BadField(R"({"s":"a","colour":"red"})"), "colour");
+}
 
 TEST_F(QueryBusTest, WrongJsonTypes) {
   EXPECT_EQ(BadField(R"({"s":5})"), "s");
@@ -248,7 +250,9 @@ TEST_F(QueryBusTest, BadParametersFailBeforeAnyWait) {
 TEST_F(QueryBusTest, ReadBehindMinPositionIsNotYet) {
   // A handler whose read reports less than min_position (say, it read another
   // store) must not be passed off as read-your-writes.
-  QueryDefinition stale{"stale", FakeProjectionEngine::kModel, {},
+  QueryDefinition stale{"stale",
+                        FakeProjectionEngine::kModel,
+                        {},
                         [](const QueryParams&, ReadStore&) -> Result<QueryResult> {
                           return QueryResult{json::value(nullptr), GlobalPosition(1)};
                         }};
@@ -270,11 +274,15 @@ TEST_F(QueryBusTest, UnknownReadModelIsTheEnginesNotFound) {
 }
 
 TEST_F(QueryBusTest, HandlerErrorsPassThroughAndExceptionsBecomeStatus) {
-  QueryDefinition failing{"failing", FakeProjectionEngine::kModel, {},
+  QueryDefinition failing{"failing",
+                          FakeProjectionEngine::kModel,
+                          {},
                           [](const QueryParams&, ReadStore&) -> Result<QueryResult> {
                             return Status::NotFound("account", "a1");
                           }};
-  QueryDefinition throwing{"throwing", FakeProjectionEngine::kModel, {},
+  QueryDefinition throwing{"throwing",
+                           FakeProjectionEngine::kModel,
+                           {},
                            [](const QueryParams&, ReadStore&) -> Result<QueryResult> {
                              return QueryResult{json::object().at("absent"), kNoPosition};
                            }};
@@ -288,10 +296,13 @@ TEST_F(QueryBusTest, HandlerErrorsPassThroughAndExceptionsBecomeStatus) {
 }
 
 TEST_F(QueryBusTest, TypedHandlerOnAnotherStoreKindIsFailedPrecondition) {
-  QueryDefinition search{"search", FakeProjectionEngine::kModel, {},
-                         On<SearchStore>([](const QueryParams&, SearchStore&) -> Result<QueryResult> {
-                           return QueryResult{json::value(nullptr), kNoPosition};
-                         })};
+  QueryDefinition search{
+      "search",
+      FakeProjectionEngine::kModel,
+      {},
+      On<SearchStore>([](const QueryParams&, SearchStore&) -> Result<QueryResult> {
+        return QueryResult{json::value(nullptr), kNoPosition};
+      })};
   ASSERT_TRUE(bus_.Register(search).ok());
   auto answer = bus_.Execute(QueryRequest{"search", {}, kNoPosition, {}});
   EXPECT_EQ(answer.status().code(), StatusCode::kFailedPrecondition);

@@ -1,0 +1,409 @@
+// The ledger's projections and queries (ledger_views.h).
+//
+// Answers (JSON):
+//   balance          {account, owner, status, balances: {currency: minor units}}
+//   accounts         {items: [account documents], next_cursor?}
+//   statement        {account, entries: [{position, kind, currency, amount,
+//                    counterparty, transfer, timestamp}], next_cursor?}
+//   search-accounts  {hits: [{account, owner, status, score}]}
+//   volume           {currency, bucket, rows: [{bucket_start, count, sum, min, max}]}
+// next_cursor is absent on the last page.
+#include "ledger/ledger_views.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "ledger/ledger.h"
+
+namespace duet::examples::ledger {
+namespace {
+
+namespace json = boost::json;
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+ProjectionInfo Info(std::string name, ReadStoreKind store, std::vector<std::string> types) {
+  ProjectionInfo info;
+  info.name = std::move(name);
+  info.version = 1;
+  info.event_types = std::move(types);
+  info.store = store;
+  // A ledger read model with a skipped event would show wrong money: stop.
+  info.on_failure = FailurePolicy::kStop;
+  return info;
+}
+
+Result<AccountEvent> Decode(const RecordedEvent& event) {
+  return AccountCodec().Decode(event.type, event.data);
+}
+
+// Zero-padded so that positions sort numerically as bytes.
+std::string PaddedPosition(GlobalPosition position) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "%020llu", static_cast<unsigned long long>(position.value));
+  return text;
+}
+
+json::object PageJson(json::array items, const std::string& next_cursor,
+                      const char* items_name = "items") {
+  json::object out;
+  out[items_name] = std::move(items);
+  if (!next_cursor.empty()) out["next_cursor"] = next_cursor;
+  return out;
+}
+
+// ------------------------------------------------------------ ledger-accounts
+
+std::vector<IndexEntry> AccountIndexes(const std::string& account, const std::string& owner) {
+  return {{"owner", owner, account}, {"all", "", account}};
+}
+
+Result<json::object> LoadAccount(DocumentTxn& txn, const std::string& account) {
+  DUET_ASSIGN_OR_RETURN(const json::object* doc, txn.Get(account));
+  if (doc == nullptr) return Status::NotFound("account", "'" + account + "' was never opened");
+  return *doc;
+}
+
+Status PutAccount(DocumentTxn& txn, const std::string& account, json::object doc) {
+  const json::string* owner = doc["owner"].if_string();
+  if (owner == nullptr) return Status::Corruption("account '" + account + "' has no owner");
+  std::vector<IndexEntry> indexes = AccountIndexes(account, std::string(*owner));
+  return txn.Put(account, std::move(doc), std::move(indexes));
+}
+
+Status AddToBalance(DocumentTxn& txn, const std::string& account, const std::string& currency,
+                    int64_t delta) {
+  DUET_ASSIGN_OR_RETURN(json::object doc, LoadAccount(txn, account));
+  json::object* balances = doc["balances"].if_object();
+  if (balances == nullptr) return Status::Corruption("account '" + account + "' has no balances");
+  const json::value& current = (*balances)[currency];
+  const int64_t before = current.is_int64() ? current.get_int64() : 0;
+  int64_t after = 0;
+  if (__builtin_add_overflow(before, delta, &after)) {
+    return Status::DomainRuleViolated("balance-overflow", account + " " + currency);
+  }
+  (*balances)[currency] = after;
+  return PutAccount(txn, account, std::move(doc));
+}
+
+class AccountsProjection final : public DocumentProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, DocumentTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(AccountEvent decoded, Decode(event));
+    return std::visit(Overloaded{[&](const AccountOpened& e) {
+                                   return PutAccount(txn, e.account,
+                                                     json::object{{"account", e.account},
+                                                                  {"owner", e.owner},
+                                                                  {"status", "open"},
+                                                                  {"balances", json::object{}}});
+                                 },
+                                 [&](const MoneyDeposited& e) {
+                                   return AddToBalance(txn, e.account, e.currency, e.amount);
+                                 },
+                                 [&](const MoneyWithdrawn& e) {
+                                   return AddToBalance(txn, e.account, e.currency, -e.amount);
+                                 },
+                                 [&](const TransferDebited& e) {
+                                   return AddToBalance(txn, e.account, e.currency, -e.amount);
+                                 },
+                                 [&](const TransferCredited& e) {
+                                   return AddToBalance(txn, e.account, e.currency, e.amount);
+                                 },
+                                 [&](const AccountClosed& e) -> Status {
+                                   DUET_ASSIGN_OR_RETURN(json::object doc,
+                                                         LoadAccount(txn, e.account));
+                                   doc["status"] = "closed";
+                                   return PutAccount(txn, e.account, std::move(doc));
+                                 }},
+                      decoded);
+  }
+
+ private:
+  ProjectionInfo info_ = Info(kAccountsView, ReadStoreKind::kDocument,
+                              {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn",
+                               "TransferDebited", "TransferCredited", "AccountClosed"});
+};
+
+// ----------------------------------------------------------- ledger-statement
+//
+// One document per movement, "<account>/<padded position>", listed under
+// ("account", account) in position order; plus one header document per
+// account, "<account>", so the statement of an unknown account is NotFound
+// rather than empty. Account ids never contain '/' (ValidateId).
+
+json::object Movement(const RecordedEvent& event, const std::string& kind,
+                      const std::string& account, const std::string& currency, int64_t amount,
+                      json::value counterparty, json::value transfer) {
+  return json::object{{"account", account},
+                      {"position", event.position.value},
+                      {"kind", kind},
+                      {"currency", currency},
+                      {"amount", amount},
+                      {"counterparty", std::move(counterparty)},
+                      {"transfer", std::move(transfer)},
+                      {"timestamp", FormatUtcTimestamp(event.timestamp_us)}};
+}
+
+Status PutMovement(DocumentTxn& txn, const RecordedEvent& event, const std::string& account,
+                   json::object movement) {
+  const std::string padded = PaddedPosition(event.position);
+  return txn.Put(account + "/" + padded, std::move(movement), {{"account", account, padded}});
+}
+
+class StatementProjection final : public DocumentProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, DocumentTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(AccountEvent decoded, Decode(event));
+    const json::value none(nullptr);
+    return std::visit(
+        Overloaded{
+            [&](const AccountOpened& e) {
+              return txn.Put(e.account, json::object{{"account", e.account}, {"owner", e.owner}});
+            },
+            [&](const MoneyDeposited& e) {
+              return PutMovement(
+                  txn, event, e.account,
+                  Movement(event, "deposit", e.account, e.currency, e.amount, none, none));
+            },
+            [&](const MoneyWithdrawn& e) {
+              return PutMovement(
+                  txn, event, e.account,
+                  Movement(event, "withdrawal", e.account, e.currency, -e.amount, none, none));
+            },
+            [&](const TransferDebited& e) {
+              return PutMovement(txn, event, e.account,
+                                 Movement(event, "transfer-debit", e.account, e.currency, -e.amount,
+                                          json::value(e.to), json::value(e.transfer)));
+            },
+            [&](const TransferCredited& e) {
+              return PutMovement(txn, event, e.account,
+                                 Movement(event, "transfer-credit", e.account, e.currency, e.amount,
+                                          json::value(e.from), json::value(e.transfer)));
+            },
+            [&](const AccountClosed&) { return Status::OK(); }},
+        decoded);
+  }
+
+ private:
+  ProjectionInfo info_ = Info(
+      kStatementView, ReadStoreKind::kDocument,
+      {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "TransferDebited", "TransferCredited"});
+};
+
+// -------------------------------------------------------------- ledger-search
+
+SearchDocument AccountSearchDocument(const std::string& account, const std::string& owner,
+                                     const std::string& status) {
+  SearchDocument doc;
+  doc.text = {{"account", account}, {"owner", owner}};
+  doc.filters = {{"status", status}};
+  doc.stored = json::object{{"account", account}, {"owner", owner}, {"status", status}};
+  return doc;
+}
+
+class SearchAccountsProjection final : public SearchProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, SearchTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(AccountEvent decoded, Decode(event));
+    if (const auto* opened = std::get_if<AccountOpened>(&decoded)) {
+      return txn.Upsert(opened->account,
+                        AccountSearchDocument(opened->account, opened->owner, "open"));
+    }
+    const auto* closed = std::get_if<AccountClosed>(&decoded);
+    if (closed == nullptr) return Status::OK();
+    DUET_ASSIGN_OR_RETURN(std::optional<SearchDocument> doc, txn.Get(closed->account));
+    if (!doc) return Status::NotFound("account", "'" + closed->account + "' was never opened");
+    doc->filters = {{"status", "closed"}};
+    doc->stored["status"] = "closed";
+    return txn.Upsert(closed->account, std::move(*doc));
+  }
+
+ private:
+  ProjectionInfo info_ =
+      Info(kSearchView, ReadStoreKind::kSearch, {"AccountOpened", "AccountClosed"});
+};
+
+// -------------------------------------------------------------- ledger-volume
+//
+// Measure "volume": one observation per movement of money, dimensions
+// currency and kind (deposit, withdrawal, transfer: a transfer counts once,
+// at its debit).
+
+class VolumeProjection final : public AnalyticsProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, AnalyticsTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(AccountEvent decoded, Decode(event));
+    const auto record = [&](const std::string& currency, const char* kind, int64_t amount) {
+      return txn.Record("volume", {{"currency", currency}, {"kind", kind}}, event.timestamp_us,
+                        amount);
+    };
+    return std::visit(
+        Overloaded{
+            [&](const MoneyDeposited& e) { return record(e.currency, "deposit", e.amount); },
+            [&](const MoneyWithdrawn& e) { return record(e.currency, "withdrawal", e.amount); },
+            [&](const TransferDebited& e) { return record(e.currency, "transfer", e.amount); },
+            [&](const auto&) { return Status::OK(); }},
+        decoded);
+  }
+
+ private:
+  ProjectionInfo info_ = Info(kVolumeView, ReadStoreKind::kAnalytics,
+                              {"MoneyDeposited", "MoneyWithdrawn", "TransferDebited"});
+};
+
+// -------------------------------------------------------------------- queries
+
+QueryParam Id(std::string name, bool required = true) {
+  return QueryParam{std::move(name), ParamType::kString, required, 128};
+}
+QueryParam Cursor() { return QueryParam{"cursor", ParamType::kCursor, false}; }
+QueryParam Limit() { return QueryParam{"limit", ParamType::kLimit, false}; }
+
+Result<QueryResult> Balance(const QueryParams& params, DocumentStore& store) {
+  const std::string account = params.String("account");
+  DUET_ASSIGN_OR_RETURN(DocumentRead read, store.Get(account));
+  if (!read.doc) return Status::NotFound("account", "no account '" + account + "'");
+  return QueryResult{std::move(*read.doc), read.position};
+}
+
+Result<QueryResult> ListAccounts(const QueryParams& params, DocumentStore& store) {
+  ListRequest request;
+  request.index = params.Has("owner") ? "owner" : "all";
+  request.value = params.String("owner");
+  request.cursor = params.String("cursor");
+  request.limit = static_cast<size_t>(params.Integer("limit"));
+  DUET_ASSIGN_OR_RETURN(DocumentPage page, store.List(request));
+  json::array items;
+  for (Document& d : page.items) items.push_back(std::move(d.doc));
+  return QueryResult{PageJson(std::move(items), page.next_cursor), page.position};
+}
+
+Result<QueryResult> Statement(const QueryParams& params, DocumentStore& store) {
+  const std::string account = params.String("account");
+  DUET_ASSIGN_OR_RETURN(DocumentRead header, store.Get(account));
+  if (!header.doc) return Status::NotFound("account", "no account '" + account + "'");
+  // Two reads: the answer reports the later one's position, which the header
+  // also holds at (accounts are never removed from this read model).
+  ListRequest request{"account", account, params.String("cursor"),
+                      static_cast<size_t>(params.Integer("limit"))};
+  DUET_ASSIGN_OR_RETURN(DocumentPage page, store.List(request));
+  json::array entries;
+  for (Document& d : page.items) {
+    d.doc.erase("account");
+    entries.push_back(std::move(d.doc));
+  }
+  json::object out = PageJson(std::move(entries), page.next_cursor, "entries");
+  out["account"] = account;
+  return QueryResult{std::move(out), page.position};
+}
+
+Status CheckChoice(const QueryParams& params, const char* name,
+                   std::initializer_list<std::string_view> choices, const char* reason) {
+  if (!params.Has(name)) return Status::OK();
+  const std::string value = params.String(name);
+  for (std::string_view choice : choices) {
+    if (value == choice) return Status::OK();
+  }
+  return Status::InvalidArgument(name, reason);
+}
+
+Result<QueryResult> SearchAccounts(const QueryParams& params, SearchStore& store) {
+  DUET_RETURN_IF_ERROR(CheckChoice(params, "status", {"open", "closed"}, "must be open or closed"));
+  SearchQuery query;
+  query.text = params.String("q");
+  if (params.Has("status")) query.filters = {{"status", params.String("status")}};
+  query.limit = static_cast<size_t>(params.Integer("limit"));
+  DUET_ASSIGN_OR_RETURN(SearchResult result, store.Search(query));
+  json::array hits;
+  for (SearchHit& hit : result.hits) {
+    json::object h = std::move(hit.stored);
+    h["score"] = hit.score;
+    hits.push_back(std::move(h));
+  }
+  return QueryResult{json::object{{"hits", std::move(hits)}}, result.position};
+}
+
+Result<QueryResult> Volume(const QueryParams& params, AnalyticsStore& store) {
+  const std::string currency = params.String("currency");
+  DUET_RETURN_IF_ERROR(ValidateCurrency("currency", currency));
+  DUET_RETURN_IF_ERROR(CheckChoice(params, "kind", {"deposit", "withdrawal", "transfer"},
+                                   "must be deposit, withdrawal or transfer"));
+  AnalyticsQuery query;
+  query.measure = "volume";
+  query.filters = {{"currency", currency}};
+  if (params.Has("kind")) query.filters.emplace_back("kind", params.String("kind"));
+  query.bucket = params.Bucket("bucket");
+  DUET_ASSIGN_OR_RETURN(AnalyticsResult result, store.Aggregate(query));
+  json::array rows;
+  for (const AnalyticsRow& row : result.rows) {
+    rows.push_back(json::object{{"bucket_start", FormatUtcTimestamp(row.bucket_start_us)},
+                                {"count", row.count},
+                                {"sum", row.sum},
+                                {"min", row.min},
+                                {"max", row.max}});
+  }
+  return QueryResult{json::object{{"currency", currency},
+                                  {"bucket", TimeBucketName(query.bucket)},
+                                  {"rows", std::move(rows)}},
+                     result.position};
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Projection>> LedgerProjections() {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<AccountsProjection>());
+  projections.push_back(std::make_unique<StatementProjection>());
+  projections.push_back(std::make_unique<SearchAccountsProjection>());
+  projections.push_back(std::make_unique<VolumeProjection>());
+  return projections;
+}
+
+Status RegisterLedgerQueries(QueryBus& bus) {
+  DUET_RETURN_IF_ERROR(bus.Register({"balance",
+                                     kAccountsView,
+                                     {Id("account")},
+                                     On<DocumentStore>(Balance),
+                                     "an account's balance per currency"}));
+  DUET_RETURN_IF_ERROR(bus.Register({"accounts",
+                                     kAccountsView,
+                                     {{"owner", ParamType::kString, false, 200}, Cursor(), Limit()},
+                                     On<DocumentStore>(ListAccounts),
+                                     "accounts, all or one owner's, by account id"}));
+  DUET_RETURN_IF_ERROR(bus.Register({"statement",
+                                     kStatementView,
+                                     {Id("account"), Cursor(), Limit()},
+                                     On<DocumentStore>(Statement),
+                                     "an account's movements, oldest first"}));
+  DUET_RETURN_IF_ERROR(bus.Register(
+      {"search-accounts",
+       kSearchView,
+       {{"q", ParamType::kString, true, 200}, {"status", ParamType::kString, false, 16}, Limit()},
+       On<SearchStore>(SearchAccounts),
+       "accounts whose id or owner match words"}));
+  return bus.Register({"volume",
+                       kVolumeView,
+                       {{"currency", ParamType::kString, true, 3},
+                        {"bucket", ParamType::kBucket, true},
+                        {"kind", ParamType::kString, false, 16}},
+                       On<AnalyticsStore>(Volume),
+                       "money moved per time bucket in one currency"});
+}
+
+}  // namespace duet::examples::ledger

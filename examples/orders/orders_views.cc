@@ -1,0 +1,396 @@
+// The orders' projections and queries (orders_views.h).
+//
+// Answers (JSON):
+//   order-status       {order, customer, status, items: [{sku, name, qty, price,
+//                      currency}], total, currency, placed_at, updated_at, reason?}
+//   orders             {items: [order documents as above], next_cursor?}
+//   search-orders      {hits: [{order, customer, status, score}]}
+//   revenue            {currency, bucket, rows: [{bucket_start, count, sum, min, max}]}
+//   orders-per-status  {bucket, rows: [{bucket_start, status, count}]}
+// Lists are in the order the orders were placed; next_cursor is absent on the
+// last page. Statuses: placed, confirmed, shipped, cancelled.
+#include "orders/orders_views.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "orders/orders.h"
+#include "orders/orders_json.h"
+
+namespace duet::examples::orders {
+namespace {
+
+namespace json = boost::json;
+
+template <typename... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <typename... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+constexpr std::string_view kStatuses[] = {"placed", "confirmed", "shipped", "cancelled"};
+
+ProjectionInfo Info(std::string name, ReadStoreKind store, std::vector<std::string> types) {
+  ProjectionInfo info;
+  info.name = std::move(name);
+  info.version = 1;
+  info.event_types = std::move(types);
+  info.store = store;
+  info.on_failure = FailurePolicy::kStop;
+  return info;
+}
+
+Result<OrderEvent> Decode(const RecordedEvent& event) {
+  return OrderCodec().Decode(event.type, event.data);
+}
+
+// Zero-padded so that positions sort numerically as bytes.
+std::string PaddedPosition(uint64_t position) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "%020llu", static_cast<unsigned long long>(position));
+  return text;
+}
+
+// The status an event moves its order to; empty for ItemAdded.
+std::string_view StatusAfter(const OrderEvent& event) {
+  return std::visit(Overloaded{[](const OrderPlaced&) { return kStatuses[0]; },
+                               [](const ItemAdded&) { return std::string_view(); },
+                               [](const OrderConfirmed&) { return kStatuses[1]; },
+                               [](const OrderShipped&) { return kStatuses[2]; },
+                               [](const OrderCancelled&) { return kStatuses[3]; }},
+                    event);
+}
+
+// --------------------------------------------------------------------- orders
+
+std::string StringField(const json::object& doc, std::string_view field) {
+  const json::value* value = doc.if_contains(field);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// Every order is listed under all four indexes, ordered by when it was
+// placed. "customer-status" joins the two with '|': statuses have none, so
+// the last '|' separates them whatever the customer name holds.
+Status PutOrder(DocumentTxn& txn, const std::string& order, json::object doc) {
+  const std::string customer = StringField(doc, "customer");
+  const std::string status = StringField(doc, "status");
+  // A number read back from a persistent store's JSON is int64 when it fits,
+  // whatever kind it was written as: accept both.
+  const json::value* placed = doc.if_contains("placed_position");
+  uint64_t placed_position = 0;
+  if (placed != nullptr && placed->is_uint64()) {
+    placed_position = placed->get_uint64();
+  } else if (placed != nullptr && placed->is_int64() && placed->get_int64() > 0) {
+    placed_position = static_cast<uint64_t>(placed->get_int64());
+  } else {
+    return Status::Corruption("order '" + order + "' has no placed_position");
+  }
+  const std::string sort = PaddedPosition(placed_position);
+  std::vector<IndexEntry> indexes{{"customer", customer, sort},
+                                  {"status", status, sort},
+                                  {"customer-status", customer + "|" + status, sort},
+                                  {"all", "", sort}};
+  return txn.Put(order, std::move(doc), std::move(indexes));
+}
+
+Result<json::object> LoadOrder(DocumentTxn& txn, const std::string& order) {
+  DUET_ASSIGN_OR_RETURN(const json::object* doc, txn.Get(order));
+  if (doc == nullptr) return Status::NotFound("order", "'" + order + "' was never placed");
+  return *doc;
+}
+
+json::object PlacedOrder(const RecordedEvent& event, const OrderPlaced& e, int64_t total) {
+  const std::string when = FormatUtcTimestamp(event.timestamp_us);
+  return json::object{{"order", e.order},
+                      {"customer", e.customer},
+                      {"status", kStatuses[0]},
+                      {"items", EncodeItems(e.items)},
+                      {"total", total},
+                      {"currency", e.items.empty() ? std::string() : e.items[0].currency},
+                      {"placed_at", when},
+                      {"updated_at", when},
+                      {"placed_position", event.position.value}};
+}
+
+Status AddItem(json::object& doc, const Item& item) {
+  DUET_ASSIGN_OR_RETURN(int64_t line, OrderTotal({item}));
+  const json::value& total = doc["total"];
+  int64_t sum = 0;
+  if (!total.is_int64() || __builtin_add_overflow(total.get_int64(), line, &sum)) {
+    return Status::InvalidArgument("items", "order total overflows a 64-bit integer");
+  }
+  doc["total"] = sum;
+  json::array* items = doc["items"].if_array();
+  if (items == nullptr) return Status::Corruption("order has no items array");
+  items->push_back(EncodeItem(item));
+  if (StringField(doc, "currency").empty()) doc["currency"] = item.currency;
+  return Status::OK();
+}
+
+class OrdersProjection final : public DocumentProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, DocumentTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(OrderEvent decoded, Decode(event));
+    if (const auto* placed = std::get_if<OrderPlaced>(&decoded)) {
+      DUET_ASSIGN_OR_RETURN(int64_t total, OrderTotal(placed->items));
+      return PutOrder(txn, placed->order, PlacedOrder(event, *placed, total));
+    }
+    const std::string order = std::visit([](const auto& e) { return e.order; }, decoded);
+    DUET_ASSIGN_OR_RETURN(json::object doc, LoadOrder(txn, order));
+    doc["updated_at"] = FormatUtcTimestamp(event.timestamp_us);
+    if (const auto* added = std::get_if<ItemAdded>(&decoded)) {
+      DUET_RETURN_IF_ERROR(AddItem(doc, added->item));
+    } else {
+      doc["status"] = StatusAfter(decoded);
+    }
+    if (const auto* confirmed = std::get_if<OrderConfirmed>(&decoded)) {
+      doc["total"] = confirmed->total;  // the decider's figure is authoritative
+      doc["currency"] = confirmed->currency;
+    }
+    if (const auto* cancelled = std::get_if<OrderCancelled>(&decoded)) {
+      doc["reason"] = cancelled->reason;
+    }
+    return PutOrder(txn, order, std::move(doc));
+  }
+
+ private:
+  ProjectionInfo info_ =
+      Info(kOrdersView, ReadStoreKind::kDocument,
+           {"OrderPlaced", "ItemAdded", "OrderConfirmed", "OrderShipped", "OrderCancelled"});
+};
+
+// -------------------------------------------------------------- orders-search
+
+std::string ItemNames(const std::vector<Item>& items) {
+  std::string names;
+  for (const Item& item : items) {
+    if (!names.empty()) names += ' ';
+    names += item.name;
+  }
+  return names;
+}
+
+class OrdersSearchProjection final : public SearchProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, SearchTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(OrderEvent decoded, Decode(event));
+    if (const auto* placed = std::get_if<OrderPlaced>(&decoded)) {
+      SearchDocument doc;
+      doc.text = {{"customer", placed->customer}, {"items", ItemNames(placed->items)}};
+      doc.filters = {{"status", std::string(kStatuses[0])}};
+      doc.stored = json::object{
+          {"order", placed->order}, {"customer", placed->customer}, {"status", kStatuses[0]}};
+      return txn.Upsert(placed->order, std::move(doc));
+    }
+    const std::string order = std::visit([](const auto& e) { return e.order; }, decoded);
+    DUET_ASSIGN_OR_RETURN(std::optional<SearchDocument> doc, txn.Get(order));
+    if (!doc) return Status::NotFound("order", "'" + order + "' was never placed");
+    if (const auto* added = std::get_if<ItemAdded>(&decoded)) {
+      for (auto& [field, text] : doc->text) {
+        if (field == "items") text += (text.empty() ? "" : " ") + added->item.name;
+      }
+    } else {
+      const std::string status(StatusAfter(decoded));
+      doc->filters = {{"status", status}};
+      doc->stored["status"] = status;
+    }
+    return txn.Upsert(order, std::move(*doc));
+  }
+
+ private:
+  ProjectionInfo info_ =
+      Info(kOrdersSearchView, ReadStoreKind::kSearch,
+           {"OrderPlaced", "ItemAdded", "OrderConfirmed", "OrderShipped", "OrderCancelled"});
+};
+
+// ------------------------------------------------------------- orders-revenue
+//
+// Measure "revenue": each confirmed order's total, dimension currency.
+// Measure "orders": 1 at every status change, dimension status (the status
+// entered), so its count per bucket is how many orders entered each status.
+
+class RevenueProjection final : public AnalyticsProjection {
+ public:
+  const ProjectionInfo& info() const override { return info_; }
+
+  Status Apply(const RecordedEvent& event, AnalyticsTxn& txn) const override {
+    DUET_ASSIGN_OR_RETURN(OrderEvent decoded, Decode(event));
+    if (const auto* confirmed = std::get_if<OrderConfirmed>(&decoded)) {
+      DUET_RETURN_IF_ERROR(txn.Record("revenue", {{"currency", confirmed->currency}},
+                                      event.timestamp_us, confirmed->total));
+    }
+    const std::string status(StatusAfter(decoded));
+    if (status.empty()) return Status::OK();
+    return txn.Record("orders", {{"status", status}}, event.timestamp_us, 1);
+  }
+
+ private:
+  ProjectionInfo info_ = Info(kRevenueView, ReadStoreKind::kAnalytics,
+                              {"OrderPlaced", "OrderConfirmed", "OrderShipped", "OrderCancelled"});
+};
+
+// -------------------------------------------------------------------- queries
+
+QueryParam Limit() { return QueryParam{"limit", ParamType::kLimit, false}; }
+QueryParam StatusParam() { return QueryParam{"status", ParamType::kString, false, 16}; }
+
+Status CheckStatus(const QueryParams& params) {
+  if (!params.Has("status")) return Status::OK();
+  const std::string status = params.String("status");
+  for (std::string_view known : kStatuses) {
+    if (status == known) return Status::OK();
+  }
+  return Status::InvalidArgument("status", "must be placed, confirmed, shipped or cancelled");
+}
+
+json::object OrderAnswer(json::object doc) {
+  doc.erase("placed_position");  // the read model's sort key, not part of the answer
+  return doc;
+}
+
+Result<QueryResult> OrderStatus(const QueryParams& params, DocumentStore& store) {
+  const std::string order = params.String("order");
+  DUET_ASSIGN_OR_RETURN(DocumentRead read, store.Get(order));
+  if (!read.doc) return Status::NotFound("order", "no order '" + order + "'");
+  return QueryResult{OrderAnswer(std::move(*read.doc)), read.position};
+}
+
+ListRequest OrdersListRequest(const QueryParams& params) {
+  ListRequest request;
+  const bool by_customer = params.Has("customer");
+  const bool by_status = params.Has("status");
+  if (by_customer && by_status) {
+    request.index = "customer-status";
+    request.value = params.String("customer") + "|" + params.String("status");
+  } else if (by_customer || by_status) {
+    request.index = by_customer ? "customer" : "status";
+    request.value = params.String(request.index);
+  } else {
+    request.index = "all";
+  }
+  request.cursor = params.String("cursor");
+  request.limit = static_cast<size_t>(params.Integer("limit"));
+  return request;
+}
+
+Result<QueryResult> ListOrders(const QueryParams& params, DocumentStore& store) {
+  DUET_RETURN_IF_ERROR(CheckStatus(params));
+  DUET_ASSIGN_OR_RETURN(DocumentPage page, store.List(OrdersListRequest(params)));
+  json::array items;
+  for (Document& d : page.items) items.push_back(OrderAnswer(std::move(d.doc)));
+  json::object out{{"items", std::move(items)}};
+  if (!page.next_cursor.empty()) out["next_cursor"] = page.next_cursor;
+  return QueryResult{std::move(out), page.position};
+}
+
+Result<QueryResult> SearchOrders(const QueryParams& params, SearchStore& store) {
+  DUET_RETURN_IF_ERROR(CheckStatus(params));
+  SearchQuery query;
+  query.text = params.String("q");
+  if (params.Has("status")) query.filters = {{"status", params.String("status")}};
+  query.limit = static_cast<size_t>(params.Integer("limit"));
+  DUET_ASSIGN_OR_RETURN(SearchResult result, store.Search(query));
+  json::array hits;
+  for (SearchHit& hit : result.hits) {
+    json::object h = std::move(hit.stored);
+    h["score"] = hit.score;
+    hits.push_back(std::move(h));
+  }
+  return QueryResult{json::object{{"hits", std::move(hits)}}, result.position};
+}
+
+Result<QueryResult> Revenue(const QueryParams& params, AnalyticsStore& store) {
+  const std::string currency = params.String("currency");
+  if (currency.size() != 3 ||
+      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return Status::InvalidArgument("currency", "must be 3 upper-case letters");
+  }
+  AnalyticsQuery query;
+  query.measure = "revenue";
+  query.filters = {{"currency", currency}};
+  query.bucket = params.Bucket("bucket");
+  DUET_ASSIGN_OR_RETURN(AnalyticsResult result, store.Aggregate(query));
+  json::array rows;
+  for (const AnalyticsRow& row : result.rows) {
+    rows.push_back(json::object{{"bucket_start", FormatUtcTimestamp(row.bucket_start_us)},
+                                {"count", row.count},
+                                {"sum", row.sum},
+                                {"min", row.min},
+                                {"max", row.max}});
+  }
+  return QueryResult{json::object{{"currency", currency},
+                                  {"bucket", TimeBucketName(query.bucket)},
+                                  {"rows", std::move(rows)}},
+                     result.position};
+}
+
+Result<QueryResult> OrdersPerStatus(const QueryParams& params, AnalyticsStore& store) {
+  DUET_RETURN_IF_ERROR(CheckStatus(params));
+  AnalyticsQuery query;
+  query.measure = "orders";
+  if (params.Has("status")) query.filters = {{"status", params.String("status")}};
+  query.group_by = {"status"};
+  query.bucket = params.Bucket("bucket");
+  DUET_ASSIGN_OR_RETURN(AnalyticsResult result, store.Aggregate(query));
+  json::array rows;
+  for (const AnalyticsRow& row : result.rows) {
+    rows.push_back(json::object{{"bucket_start", FormatUtcTimestamp(row.bucket_start_us)},
+                                {"status", row.group.empty() ? std::string() : row.group[0]},
+                                {"count", row.count}});
+  }
+  return QueryResult{
+      json::object{{"bucket", TimeBucketName(query.bucket)}, {"rows", std::move(rows)}},
+      result.position};
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Projection>> OrdersProjections() {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<OrdersProjection>());
+  projections.push_back(std::make_unique<OrdersSearchProjection>());
+  projections.push_back(std::make_unique<RevenueProjection>());
+  return projections;
+}
+
+Status RegisterOrdersQueries(QueryBus& bus) {
+  DUET_RETURN_IF_ERROR(bus.Register({"order-status",
+                                     kOrdersView,
+                                     {{"order", ParamType::kString, true, 128}},
+                                     On<DocumentStore>(OrderStatus),
+                                     "one order: status, items, total"}));
+  DUET_RETURN_IF_ERROR(bus.Register({"orders",
+                                     kOrdersView,
+                                     {{"customer", ParamType::kString, false, 200},
+                                      StatusParam(),
+                                      {"cursor", ParamType::kCursor, false},
+                                      Limit()},
+                                     On<DocumentStore>(ListOrders),
+                                     "orders, by customer and/or status, in placing order"}));
+  DUET_RETURN_IF_ERROR(bus.Register({"search-orders",
+                                     kOrdersSearchView,
+                                     {{"q", ParamType::kString, true, 200}, StatusParam(), Limit()},
+                                     On<SearchStore>(SearchOrders),
+                                     "orders whose customer or item names match words"}));
+  DUET_RETURN_IF_ERROR(bus.Register(
+      {"revenue",
+       kRevenueView,
+       {{"currency", ParamType::kString, true, 3}, {"bucket", ParamType::kBucket, true}},
+       On<AnalyticsStore>(Revenue),
+       "confirmed orders' revenue per time bucket in one currency"}));
+  return bus.Register({"orders-per-status",
+                       kRevenueView,
+                       {{"bucket", ParamType::kBucket, true}, StatusParam()},
+                       On<AnalyticsStore>(OrdersPerStatus),
+                       "how many orders entered each status per time bucket"});
+}
+
+}  // namespace duet::examples::orders
