@@ -27,7 +27,7 @@ inline constexpr std::string_view kVerifyScratchFolder = "verify-tmp";
 
 struct GenerationName {
   uint32_t version = 0;  // of the projection that builds it
-  uint64_t number = 0;   // 1, 2, ... per projection name; never reused
+  uint64_t number = 0;   // per projection name: each new one tops the folders present
   std::string ToString() const;  // "v<version>-g<number>"
   friend bool operator==(const GenerationName&, const GenerationName&) = default;
 };

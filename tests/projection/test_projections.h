@@ -84,7 +84,7 @@ class CountingProjection : public DocumentProjection {
     const int64_t count = *doc != nullptr ? (**doc).at("count").as_int64() : 0;
     boost::json::object next{{"count", count + 1},
                              {"last", static_cast<int64_t>(event.version.value)},
-                             {"v", info_.version}};
+                             {"v", static_cast<int64_t>(info_.version)}};
     return txn.Put(event.stream, std::move(next), {{"streams", "all", event.stream}});
   }
 
