@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "duet/read_store.h"
@@ -35,7 +36,8 @@ namespace duet::readstore {
 
 using IndexEntries = std::vector<IndexEntry>;
 
-// A committed document and its index entries, shared immutable.
+// A committed document and its index entries, shared immutable. A null doc
+// caches "no document under this key".
 struct CachedDocument {
   std::shared_ptr<const boost::json::object> doc;
   std::shared_ptr<const IndexEntries> entries;
@@ -65,18 +67,15 @@ class DocumentCache {
   // ignored if a commit happened since.
   void FillIfCurrent(std::string_view key, CachedDocument doc, uint64_t generation) {
     std::unique_lock lock(mu_);
-    if (generation == generation_) InsertLocked(key, std::move(doc));
+    if (generation == generation_) (void)InsertLocked(key, std::move(doc));
   }
 
   std::shared_mutex& mutex() { return mu_; }
 
-  // REQUIRES lock (exclusive): the commit's effect on the cache.
-  void PutLocked(std::string_view key, CachedDocument doc) REQUIRES(mu_) {
-    InsertLocked(key, std::move(doc));
-  }
-  void EraseLocked(std::string_view key) REQUIRES(mu_) {
-    auto it = map_.find(key);
-    if (it != map_.end()) map_.erase(it);
+  // REQUIRES lock (exclusive): the commit's effect on the cache. Returns
+  // the entry it replaced, for the caller to free outside the lock.
+  CachedDocument PutLocked(std::string_view key, CachedDocument doc) REQUIRES(mu_) {
+    return InsertLocked(key, std::move(doc));
   }
   void PublishLocked(GlobalPosition checkpoint) REQUIRES(mu_) {
     checkpoint_ = checkpoint;
@@ -84,15 +83,13 @@ class DocumentCache {
   }
 
  private:
-  void InsertLocked(std::string_view key, CachedDocument doc) REQUIRES(mu_) {
+  CachedDocument InsertLocked(std::string_view key, CachedDocument doc) REQUIRES(mu_) {
     auto it = map_.find(key);
-    if (it != map_.end()) {
-      it->second = std::move(doc);
-      return;
-    }
-    if (capacity_ == 0) return;
+    if (it != map_.end()) return std::exchange(it->second, std::move(doc));
+    if (capacity_ == 0) return {};
     while (map_.size() >= capacity_) EvictOneLocked();
     map_.emplace(std::string(key), std::move(doc));
+    return {};
   }
 
   void EvictOneLocked() REQUIRES(mu_) {

@@ -10,6 +10,7 @@
 // touched. Get reads it first, then the parsed-document cache, then SQLite.
 // Commit writes each changed key once (serialized once) and rewrites index
 // rows only when a document's entries changed.
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 
@@ -38,6 +39,9 @@ CREATE TABLE idx(ix BLOB NOT NULL, value BLOB NOT NULL, sort_key BLOB NOT NULL,
 )sql";
 
 const auto kNoEntries = std::make_shared<const IndexEntries>();
+// The cache's "no document under this key": a replay into an empty store
+// asks for every new key once, and should not ask SQLite each time.
+const CachedDocument kAbsent{nullptr, kNoEntries};
 
 std::string EncodeEntries(const IndexEntries& entries) {
   std::string out;
@@ -97,7 +101,7 @@ struct CommittedBase {
 };
 
 CommittedBase BaseOf(const std::optional<CachedDocument>& committed) {
-  if (!committed) return CommittedBase{false, kNoEntries};
+  if (!committed || !committed->doc) return CommittedBase{false, kNoEntries};
   return CommittedBase{true, committed->entries};
 }
 
@@ -126,8 +130,10 @@ class SqliteDocumentStore;
 // Thread-compatible: the runner's thread only. Must not outlive its store.
 class SqliteDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
  public:
-  SqliteDocumentTxn(SqliteDocumentStore* store, readstore::TxnSlot slot)
-      : ParkingTxn(store, std::move(slot)), store_(store) {}
+  // REQUIRES: `file`'s batch is open; the transaction ends it.
+  SqliteDocumentTxn(SqliteDocumentStore* store, readstore::TxnSlot slot,
+                    readstore::SqliteStoreFile* file)
+      : ParkingTxn(store, std::move(slot)), store_(store), batch_(file) {}
 
   Result<const boost::json::object*> Get(std::string_view key) override;
   Status Put(std::string_view key, boost::json::object doc,
@@ -142,6 +148,7 @@ class SqliteDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
   Status Stage(std::string_view key, CachedDocument current);
 
   SqliteDocumentStore* store_;
+  readstore::BatchGuard batch_;
   Documents documents_;
 };
 
@@ -153,7 +160,9 @@ class SqliteDocumentStore final : public DocumentStore {
   GlobalPosition checkpoint() const override { return file_->checkpoint(); }
   Result<std::unique_ptr<ReadStoreTxn>> Begin() override {
     DUET_ASSIGN_OR_RETURN(auto slot, readstore::TxnSlot::Acquire(&txn_open_));
-    return std::unique_ptr<ReadStoreTxn>(new SqliteDocumentTxn(this, std::move(slot)));
+    DUET_RETURN_IF_ERROR(file_->BeginBatch());
+    return std::unique_ptr<ReadStoreTxn>(
+        new SqliteDocumentTxn(this, std::move(slot), file_.get()));
   }
   Status Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) override;
   Result<std::vector<ParkedEvent>> Parked() override { return file_->Parked(); }
@@ -215,13 +224,13 @@ Status SqliteDocumentTxn::Delete(std::string_view key) {
 
 Result<std::optional<CachedDocument>> SqliteDocumentStore::LoadCommitted(std::string_view key) {
   DocumentCache::Hit hit = cache_.Lookup(key);
-  if (hit.found) return hit.found;
+  if (hit.found) return hit.found->doc ? hit.found : std::nullopt;
   std::optional<CachedDocument> row;
   DUET_RETURN_IF_ERROR(file_->UseWriter([&](Connection& db) -> Status {
     DUET_ASSIGN_OR_RETURN(row, ReadRow(db, key));
     return Status::OK();
   }));
-  if (row) cache_.FillIfCurrent(key, *row, hit.generation);
+  cache_.FillIfCurrent(key, row.value_or(kAbsent), hit.generation);
   return row;
 }
 
@@ -259,13 +268,20 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
     DUET_ASSIGN_OR_RETURN(Statement * del, db.Prepare("DELETE FROM docs WHERE key = ?1"));
     return del->BindBlob(1, key).Run();
   }
-  DUET_ASSIGN_OR_RETURN(
-      Statement * put,
-      db.Prepare("INSERT OR REPLACE INTO docs(key, json, entries) VALUES(?1, ?2, ?3)"));
-  DUET_RETURN_IF_ERROR(put->BindBlob(1, key)
-                           .BindText(2, boost::json::serialize(*doc.current.doc))
-                           .BindBlob(3, EncodeEntries(new_entries))
-                           .Run());
+  const std::string json = boost::json::serialize(*doc.current.doc);
+  Statement* put = nullptr;
+  if (!doc.base->exists) {
+    DUET_ASSIGN_OR_RETURN(put,
+                          db.Prepare("INSERT INTO docs(key, json, entries) VALUES(?1, ?2, ?3)"));
+    put->BindBlob(3, EncodeEntries(new_entries));
+  } else if (reindex) {
+    DUET_ASSIGN_OR_RETURN(put, db.Prepare("UPDATE docs SET json = ?2, entries = ?3 WHERE key = ?1"));
+    put->BindBlob(3, EncodeEntries(new_entries));
+  } else {
+    // The common case of a projection: same entries, new content.
+    DUET_ASSIGN_OR_RETURN(put, db.Prepare("UPDATE docs SET json = ?2 WHERE key = ?1"));
+  }
+  DUET_RETURN_IF_ERROR(put->BindBlob(1, key).BindText(2, json).Run());
   if (!reindex) return Status::OK();
   return WriteIndex(
       db, "INSERT OR IGNORE INTO idx(ix, value, sort_key, key) VALUES(?1, ?2, ?3, ?4)", key,
@@ -275,23 +291,26 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
 Status SqliteDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) {
   auto* mine = readstore::OwnTxn<SqliteDocumentTxn>(txn.get(), this);
   if (mine == nullptr) return readstore::ForeignTxn();
-  auto& documents = mine->documents();
+  // Changed documents in key order: neighbouring keys share b-tree pages,
+  // and the file is written the same way for the same batch.
+  std::vector<std::pair<const std::string, TxnDocument>*> changed;
+  for (auto& entry : mine->documents()) {
+    if (entry.second.dirty) changed.push_back(&entry);
+  }
+  std::sort(changed.begin(), changed.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   auto write = [&](Connection& db) -> Status {
-    for (auto& [key, doc] : documents) {
-      if (doc.dirty) DUET_RETURN_IF_ERROR(WriteDocument(db, key, doc));
-    }
+    for (auto* entry : changed) DUET_RETURN_IF_ERROR(WriteDocument(db, entry->first, entry->second));
     return Status::OK();
   };
+  std::vector<CachedDocument> replaced;  // freed after the cache lock is released
+  replaced.reserve(changed.size());
   auto publish = [&](const readstore::SqliteStoreFile::CommitFn& commit) -> Status {
     std::unique_lock lock(cache_.mutex());
     DUET_RETURN_IF_ERROR(commit());
-    for (auto& [key, doc] : documents) {
-      if (!doc.dirty) continue;
-      if (doc.current.doc) {
-        cache_.PutLocked(key, std::move(doc.current));
-      } else {
-        cache_.EraseLocked(key);
-      }
+    for (auto* entry : changed) {
+      // A delete caches "absent" (current.doc is null).
+      replaced.push_back(cache_.PutLocked(entry->first, std::move(entry->second.current)));
     }
     cache_.PublishLocked(checkpoint);
     return Status::OK();
@@ -301,7 +320,10 @@ Status SqliteDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosi
 
 Result<DocumentRead> SqliteDocumentStore::Get(std::string_view key) {
   DocumentCache::Hit hit = cache_.Lookup(key);
-  if (hit.found) return DocumentRead{*hit.found->doc, hit.checkpoint};
+  if (hit.found) {
+    if (!hit.found->doc) return DocumentRead{std::nullopt, hit.checkpoint};
+    return DocumentRead{*hit.found->doc, hit.checkpoint};
+  }
   DocumentRead read;
   std::optional<CachedDocument> row;
   DUET_RETURN_IF_ERROR(file_->Read([&](Connection& db, GlobalPosition position) -> Status {
@@ -309,10 +331,8 @@ Result<DocumentRead> SqliteDocumentStore::Get(std::string_view key) {
     DUET_ASSIGN_OR_RETURN(row, ReadRow(db, key));
     return Status::OK();
   }));
-  if (row) {
-    read.doc = *row->doc;
-    cache_.FillIfCurrent(key, std::move(*row), hit.generation);
-  }
+  if (row) read.doc = *row->doc;
+  cache_.FillIfCurrent(key, row.value_or(kAbsent), hit.generation);
   return read;
 }
 

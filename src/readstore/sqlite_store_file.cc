@@ -135,16 +135,38 @@ SqliteStoreFile::~SqliteStoreFile() {
   writer_.reset();
 }
 
+Status SqliteStoreFile::BeginBatch() {
+  std::lock_guard lock(writer_mu_);
+  if (batch_open_) return Status::FailedPrecondition("a batch of this read store is already open");
+  DUET_RETURN_IF_ERROR(writer_->Exec("BEGIN"));
+  batch_open_ = true;
+  return Status::OK();
+}
+
+void SqliteStoreFile::AbortBatch() {
+  std::lock_guard lock(writer_mu_);
+  RollbackLocked();
+}
+
+void SqliteStoreFile::RollbackLocked() {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  writer_->ResetBusyStatements();
+  // A failed rollback leaves nothing committed either: SQLite rolls the
+  // transaction back when the connection closes or the file is next opened.
+  if (!sqlite3_get_autocommit(writer_->raw())) (void)writer_->Exec("ROLLBACK");
+}
+
 Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<ParkOp>& park_ops,
                                const std::function<Status(Connection&)>& write,
                                const std::function<Status(const CommitFn&)>& publish) {
   std::lock_guard lock(writer_mu_);
-  if (checkpoint.value < checkpoint_.load()) {
-    return CheckpointBehind(checkpoint, GlobalPosition(checkpoint_.load()));
-  }
+  if (!batch_open_) return Status::FailedPrecondition("no batch of this read store is open");
   Connection& db = *writer_;
-  DUET_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
+    if (checkpoint.value < checkpoint_.load()) {
+      return CheckpointBehind(checkpoint, GlobalPosition(checkpoint_.load()));
+    }
     DUET_RETURN_IF_ERROR(write(db));
     DUET_RETURN_IF_ERROR(ApplyParkOps(db, park_ops));
     DUET_ASSIGN_OR_RETURN(
@@ -157,12 +179,13 @@ Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<Park
   if (status.ok()) {
     CommitFn commit = [&]() -> Status {
       DUET_RETURN_IF_ERROR(db.Exec("COMMIT"));
+      batch_open_ = false;
       checkpoint_.store(checkpoint.value);
       return Status::OK();
     };
     status = publish ? publish(commit) : commit();
   }
-  if (!status.ok() && !sqlite3_get_autocommit(db.raw())) (void)db.Exec("ROLLBACK");
+  if (!status.ok()) RollbackLocked();
   return status;
 }
 

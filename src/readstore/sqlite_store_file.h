@@ -3,8 +3,11 @@
 // the duet_meta table (format version, kind, checkpoint) and the duet_parked
 // table, one writer connection and a small pool of reader connections.
 //
-// Writes go through Commit, which runs the store's changes, the parked-event
-// changes and the new checkpoint in one SQLite transaction. Reads go through
+// A batch opens the writer's SQLite transaction at BeginBatch (deferred: it
+// reads until the first write) so the transaction's reads of committed state
+// share one snapshot instead of paying for one implicit transaction each;
+// Commit writes the store's changes, the parked-event changes and the new
+// checkpoint and commits; AbortBatch rolls back. Reads go through
 // Read, which runs in one read transaction and hands the reader the
 // checkpoint of the same snapshot, so every answer names the position it
 // reflects. In WAL mode readers never block the writer nor the writer them.
@@ -50,8 +53,13 @@ class SqliteStoreFile {
 
   GlobalPosition checkpoint() const { return GlobalPosition(checkpoint_.load()); }
 
-  // Commits `write`'s changes, `park_ops` and `checkpoint` in one
-  // transaction on the writer. `publish`, when given, runs the final SQLite
+  // Opens the batch's transaction on the writer. REQUIRES: no batch open.
+  Status BeginBatch();
+  // Rolls back the open batch, if any.
+  void AbortBatch();
+
+  // Commits `write`'s changes, `park_ops` and `checkpoint` in the open
+  // batch's transaction, or rolls it all back; either way the batch ends. `publish`, when given, runs the final SQLite
   // COMMIT it is passed and updates the store's in-memory state in the same
   // critical section (so a cache never lags the file); it must return the
   // COMMIT's Status. Errors: kFailedPrecondition when checkpoint is behind;
@@ -61,7 +69,7 @@ class SqliteStoreFile {
                 const std::function<Status(Connection&)>& write,
                 const std::function<Status(const CommitFn& commit)>& publish = nullptr);
 
-  // Runs `fn` on the writer connection, outside any transaction: for the
+  // Runs `fn` on the writer connection, inside the open batch: for the
   // writer's own reads of committed state (a transaction's Get).
   Status UseWriter(const std::function<Status(Connection&)>& fn);
 
@@ -76,6 +84,7 @@ class SqliteStoreFile {
                   std::unique_ptr<Connection> writer, GlobalPosition checkpoint);
 
   Status ApplyParkOps(Connection& db, const std::vector<ParkOp>& ops);
+  void RollbackLocked() REQUIRES(writer_mu_);
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> reader);
 
@@ -83,12 +92,26 @@ class SqliteStoreFile {
   const std::filesystem::path file_;
   std::mutex writer_mu_;
   std::unique_ptr<Connection> writer_ GUARDED_BY(writer_mu_);
+  bool batch_open_ GUARDED_BY(writer_mu_) = false;
   std::atomic<uint64_t> checkpoint_;
 
   std::mutex readers_mu_;
   std::condition_variable reader_freed_;
   std::vector<std::unique_ptr<Connection>> idle_readers_ GUARDED_BY(readers_mu_);
   size_t open_readers_ GUARDED_BY(readers_mu_) = 0;
+};
+
+// Rolls back the batch of `file` unless it was committed; held by a
+// store's transaction so that destroying an uncommitted one discards it.
+class BatchGuard {
+ public:
+  explicit BatchGuard(SqliteStoreFile* file) : file_(file) {}
+  ~BatchGuard() { file_->AbortBatch(); }
+  BatchGuard(const BatchGuard&) = delete;
+  BatchGuard& operator=(const BatchGuard&) = delete;
+
+ private:
+  SqliteStoreFile* file_;
 };
 
 }  // namespace duet::readstore
