@@ -313,18 +313,7 @@ Result<QueryResult> Statement(const QueryParams& params, DocumentStore& store) {
   return QueryResult{std::move(out), page.position};
 }
 
-Status CheckChoice(const QueryParams& params, const char* name,
-                   std::initializer_list<std::string_view> choices, const char* reason) {
-  if (!params.Has(name)) return Status::OK();
-  const std::string value = params.String(name);
-  for (std::string_view choice : choices) {
-    if (value == choice) return Status::OK();
-  }
-  return Status::InvalidArgument(name, reason);
-}
-
 Result<QueryResult> SearchAccounts(const QueryParams& params, SearchStore& store) {
-  DUET_RETURN_IF_ERROR(CheckChoice(params, "status", {"open", "closed"}, "must be open or closed"));
   SearchQuery query;
   query.text = params.String("q");
   if (params.Has("status")) query.filters = {{"status", params.String("status")}};
@@ -342,8 +331,6 @@ Result<QueryResult> SearchAccounts(const QueryParams& params, SearchStore& store
 Result<QueryResult> Volume(const QueryParams& params, AnalyticsStore& store) {
   const std::string currency = params.String("currency");
   DUET_RETURN_IF_ERROR(ValidateCurrency("currency", currency));
-  DUET_RETURN_IF_ERROR(CheckChoice(params, "kind", {"deposit", "withdrawal", "transfer"},
-                                   "must be deposit, withdrawal or transfer"));
   AnalyticsQuery query;
   query.measure = "volume";
   query.filters = {{"currency", currency}};
@@ -391,19 +378,21 @@ Status RegisterLedgerQueries(QueryBus& bus) {
                                      {Id("account"), Cursor(), Limit()},
                                      On<DocumentStore>(Statement),
                                      "an account's movements, oldest first"}));
-  DUET_RETURN_IF_ERROR(bus.Register(
-      {"search-accounts",
-       kSearchView,
-       {{"q", ParamType::kString, true, 200}, {"status", ParamType::kString, false, 16}, Limit()},
-       On<SearchStore>(SearchAccounts),
-       "accounts whose id or owner match words"}));
-  return bus.Register({"volume",
-                       kVolumeView,
-                       {{"currency", ParamType::kString, true, 3},
-                        {"bucket", ParamType::kBucket, true},
-                        {"kind", ParamType::kString, false, 16}},
-                       On<AnalyticsStore>(Volume),
-                       "money moved per time bucket in one currency"});
+  DUET_RETURN_IF_ERROR(bus.Register({"search-accounts",
+                                     kSearchView,
+                                     {{"q", ParamType::kString, true, 200},
+                                      {"status", ParamType::kString, false, 16, {"open", "closed"}},
+                                      Limit()},
+                                     On<SearchStore>(SearchAccounts),
+                                     "accounts whose id or owner match words"}));
+  return bus.Register(
+      {"volume",
+       kVolumeView,
+       {{"currency", ParamType::kString, true, 3},
+        {"bucket", ParamType::kBucket, true},
+        {"kind", ParamType::kString, false, 16, {"deposit", "withdrawal", "transfer"}}},
+       On<AnalyticsStore>(Volume),
+       "money moved per time bucket in one currency"});
 }
 
 }  // namespace duet::examples::ledger

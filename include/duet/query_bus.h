@@ -44,6 +44,9 @@ struct QueryParam {
   ParamType type = ParamType::kString;
   bool required = true;
   size_t max_length = 256;  // kString only
+  // kString only: when not empty, the value must be one of these (checked
+  // by the bus, so a bad value is refused before any wait).
+  std::vector<std::string> choices{};
 };
 
 // Validated parameters, by name: only the declared ones, converted to their

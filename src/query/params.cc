@@ -1,5 +1,6 @@
 #include "query/params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <string>
@@ -61,6 +62,12 @@ Result<json::value> CheckString(const QueryParam& param, const json::value& valu
   if (s.size() > param.max_length) {
     return Status::InvalidArgument(param.name,
                                    "longer than " + std::to_string(param.max_length) + " bytes");
+  }
+  if (!param.choices.empty() &&
+      std::find(param.choices.begin(), param.choices.end(), s) == param.choices.end()) {
+    std::string reason = "must be one of:";
+    for (const std::string& choice : param.choices) reason += " " + choice;
+    return Status::InvalidArgument(param.name, reason);
   }
   return json::value(json::string(s));
 }

@@ -29,6 +29,9 @@ Status CheckParams(const std::vector<QueryParam>& params) {
     if (param.type == ParamType::kString && param.max_length == 0) {
       return Status::InvalidArgument(param.name, "max_length must be at least 1");
     }
+    if (param.type != ParamType::kString && !param.choices.empty()) {
+      return Status::InvalidArgument(param.name, "only string parameters take choices");
+    }
   }
   return Status::OK();
 }

@@ -1,6 +1,7 @@
-// A ProjectionEngine test double: one read model ("model") served by a memory
-// document store that the test advances by hand, so waits and positions are
-// under the test's control. Admin operations are not supported.
+// A ProjectionEngine test double: read models served by stores the test
+// fills and advances by hand (by default one, "model", a memory document
+// store), so waits and positions are under the test's control. Admin
+// operations are not supported.
 //
 // Thread-safe: WaitFor may run on several threads while another commits.
 #ifndef DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,22 +25,34 @@ class FakeProjectionEngine final : public ProjectionEngine {
  public:
   static constexpr const char* kModel = "model";
 
-  FakeProjectionEngine() : store_(NewMemoryDocumentStore()) {}
+  // Serves a memory document store as read model kModel.
+  FakeProjectionEngine() : model_(NewMemoryDocumentStore()) { Serve(kModel, model_); }
 
-  DocumentStore& store() { return *store_; }
+  // Serves `store` as read model `name` (replacing any earlier one).
+  void Serve(const std::string& name, std::shared_ptr<ReadStore> store) {
+    std::lock_guard lock(mu_);
+    stores_[name] = std::move(store);
+  }
 
-  // Commits `docs` (key -> document, no index entries) with checkpoint
-  // `position`, then wakes the waiters.
+  DocumentStore& store() { return *model_; }
+
+  // Commits `docs` (key -> document, no index entries) to kModel's store
+  // with checkpoint `position`, then wakes the waiters.
   void Commit(GlobalPosition position,
               std::vector<std::pair<std::string, boost::json::object>> docs = {}) {
-    auto txn = store_->Begin().value();
+    auto txn = model_->Begin().value();
     auto& doc_txn = static_cast<DocumentTxn&>(*txn);
     for (auto& [key, doc] : docs) {
       Status put = doc_txn.Put(key, std::move(doc));
       if (!put.ok()) throw std::runtime_error(put.ToString());
     }
-    Status committed = store_->Commit(std::move(txn), position);
+    Status committed = model_->Commit(std::move(txn), position);
     if (!committed.ok()) throw std::runtime_error(committed.ToString());
+    Notify();
+  }
+
+  // Wakes the waiters; call after committing to a served store directly.
+  void Notify() {
     std::lock_guard lock(mu_);
     cv_.notify_all();
   }
@@ -63,21 +77,23 @@ class FakeProjectionEngine final : public ProjectionEngine {
   Result<ProjectionStatus> StatusOf(std::string_view) override { return Unsupported(); }
 
   Result<std::shared_ptr<ReadStore>> ServingStore(std::string_view name) override {
-    if (name != kModel) return Status::NotFound("projection", std::string(name));
-    return std::shared_ptr<ReadStore>(store_);
+    std::lock_guard lock(mu_);
+    auto it = stores_.find(std::string(name));
+    if (it == stores_.end()) return Status::NotFound("projection", std::string(name));
+    return it->second;
   }
 
   Result<GlobalPosition> WaitFor(std::string_view name, GlobalPosition position,
                                  std::chrono::milliseconds timeout) override {
-    if (name != kModel) return Status::NotFound("projection", std::string(name));
+    DUET_ASSIGN_OR_RETURN(std::shared_ptr<ReadStore> store, ServingStore(name));
     std::unique_lock lock(mu_);
     last_timeout_ = timeout;
     ++wait_calls_;
     ++waiters_;
     cv_.notify_all();
-    cv_.wait_for(lock, timeout, [&] { return store_->checkpoint() >= position; });
+    cv_.wait_for(lock, timeout, [&] { return store->checkpoint() >= position; });
     --waiters_;
-    return store_->checkpoint();
+    return store->checkpoint();
   }
 
   Status Stop(std::string_view) override { return Unsupported(); }
@@ -93,9 +109,10 @@ class FakeProjectionEngine final : public ProjectionEngine {
  private:
   static Status Unsupported() { return Status::FailedPrecondition("not in the fake"); }
 
-  std::shared_ptr<DocumentStore> store_;
+  std::shared_ptr<DocumentStore> model_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<ReadStore>> stores_ GUARDED_BY(mu_);
   int waiters_ GUARDED_BY(mu_) = 0;
   int wait_calls_ GUARDED_BY(mu_) = 0;
   std::chrono::milliseconds last_timeout_ GUARDED_BY(mu_){0};

@@ -187,6 +187,24 @@ TEST_F(QueryBusTest, LimitMustBeOneToOneThousand) {
   EXPECT_EQ(BadField(R"({"s":"a","limit":"1000"})"), "<ok>");
 }
 
+TEST_F(QueryBusTest, ChoicesAreCheckedBeforeAnyWait) {
+  QueryDefinition pick = EchoQuery("pick");
+  pick.params[0].choices = {"red", "green"};
+  ASSERT_TRUE(bus_.Register(pick).ok());
+  auto bad =
+      bus_.Execute(QueryRequest{"pick", {{"s", "blue"}}, GlobalPosition(9), QueryBus::kMaxWait});
+  EXPECT_EQ(bad.status().subject(), "s");
+  EXPECT_NE(bad.status().message().find("red green"), std::string::npos) << bad.status();
+  EXPECT_EQ(engine_.wait_calls(), 0);
+  EXPECT_TRUE(bus_.Execute(QueryRequest{"pick", {{"s", "green"}}, kNoPosition, {}}).ok());
+}
+
+TEST_F(QueryBusTest, ChoicesOnlyOnStrings) {
+  QueryDefinition bad = EchoQuery("bad");
+  bad.params[1].choices = {"1", "2"};  // "n", an integer
+  EXPECT_EQ(bus_.Register(bad).subject(), "n");
+}
+
 TEST_F(QueryBusTest, OverlongCursorIsRefusedBeforeTheStoreSeesIt) {
   json::object params{{"s", "a"}, {"cursor", std::string(4096, 'A')}};
   EXPECT_EQ(bus_.Execute(QueryRequest{"echo", params, kNoPosition, {}}).status().subject(),
