@@ -1,0 +1,241 @@
+#include <gtest/gtest.h>
+
+#include "duet/read_store.h"
+#include "readstore/search_query.h"
+#include "tests/readstore/read_store_test_util.h"
+
+namespace duet {
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+SearchDocument Doc(std::string text, Pairs filters = {}, boost::json::object stored = {}) {
+  return SearchDocument{{{"name", std::move(text)}}, std::move(filters), std::move(stored)};
+}
+
+SearchQuery Query(std::string text, Pairs filters = {}, size_t limit = 20, size_t offset = 0) {
+  SearchQuery query;
+  query.text = std::move(text);
+  query.filters = std::move(filters);
+  query.limit = limit;
+  query.offset = offset;
+  return query;
+}
+
+class SearchStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = testing::ValueOrThrow(OpenSearchStore(dir_.path())); }
+
+  SearchTxn& Begin() {
+    auto txn = store_->Begin();
+    EXPECT_TRUE(txn.ok()) << txn.status();
+    txn_.reset(static_cast<SearchTxn*>(txn->release()));
+    return *txn_;
+  }
+  void Commit(uint64_t checkpoint) {
+    Status s = store_->Commit(std::move(txn_), GlobalPosition(checkpoint));
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  void Upsert(std::string_view key, SearchDocument doc, uint64_t checkpoint) {
+    SearchTxn& txn = Begin();
+    ASSERT_TRUE(txn.Upsert(key, std::move(doc)).ok());
+    Commit(checkpoint);
+  }
+  std::vector<std::string> Hits(const SearchQuery& query) {
+    auto result = store_->Search(query);
+    EXPECT_TRUE(result.ok()) << result.status();
+    std::vector<std::string> keys;
+    if (result.ok()) {
+      for (const auto& hit : result->hits) keys.push_back(hit.key);
+    }
+    return keys;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SearchStore> store_;
+  std::unique_ptr<SearchTxn> txn_;
+};
+
+using Keys = std::vector<std::string>;
+
+TEST_F(SearchStoreTest, RanksBetterMatchesFirstWithHigherScores) {
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Upsert("weak", Doc("alice jones lives in a long street in the old town")).ok());
+  ASSERT_TRUE(txn.Upsert("strong", Doc("alice alice", {}, {{"id", 7}})).ok());
+  ASSERT_TRUE(txn.Upsert("none", Doc("bob")).ok());
+  Commit(3);
+  auto result = store_->Search(Query("alice"));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->position, GlobalPosition(3));
+  ASSERT_EQ(result->hits.size(), 2u);
+  EXPECT_EQ(result->hits[0].key, "strong");
+  EXPECT_EQ(result->hits[1].key, "weak");
+  EXPECT_GT(result->hits[0].score, result->hits[1].score);
+  EXPECT_GT(result->hits[1].score, 0);
+  EXPECT_EQ(result->hits[0].stored.at("id").to_number<int>(), 7);
+}
+
+TEST_F(SearchStoreTest, AllWordsMustMatchAndOnlyTheLastIsAPrefix) {
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Upsert("as", Doc("Alice Smith")).ok());
+  ASSERT_TRUE(txn.Upsert("aj", Doc("Alice Jones")).ok());
+  ASSERT_TRUE(txn.Upsert("al", Doc("Alfred Lang")).ok());
+  Commit(1);
+  EXPECT_EQ(Hits(Query("ali")).size(), 2u);
+  EXPECT_EQ(Hits(Query("al")).size(), 3u);
+  EXPECT_EQ(Hits(Query("alice smi")), Keys{"as"});
+  EXPECT_TRUE(Hits(Query("ali smith")).empty()) << "only the last word is a prefix";
+  EXPECT_TRUE(Hits(Query("alice zed")).empty());
+}
+
+TEST_F(SearchStoreTest, IgnoresCaseAndDiacritics) {
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Upsert("e", Doc("Émile Zoë")).ok());
+  Commit(1);
+  EXPECT_EQ(Hits(Query("emile")), Keys{"e"});
+  EXPECT_EQ(Hits(Query("EMILE zoe")), Keys{"e"});
+  EXPECT_EQ(Hits(Query("Émi")), Keys{"e"});
+}
+
+TEST_F(SearchStoreTest, SearchesEveryTextField) {
+  SearchDocument doc{{{"name", "Ada Lovelace"}, {"city", "London"}}, {}, {}};
+  Upsert("ada", doc, 1);
+  EXPECT_EQ(Hits(Query("lovelace london")), Keys{"ada"});
+}
+
+TEST_F(SearchStoreTest, FiltersAreExactAndAllMustHold) {
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Upsert("o1", Doc("order apples", {{"status", "open"}, {"cur", "EUR"}})).ok());
+  ASSERT_TRUE(txn.Upsert("o2", Doc("order pears", {{"status", "shipped"}, {"cur", "EUR"}})).ok());
+  ASSERT_TRUE(txn.Upsert("o3", Doc("order plums", {{"status", "open"}, {"cur", "USD"}})).ok());
+  Commit(1);
+  EXPECT_EQ(Hits(Query("order", {{"status", "open"}})), (Keys{"o1", "o3"}));
+  EXPECT_EQ(Hits(Query("order", {{"status", "open"}, {"cur", "EUR"}})), Keys{"o1"});
+  EXPECT_TRUE(Hits(Query("order", {{"status", "Open"}})).empty()) << "exact, case-sensitive";
+  EXPECT_TRUE(Hits(Query("order", {{"nope", "open"}})).empty());
+}
+
+TEST_F(SearchStoreTest, UpsertReplacesTextFiltersAndStored) {
+  Upsert("k", Doc("alpha", {{"s", "a"}}, {{"v", 1}}), 1);
+  Upsert("k", Doc("beta", {{"s", "b"}}, {{"v", 2}}), 2);
+  EXPECT_TRUE(Hits(Query("alpha")).empty());
+  EXPECT_TRUE(Hits(Query("beta", {{"s", "a"}})).empty());
+  auto result = store_->Search(Query("beta", {{"s", "b"}}));
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->hits.size(), 1u);
+  EXPECT_EQ(result->hits[0].stored.at("v").to_number<int>(), 2);
+}
+
+TEST_F(SearchStoreTest, DeleteRemovesTheDocument) {
+  Upsert("k", Doc("alpha", {{"s", "a"}}), 1);
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Delete("k").ok());
+  ASSERT_TRUE(txn.Delete("never-there").ok());
+  Commit(2);
+  EXPECT_TRUE(Hits(Query("alpha")).empty());
+  int entries = 0;
+  ASSERT_TRUE(store_->ForEachEntry([&](auto, auto) { ++entries; }).ok());
+  EXPECT_EQ(entries, 0);
+}
+
+TEST_F(SearchStoreTest, OperatorCharactersInUserInputAreHarmless) {
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Upsert("salt", Doc("salt and pepper near the body")).ok());
+  ASSERT_TRUE(txn.Upsert("other", Doc("salt only")).ok());
+  Commit(1);
+  // Words that are FTS5 operators are plain words here.
+  EXPECT_EQ(Hits(Query("salt AND pepper")), Keys{"salt"});
+  EXPECT_EQ(Hits(Query("salt NEAR")), Keys{"salt"});
+  EXPECT_TRUE(Hits(Query("salt NOT pepper")).empty()) << "NOT is a word, not an operator";
+  EXPECT_TRUE(Hits(Query("salt OR zzz")).empty()) << "OR is a word, not an operator";
+  for (const char* hostile :
+       {"\"salt", "salt\"", "salt*", "body:salt", "(salt", "salt)", "^salt", "-salt", "+salt",
+        "NEAR(salt pepper)", "salt\" OR \"x", "{body}: salt", "salt'; DROP TABLE search_docs;--"}) {
+    auto result = store_->Search(Query(hostile));
+    EXPECT_TRUE(result.ok()) << hostile << ": " << result.status();
+  }
+  EXPECT_EQ(Hits(Query("body:salt")), Keys{"salt"}) << "both words, no column filter";
+  EXPECT_EQ(Hits(Query("salt")).size(), 2u) << "the store survived the input above";
+}
+
+TEST_F(SearchStoreTest, TextWithoutWordsIsInvalid) {
+  for (const char* empty : {"", "   ", "!!! ?", "\"\"", "— …", "*"}) {
+    auto result = store_->Search(Query(empty));
+    ASSERT_FALSE(result.ok()) << empty;
+    EXPECT_TRUE(result.status().IsInvalidArgument());
+    EXPECT_EQ(result.status().subject(), "q");
+  }
+}
+
+TEST_F(SearchStoreTest, LimitBoundsAndOffsetPaging) {
+  SearchTxn& txn = Begin();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(txn.Upsert("k" + std::to_string(i), Doc("same")).ok());
+  Commit(1);
+  EXPECT_EQ(store_->Search(Query("same", {}, 0)).status().subject(), "limit");
+  EXPECT_EQ(store_->Search(Query("same", {}, 1001)).status().subject(), "limit");
+  EXPECT_EQ(Hits(Query("same", {}, 2, 0)), (Keys{"k0", "k1"})) << "equal scores order by key";
+  EXPECT_EQ(Hits(Query("same", {}, 2, 2)), (Keys{"k2", "k3"}));
+  EXPECT_EQ(Hits(Query("same", {}, 2, 4)), (Keys{"k4"}));
+  EXPECT_TRUE(Hits(Query("same", {}, 2, 9)).empty());
+}
+
+TEST_F(SearchStoreTest, TxnGetSeesCommittedThenOwnWrites) {
+  SearchDocument doc{{{"title", "Zed"}, {"body", "alpha"}}, {{"status", "open"}}, {{"n", 1}}};
+  Upsert("k", doc, 1);
+  SearchTxn& txn = Begin();
+  auto got = txn.Get("k");
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((*got)->text, doc.text) << "fields come back in the order they were written";
+  EXPECT_EQ((*got)->filters, doc.filters);
+  EXPECT_EQ((*got)->stored, doc.stored);
+  EXPECT_FALSE(txn.Get("missing")->has_value());
+  (*got)->filters = {{"status", "shipped"}};
+  ASSERT_TRUE(txn.Upsert("k", **got).ok());
+  EXPECT_EQ((*txn.Get("k"))->filters, (Pairs{{"status", "shipped"}}));
+  ASSERT_TRUE(txn.Delete("k").ok());
+  EXPECT_FALSE(txn.Get("k")->has_value());
+}
+
+TEST_F(SearchStoreTest, ForEachEntryIsCanonicalAndInKeyOrder) {
+  SearchTxn& txn = Begin();
+  SearchDocument b{{{"t2", "y"}, {"t1", "x"}}, {{"s", "b"}, {"a", "z"}}, {{"z", 1}, {"a", 2}}};
+  ASSERT_TRUE(txn.Upsert("b", b).ok());
+  ASSERT_TRUE(txn.Upsert("a", Doc("q")).ok());
+  Commit(1);
+  std::vector<std::pair<std::string, std::string>> entries;
+  ASSERT_TRUE(store_->ForEachEntry([&](auto k, auto c) { entries.emplace_back(k, c); }).ok());
+  EXPECT_EQ(entries,
+            (Pairs{{"a", R"({"filters":[],"stored":{},"text":[["name","q"]]})"},
+                   {"b", R"({"filters":[["a","z"],["s","b"]],"stored":{"a":2,"z":1},)"
+                         R"("text":[["t1","x"],["t2","y"]]})"}}));
+}
+
+TEST_F(SearchStoreTest, IndexSurvivesReopen) {
+  Upsert("k", Doc("persistent words", {{"s", "x"}}), 4);
+  store_.reset();
+  store_ = testing::ValueOrThrow(OpenSearchStore(dir_.path()));
+  EXPECT_EQ(store_->checkpoint(), GlobalPosition(4));
+  EXPECT_EQ(Hits(Query("persist", {{"s", "x"}})), Keys{"k"});
+}
+
+TEST(SearchWordsTest, SplitsOnEverythingButLettersAndDigits) {
+  using readstore::SearchWords;
+  EXPECT_EQ(SearchWords("  Ada, o'Brien-x2 \"q\" *"),
+            (std::vector<std::string>{"Ada", "o", "Brien", "x2", "q"}));
+  EXPECT_EQ(SearchWords("Émile—Zoë «café»"),
+            (std::vector<std::string>{"Émile", "Zoë", "café"}));
+  EXPECT_EQ(SearchWords("東京 tower"), (std::vector<std::string>{"東京", "tower"}));
+  EXPECT_TRUE(SearchWords("\xff\xfe !").empty()) << "invalid UTF-8 is no word";
+}
+
+TEST(SearchWordsTest, ExpressionQuotesEveryWordAndPrefixesTheLast) {
+  auto expression = readstore::SearchQueryExpression("ada OR lov*");
+  ASSERT_TRUE(expression.ok());
+  EXPECT_EQ(*expression, R"("ada" AND "OR" AND "lov"*)");
+  std::string many;
+  for (int i = 0; i < 33; ++i) many += "w ";
+  EXPECT_EQ(readstore::SearchQueryExpression(many).status().subject(), "q");
+}
+
+}  // namespace
+}  // namespace duet
