@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "duet/read_store.h"
@@ -145,6 +146,99 @@ TEST(SqliteStoreTest, UnwritableFolderIsAnError) {
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(store.status().IsIOError()) << store.status();
 }
+
+// ------------------------------------------------- every kind, same rules
+
+// Writes one entry into a transaction of any kind.
+Status WriteOne(ReadStoreTxn& txn, ReadStoreKind kind, const std::string& key) {
+  switch (kind) {
+    case ReadStoreKind::kDocument:
+      return static_cast<DocumentTxn&>(txn).Put(key, {{"k", key}});
+    case ReadStoreKind::kSearch:
+      return static_cast<SearchTxn&>(txn).Upsert(key, SearchDocument{{{"t", key}}, {}, {}});
+    case ReadStoreKind::kAnalytics:
+      return static_cast<AnalyticsTxn&>(txn).Record(key, {}, 0, 1);
+  }
+  return Status::OK();
+}
+
+std::vector<std::string> EntryKeys(ReadStore& store) {
+  std::vector<std::string> keys;
+  Status s = store.ForEachEntry([&](std::string_view k, std::string_view) { keys.emplace_back(k); });
+  EXPECT_TRUE(s.ok()) << s;
+  return keys;
+}
+
+class EveryKindTest : public ::testing::TestWithParam<ReadStoreKind> {
+ protected:
+  std::unique_ptr<ReadStore> Open() {
+    return testing::ValueOrThrow(OpenReadStore(GetParam(), dir_.path()));
+  }
+  Status CommitOne(ReadStore& store, const std::string& key, uint64_t checkpoint,
+                   std::optional<ParkedEvent> park = std::nullopt) {
+    DUET_ASSIGN_OR_RETURN(auto txn, store.Begin());
+    DUET_RETURN_IF_ERROR(WriteOne(*txn, GetParam(), key));
+    if (park) DUET_RETURN_IF_ERROR(txn->Park(*park));
+    return store.Commit(std::move(txn), GlobalPosition(checkpoint));
+  }
+  testing::TempDir dir_;
+};
+
+TEST_P(EveryKindTest, CheckpointBehindIsRefusedAndChangesNothing) {
+  auto store = Open();
+  ASSERT_TRUE(CommitOne(*store, "a", 10).ok());
+  Status s = CommitOne(*store, "b", 9);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(store->checkpoint(), GlobalPosition(10));
+  EXPECT_EQ(EntryKeys(*store).size(), 1u);
+  EXPECT_TRUE(CommitOne(*store, "c", 10).ok()) << "the store is usable after a refusal";
+}
+
+TEST_P(EveryKindTest, DestroyedTxnLeavesNothingAndFreesTheStore) {
+  auto store = Open();
+  ASSERT_TRUE(CommitOne(*store, "a", 1).ok());
+  {
+    auto txn = store->Begin();
+    ASSERT_TRUE(txn.ok()) << txn.status();
+    ASSERT_TRUE(WriteOne(**txn, GetParam(), "b").ok());
+    ASSERT_TRUE((*txn)->Park({GlobalPosition(2), "s", "T", "e"}).ok());
+    EXPECT_EQ(store->Begin().status().code(), StatusCode::kFailedPrecondition);
+  }
+  EXPECT_EQ(EntryKeys(*store).size(), 1u);
+  EXPECT_TRUE(store->Parked()->empty());
+  EXPECT_EQ(store->checkpoint(), GlobalPosition(1));
+  ASSERT_TRUE(CommitOne(*store, "c", 3).ok());
+  EXPECT_EQ(EntryKeys(*store).size(), 2u);
+}
+
+TEST_P(EveryKindTest, EntriesCheckpointAndParkedSurviveReopen) {
+  std::vector<std::string> before;
+  {
+    auto store = Open();
+    ASSERT_TRUE(CommitOne(*store, "b", 4, ParkedEvent{GlobalPosition(3), "st", "Ty", "err"}).ok());
+    ASSERT_TRUE(CommitOne(*store, "a", 6).ok());
+    before = EntryKeys(*store);
+  }
+  auto store = Open();
+  EXPECT_EQ(store->checkpoint(), GlobalPosition(6));
+  EXPECT_EQ(EntryKeys(*store), before);
+  EXPECT_TRUE(std::is_sorted(before.begin(), before.end())) << "entries come in key order";
+  auto parked = store->Parked();
+  ASSERT_TRUE(parked.ok()) << parked.status();
+  ASSERT_EQ(parked->size(), 1u);
+  EXPECT_EQ((*parked)[0].stream, "st");
+  EXPECT_EQ((*parked)[0].error, "err");
+}
+
+TEST_P(EveryKindTest, SecondOpenIsBusy) {
+  auto store = Open();
+  EXPECT_EQ(OpenReadStore(GetParam(), dir_.path()).status().code(), StatusCode::kBusy);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKinds, EveryKindTest,
+                         ::testing::Values(ReadStoreKind::kDocument, ReadStoreKind::kSearch,
+                                           ReadStoreKind::kAnalytics),
+                         [](const auto& info) { return std::string(ReadStoreKindName(info.param)); });
 
 TEST(SqliteErrorTest, MapsResultCodes) {
   EXPECT_EQ(readstore::SqliteError(nullptr, SQLITE_FULL, "w").code(), StatusCode::kStorageFull);
