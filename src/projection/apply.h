@@ -28,9 +28,9 @@ struct ApplyFailure {
 };
 
 struct BatchResult {
-  GlobalPosition committed;  // the store's checkpoint after the batch
-  uint64_t events = 0;       // events the commit covered, handled or not
-  uint64_t parked = 0;       // events of the batch parked (kPark)
+  GlobalPosition committed;             // the store's checkpoint after the batch
+  uint64_t events = 0;                  // events the commit covered, handled or not
+  uint64_t parked = 0;                  // events of the batch parked (kPark)
   std::optional<ApplyFailure> failure;  // kStop: the first event not applied
 };
 

@@ -52,6 +52,7 @@ struct Entry {
   Generation serving;
   std::unique_ptr<ProjectionRunner> live;  // null while serving an older version
   std::unique_ptr<RebuildJob> rebuild;
+  std::string switch_error;  // why the last switch failed; cleared by a switch
 
   const ProjectionInfo& info() const { return projection->info(); }
 };

@@ -91,8 +91,8 @@ Result<uint64_t> EngineImpl::RetryParked(std::string_view name) {
   for (const ParkedEvent& p : parked) {
     DUET_ASSIGN_OR_RETURN(std::vector<RecordedEvent> events, log_->ReadAll(p.position, 1));
     if (events.empty() || events.front().position != p.position) {
-      return Status::NotFound("position", "parked event " + std::to_string(p.position.value) +
-                                              " is not in the log");
+      return Status::NotFound(
+          "position", "parked event " + std::to_string(p.position.value) + " is not in the log");
     }
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<ReadStoreTxn> txn, store.Begin());
     if (!entry->applier->ApplyOne(events.front(), *txn).ok()) {
@@ -131,8 +131,7 @@ Result<VerifyReport> EngineImpl::Verify(std::string_view name) {
     std::error_code ec;
     fs::remove_all(scratch_dir, ec);
   }
-  DUET_ASSIGN_OR_RETURN(Generation scratch,
-                        OpenGeneration(entry->info().store, {}, scratch_dir));
+  DUET_ASSIGN_OR_RETURN(Generation scratch, OpenGeneration(entry->info().store, {}, scratch_dir));
   scratch.Retire();  // removed when `scratch` goes
   VerifyReport report;
   report.position = live.checkpoint();
@@ -159,8 +158,8 @@ Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, Po
   ReplayLimit limit{log_->HeadPosition(), at.timestamp_us};
   if (at.position) {
     if (*at.position > limit.last) {
-      return Status::InvalidArgument("position", "beyond the head of the log (" +
-                                                     std::to_string(limit.last.value) + ")");
+      return Status::InvalidArgument(
+          "position", "beyond the head of the log (" + std::to_string(limit.last.value) + ")");
     }
     limit.last = *at.position;
   }

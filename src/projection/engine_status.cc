@@ -16,6 +16,7 @@ struct Captured {
   std::optional<RunnerSnapshot> rebuild;
   std::shared_ptr<ReadStore> rebuild_store;
   GlobalPosition rebuild_target;
+  std::string switch_error;
 };
 
 ProjectionState StateOf(RunnerState state) {
@@ -44,9 +45,8 @@ RebuildProgress ProgressOf(const Captured& c) {
   progress.target = c.rebuild_target;
   progress.events_per_second = c.rebuild->events_per_second;
   if (progress.events_per_second > 0 && progress.position < progress.target) {
-    progress.eta_seconds =
-        static_cast<double>(progress.target.value - progress.position.value) /
-        progress.events_per_second;
+    progress.eta_seconds = static_cast<double>(progress.target.value - progress.position.value) /
+                           progress.events_per_second;
   }
   return progress;
 }
@@ -60,6 +60,7 @@ void FillState(const Captured& c, ProjectionStatus& s) {
     s.failed_at = c.live->failed_at;
     s.error = c.live->error;
   }
+  if (s.error.empty()) s.error = c.switch_error;
   if (!c.rebuild) return;
   s.rebuild = ProgressOf(c);
   if (c.rebuild->state == RunnerState::kFailed) {
@@ -78,12 +79,14 @@ Result<ProjectionStatus> EngineImpl::StatusOf(std::string_view name) {
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(name);
-    if (it == entries_.end()) return Status::NotFound(name, "no projection named " + std::string(name));
+    if (it == entries_.end())
+      return Status::NotFound(name, "no projection named " + std::string(name));
     const Entry& entry = *it->second;
     c.status.name = entry.info().name;
     c.status.version = entry.serving.name.version;
     c.status.store = entry.info().store;
     c.serving = entry.serving.store;
+    c.switch_error = entry.switch_error;
     if (entry.live) c.live = entry.live->Snapshot();
     if (entry.rebuild) {
       c.rebuild = entry.rebuild->runner->Snapshot();

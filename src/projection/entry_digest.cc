@@ -51,7 +51,8 @@ std::vector<std::string> DifferingKeys(const EntryListing& a, const EntryListing
   size_t i = 0;
   size_t j = 0;
   while ((i < a.entries.size() || j < b.entries.size()) && keys.size() < max) {
-    if (j == b.entries.size() || (i < a.entries.size() && a.entries[i].first < b.entries[j].first)) {
+    if (j == b.entries.size() ||
+        (i < a.entries.size() && a.entries[i].first < b.entries[j].first)) {
       keys.push_back(a.entries[i++].first);
     } else if (i == a.entries.size() || b.entries[j].first < a.entries[i].first) {
       keys.push_back(b.entries[j++].first);

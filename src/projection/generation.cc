@@ -93,8 +93,7 @@ Status RemoveOtherGenerations(const fs::path& projection_dir, std::optional<Gene
   return Status::OK();
 }
 
-Result<Generation> OpenGeneration(ReadStoreKind kind, GenerationName name,
-                                  const fs::path& folder) {
+Result<Generation> OpenGeneration(ReadStoreKind kind, GenerationName name, const fs::path& folder) {
   std::unique_ptr<ReadStore> store;
   if (folder.empty()) {
     if (kind != ReadStoreKind::kDocument) {

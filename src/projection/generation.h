@@ -26,8 +26,8 @@ inline constexpr std::string_view kCurrentFile = "CURRENT";
 inline constexpr std::string_view kVerifyScratchFolder = "verify-tmp";
 
 struct GenerationName {
-  uint32_t version = 0;  // of the projection that builds it
-  uint64_t number = 0;   // per projection name: each new one tops the folders present
+  uint32_t version = 0;          // of the projection that builds it
+  uint64_t number = 0;           // per projection name: each new one tops the folders present
   std::string ToString() const;  // "v<version>-g<number>"
   friend bool operator==(const GenerationName&, const GenerationName&) = default;
 };

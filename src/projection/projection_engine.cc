@@ -51,7 +51,8 @@ EngineImpl::~EngineImpl() {
 Result<Entry*> EngineImpl::Find(std::string_view name) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(name);
-  if (it == entries_.end()) return Status::NotFound(name, "no projection named " + std::string(name));
+  if (it == entries_.end())
+    return Status::NotFound(name, "no projection named " + std::string(name));
   return it->second.get();
 }
 
@@ -101,8 +102,8 @@ Status EngineImpl::OpenServing(Entry& entry) {
   if (current && !fs::is_directory(entry.dir / current->ToString())) current.reset();
   DUET_RETURN_IF_ERROR(RemoveOtherGenerations(entry.dir, current));
   if (current) {
-    DUET_ASSIGN_OR_RETURN(entry.serving, OpenGeneration(info.store, *current,
-                                                        entry.dir / current->ToString()));
+    DUET_ASSIGN_OR_RETURN(entry.serving,
+                          OpenGeneration(info.store, *current, entry.dir / current->ToString()));
     return Status::OK();
   }
   DUET_ASSIGN_OR_RETURN(uint64_t last, LastGenerationNumber(entry.dir));
@@ -194,14 +195,23 @@ void EngineImpl::RunSwitcher() {
 void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
   std::lock_guard ops(entry->ops_mu);
   if (!entry->rebuild || entry->rebuild->id != rebuild_id) return;  // cancelled meanwhile
-  if (entry->live) entry->live->Stop();
+  ProjectionRunner* live = entry->live.get();
+  const RunnerState live_state = live != nullptr ? live->Snapshot().state : RunnerState::kStopped;
+  const bool live_was_running =
+      live_state == RunnerState::kCatchingUp || live_state == RunnerState::kLive;
+  if (live != nullptr) live->Stop();
   Generation& target = entry->rebuild->target;
   if (!entry->dir.empty()) {
     Status written = WriteCurrent(entry->dir, target.name);
     if (!written.ok()) {
-      // Still serving the old generation; the rebuild runner keeps running
-      // and a later Rebuild can try again.
-      if (entry->live) entry->live->Start();
+      // The old generation goes on serving; the rebuild is dropped so that
+      // Rebuild can start another, and the status says why.
+      {
+        std::lock_guard lock(mu_);
+        entry->switch_error = "switching to " + target.name.ToString() + ": " + written.ToString();
+      }
+      CancelRebuild(*entry);
+      if (live_was_running) live->Start();
       return;
     }
   }
@@ -215,10 +225,11 @@ void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
     entry->serving = std::move(entry->rebuild->target);
     entry->live = std::move(entry->rebuild->runner);
     entry->rebuild.reset();
+    entry->switch_error.clear();
   }
   old_serving.Retire();
-  old_live.reset();     // releases its reference to the old store
-  old_serving = {};     // and this one: the folder goes unless a query holds it
+  old_live.reset();  // releases its reference to the old store
+  old_serving = {};  // and this one: the folder goes unless a query holds it
   NotifyCommit();
 }
 
@@ -230,7 +241,8 @@ void EngineImpl::NotifyCommit() {
 Result<std::shared_ptr<ReadStore>> EngineImpl::ServingStore(std::string_view name) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(name);
-  if (it == entries_.end()) return Status::NotFound(name, "no projection named " + std::string(name));
+  if (it == entries_.end())
+    return Status::NotFound(name, "no projection named " + std::string(name));
   return it->second->serving.store;
 }
 

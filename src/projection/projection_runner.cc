@@ -30,8 +30,7 @@ class ProjectionRunner::FailureWatch final : public EventStore {
     return log_->StreamHead(stream);
   }
   GlobalPosition HeadPosition() override { return log_->HeadPosition(); }
-  GlobalPosition WaitForHead(GlobalPosition position,
-                             std::chrono::milliseconds timeout) override {
+  GlobalPosition WaitForHead(GlobalPosition position, std::chrono::milliseconds timeout) override {
     return log_->WaitForHead(position, timeout);
   }
 

@@ -1,8 +1,9 @@
 // Applier::ApplyBatch: one transaction per batch, the failure algorithm
 // (discard, redo the prefix, then stop or park), exceptions, type filters.
+#include "projection/apply.h"
+
 #include <gtest/gtest.h>
 
-#include "projection/apply.h"
 #include "tests/projection/test_projections.h"
 
 namespace duet {

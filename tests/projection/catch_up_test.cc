@@ -12,12 +12,12 @@
 namespace duet {
 namespace {
 
+using std::chrono::milliseconds;
 using testing::AppendEvents;
 using testing::CountingProjection;
 using testing::Entries;
 using testing::Eventually;
 using testing::Info;
-using std::chrono::milliseconds;
 
 constexpr milliseconds kLongWait{120'000};  // a bound against hangs only
 constexpr int kWriters = 4;
@@ -67,8 +67,8 @@ TEST_P(CatchUpTest, SwitchesToLiveWhileWritersAppendAndMissesNothing) {
   auto reached = engine_->WaitFor("counts", head, kLongWait);
   ASSERT_TRUE(reached.ok());
   ASSERT_EQ(*reached, head);
-  ASSERT_TRUE(Eventually(
-      [&] { return testing::StateOf(*engine_, "counts") == ProjectionState::kLive; }));
+  ASSERT_TRUE(
+      Eventually([&] { return testing::StateOf(*engine_, "counts") == ProjectionState::kLive; }));
   auto serving = engine_->ServingStore("counts").value();
   auto& docs = static_cast<DocumentStore&>(*serving);
   for (int w = 0; w < kWriters; ++w) {
@@ -78,8 +78,7 @@ TEST_P(CatchUpTest, SwitchesToLiveWhileWritersAppendAndMissesNothing) {
       ASSERT_TRUE(last.has_value()) << stream;
       auto doc = docs.Get(stream);
       ASSERT_TRUE(doc.ok() && doc->doc) << stream;
-      EXPECT_EQ(doc->doc->at("count").as_int64(), static_cast<int64_t>(last->value + 1))
-          << stream;
+      EXPECT_EQ(doc->doc->at("count").as_int64(), static_cast<int64_t>(last->value + 1)) << stream;
       EXPECT_EQ(doc->doc->at("last").as_int64(), static_cast<int64_t>(last->value)) << stream;
     }
   }

@@ -3,13 +3,12 @@
 // read store holds exactly the effects of the events up to its checkpoint:
 // nothing applied twice, nothing skipped, equal to a rebuild at that point.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <random>
 #include <thread>
@@ -92,8 +91,8 @@ void CheckAfterCrash(const fs::path& dir, int round) {
   ASSERT_LE(left_at, head);
   auto engine = ProjectionEngine::Open(store->get(), dir / "readstores", {.batch_size = 512});
   ASSERT_TRUE(engine.ok()) << engine.status();
-  ASSERT_TRUE((*engine)->Add(std::make_unique<testing::CountingProjection>(
-                                 testing::Info("counts"))).ok());
+  ASSERT_TRUE(
+      (*engine)->Add(std::make_unique<testing::CountingProjection>(testing::Info("counts"))).ok());
   // What the killed process committed is exactly a build up to its checkpoint.
   auto at_kill = (*engine)->BuildAt("counts", {left_at, {}}, {});
   ASSERT_TRUE(at_kill.ok()) << at_kill.status();

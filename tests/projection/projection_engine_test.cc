@@ -1,24 +1,25 @@
 // ProjectionEngine over an embedded store with memory document stores:
 // catch-up and live, WaitFor, failures (stop and park), Stop/Start, Rebuild,
 // Verify and point-in-time builds.
+#include "duet/projection_engine.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
-#include "duet/projection_engine.h"
 #include "tests/projection/test_projections.h"
 #include "tests/support/temp_dir.h"
 
 namespace duet {
 namespace {
 
+using std::chrono::milliseconds;
 using testing::AppendEvents;
 using testing::CountingProjection;
 using testing::Entries;
 using testing::Eventually;
 using testing::Info;
 using testing::StateOf;
-using std::chrono::milliseconds;
 
 constexpr milliseconds kLongWait{60'000};  // a bound against hangs only
 
@@ -56,8 +57,8 @@ class ProjectionEngineTest : public ::testing::Test {
 };
 
 TEST_F(ProjectionEngineTest, AddRejectsBadInfoDuplicatesAndUnknownNames) {
-  EXPECT_TRUE(engine_->Add(std::make_unique<CountingProjection>(Info("Bad Name")))
-                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      engine_->Add(std::make_unique<CountingProjection>(Info("Bad Name"))).IsInvalidArgument());
   EXPECT_TRUE(engine_->Add(nullptr).IsInvalidArgument());
   ASSERT_TRUE(engine_->Add(std::make_unique<CountingProjection>(Info("counts"))).ok());
   EXPECT_EQ(engine_->Add(std::make_unique<CountingProjection>(Info("counts"))).code(),
@@ -100,8 +101,9 @@ TEST_F(ProjectionEngineTest, CatchesUpThenAppliesLiveEvents) {
 TEST_F(ProjectionEngineTest, OnlyTheDeclaredEventTypesReachApply) {
   AppendEvents(*store_, "a", 4, "Counted");
   AppendEvents(*store_, "a", 3, "Ignored");
-  ASSERT_TRUE(engine_->Add(std::make_unique<CountingProjection>(
-                               Info("only", 1, FailurePolicy::kStop, {"Counted"})))
+  ASSERT_TRUE(engine_
+                  ->Add(std::make_unique<CountingProjection>(
+                      Info("only", 1, FailurePolicy::kStop, {"Counted"})))
                   .ok());
   EXPECT_EQ(CaughtUp("only"), GlobalPosition(7));  // ignored events advance the checkpoint
   EXPECT_EQ(Count("only", "a"), 4);
@@ -132,7 +134,8 @@ TEST_F(ProjectionEngineTest, StopPolicyFailsAtThePoisonAndRebuildAfterTheFixClea
   AppendEvents(*store_, "s", 10);
   AppendEvents(*store_, "s", 1, "Poison");
   AppendEvents(*store_, "s", 5);
-  ASSERT_TRUE(engine_->Add(std::make_unique<testing::PoisonProjection>(Info("p"), &poisoned_)).ok());
+  ASSERT_TRUE(
+      engine_->Add(std::make_unique<testing::PoisonProjection>(Info("p"), &poisoned_)).ok());
   ASSERT_TRUE(Eventually([&] { return StateOf(*engine_, "p") == ProjectionState::kFailed; }));
   auto status = engine_->StatusOf("p");
   ASSERT_TRUE(status.ok());
@@ -144,7 +147,8 @@ TEST_F(ProjectionEngineTest, StopPolicyFailsAtThePoisonAndRebuildAfterTheFixClea
   EXPECT_GT(status->lag_seconds, 0);
   EXPECT_EQ(Count("p", "s"), 10);  // nothing at or after the poison applied
   AppendEvents(*store_, "s", 2);
-  EXPECT_EQ(engine_->WaitFor("p", GlobalPosition(18), milliseconds(20)).value(), GlobalPosition(10));
+  EXPECT_EQ(engine_->WaitFor("p", GlobalPosition(18), milliseconds(20)).value(),
+            GlobalPosition(10));
 
   poisoned_ = false;  // the fix
   ASSERT_TRUE(engine_->Rebuild("p").ok());
@@ -161,7 +165,8 @@ TEST_F(ProjectionEngineTest, StopPolicyFailsAtThePoisonAndRebuildAfterTheFixClea
 TEST_F(ProjectionEngineTest, StartRetriesAFailedEvent) {
   AppendEvents(*store_, "s", 3);
   AppendEvents(*store_, "s", 1, "Throw");
-  ASSERT_TRUE(engine_->Add(std::make_unique<testing::PoisonProjection>(Info("p"), &poisoned_)).ok());
+  ASSERT_TRUE(
+      engine_->Add(std::make_unique<testing::PoisonProjection>(Info("p"), &poisoned_)).ok());
   ASSERT_TRUE(Eventually([&] { return StateOf(*engine_, "p") == ProjectionState::kFailed; }));
   EXPECT_NE(engine_->StatusOf("p")->error.find("boom"), std::string::npos);
   ASSERT_TRUE(engine_->Start("p").ok());  // still poisoned: fails again at the same place
@@ -311,8 +316,7 @@ TEST_F(ProjectionEngineTest, BuildAtRejectsBadPoints) {
   ASSERT_TRUE(engine_->Add(std::make_unique<CountingProjection>(Info("counts"))).ok());
   EXPECT_EQ(engine_->BuildAt("counts", {}, {}).status().subject(), "at");
   EXPECT_EQ(engine_->BuildAt("counts", {GlobalPosition(1), 5}, {}).status().subject(), "at");
-  EXPECT_EQ(engine_->BuildAt("counts", {GlobalPosition(4), {}}, {}).status().subject(),
-            "position");
+  EXPECT_EQ(engine_->BuildAt("counts", {GlobalPosition(4), {}}, {}).status().subject(), "position");
 }
 
 TEST_F(ProjectionEngineTest, BuildAtATimestampStopsAtTheLastEventRecordedByThen) {

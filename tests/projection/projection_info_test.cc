@@ -25,9 +25,9 @@ TEST(ValidateProjectionInfoTest, AcceptsWellFormedInfo) {
 }
 
 TEST(ValidateProjectionInfoTest, RejectsBadNames) {
-  for (const std::string& name : {std::string(), std::string(65, 'a'), std::string("Orders"),
-                                  std::string("a_b"), std::string("a b"), std::string("a/b"),
-                                  std::string("..")}) {
+  for (const std::string& name :
+       {std::string(), std::string(65, 'a'), std::string("Orders"), std::string("a_b"),
+        std::string("a b"), std::string("a/b"), std::string("..")}) {
     Status status = ValidateProjectionInfo(testing::Info(name));
     EXPECT_TRUE(status.IsInvalidArgument()) << name;
     EXPECT_EQ(status.subject(), "name") << name;
@@ -62,8 +62,8 @@ TEST(GenerationNameTest, FormatsAndParses) {
   auto parsed = projection::ParseGenerationName("v3-g12");
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(*parsed, (GenerationName{3, 12}));
-  for (const char* bad : {"", "v3", "v3-g", "v-g1", "v0-g1", "v1-g0", "v01-g1", "v1-g1x",
-                          "x1-g1", "v1-x1", "v1-g-1", "v99999999999-g1", "verify-tmp"}) {
+  for (const char* bad : {"", "v3", "v3-g", "v-g1", "v0-g1", "v1-g0", "v01-g1", "v1-g1x", "x1-g1",
+                          "v1-x1", "v1-g-1", "v99999999999-g1", "verify-tmp"}) {
     EXPECT_FALSE(projection::ParseGenerationName(bad).has_value()) << bad;
   }
 }

@@ -5,6 +5,7 @@
 #define DUET_TESTS_PROJECTION_TEST_PROJECTIONS_H_
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/embedded_store.h"
 #include "duet/projection.h"
