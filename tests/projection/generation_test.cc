@@ -193,5 +193,34 @@ TEST_F(GenerationTest, VerifyAndBuildAtWithPersistentStores) {
             StatusCode::kFailedPrecondition);
 }
 
+TEST_F(GenerationTest, SearchAndAnalyticsProjectionsVerifyInAScratchFolderRemovedAfter) {
+  AppendEvents(*store_, "s1", 3, "Opened");
+  AppendEvents(*store_, "s2", 2, "Closed");
+  ASSERT_TRUE(engine_->Add(std::make_unique<testing::SearchTypesProjection>(Info("search"))).ok());
+  ASSERT_TRUE(
+      engine_->Add(std::make_unique<testing::AnalyticsTypesProjection>(Info("stats"))).ok());
+  for (const std::string name : {"search", "stats"}) {
+    EXPECT_EQ(CaughtUp(name), GlobalPosition(5)) << name;
+    EXPECT_EQ(Current(name), "v1-g1\n") << name;
+    auto report = engine_->Verify(name);
+    ASSERT_TRUE(report.ok()) << name << ": " << report.status();
+    EXPECT_TRUE(report->matches()) << name;
+    EXPECT_GT(report->entries, 0u) << name;
+    EXPECT_FALSE(fs::exists(readstores() / name / "verify-tmp")) << name;
+  }
+  auto serving = engine_->ServingStore("search").value();
+  SearchQuery query;
+  query.text = "opened";
+  auto found = static_cast<SearchStore&>(*serving).Search(query);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->hits.size(), 1u);
+  EXPECT_EQ(found->hits[0].key, "s1");
+  // A search read model has no memory form: a point-in-time build needs a folder.
+  EXPECT_EQ(engine_->BuildAt("search", {GlobalPosition(2), {}}, {}).status().subject(), "dir");
+  auto built = engine_->BuildAt("search", {GlobalPosition(2), {}}, dir_ / "search-at-2");
+  ASSERT_TRUE(built.ok()) << built.status();
+  EXPECT_EQ((*built)->checkpoint(), GlobalPosition(2));
+}
+
 }  // namespace
 }  // namespace duet

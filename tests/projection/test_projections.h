@@ -130,6 +130,44 @@ class PoisonProjection : public DocumentProjection {
   const std::atomic<bool>* poisoned_;
 };
 
+// Pure, search: one document per stream whose text is the stream's event
+// types so far, filterable by the last type.
+class SearchTypesProjection : public SearchProjection {
+ public:
+  explicit SearchTypesProjection(ProjectionInfo info) : info_(std::move(info)) {
+    info_.store = ReadStoreKind::kSearch;
+  }
+  const ProjectionInfo& info() const override { return info_; }
+  Status Apply(const RecordedEvent& event, SearchTxn& txn) const override {
+    auto existing = txn.Get(event.stream);
+    if (!existing.ok()) return existing.status();
+    SearchDocument doc = existing->value_or(SearchDocument{});
+    std::string text = doc.text.empty() ? std::string() : doc.text[0].second + " ";
+    doc.text = {{"types", text + event.type}};
+    doc.filters = {{"last", event.type}};
+    doc.stored = boost::json::object{{"version", static_cast<int64_t>(event.version.value)}};
+    return txn.Upsert(event.stream, std::move(doc));
+  }
+
+ private:
+  ProjectionInfo info_;
+};
+
+// Pure, analytics: counts events per type by their own timestamps.
+class AnalyticsTypesProjection : public AnalyticsProjection {
+ public:
+  explicit AnalyticsTypesProjection(ProjectionInfo info) : info_(std::move(info)) {
+    info_.store = ReadStoreKind::kAnalytics;
+  }
+  const ProjectionInfo& info() const override { return info_; }
+  Status Apply(const RecordedEvent& event, AnalyticsTxn& txn) const override {
+    return txn.Record("events", {{"type", event.type}}, event.timestamp_us, 1);
+  }
+
+ private:
+  ProjectionInfo info_;
+};
+
 inline StoreOptions FastStoreOptions() {
   StoreOptions options;
   options.durability.mode = Durability::Mode::kNone;
