@@ -34,12 +34,30 @@ ParkedEvent ToParked(const RecordedEvent& event, const Status& error) {
 
 }  // namespace
 
+Status Applier::ApplyPrefix(std::span<const RecordedEvent> batch,
+                            std::span<const std::optional<ParkedEvent>> parked, ReadStoreTxn& txn,
+                            std::optional<size_t>* failed) const {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!Handles(batch[i].type)) continue;
+    if (parked[i]) {
+      DUET_RETURN_IF_ERROR(txn.Park(*parked[i]));
+      continue;
+    }
+    Status applied = ApplyOne(batch[i], txn);
+    if (!applied.ok()) {
+      *failed = i;
+      return applied;
+    }
+  }
+  return Status::OK();
+}
+
 Result<BatchResult> Applier::ApplyBatch(ReadStore& store,
                                         std::span<const RecordedEvent> batch) const {
   BatchResult result;
   result.committed = store.checkpoint();
-  // What was decided for each event that failed: parked (kPark). Kept across
-  // attempts so a redo re-parks them in the new transaction.
+  // The events that failed and were parked (kPark), kept across attempts so
+  // a redo parks them again in its new transaction.
   std::vector<std::optional<ParkedEvent>> parked(batch.size());
   size_t limit = batch.size();  // kStop: events from `limit` on are not applied
   // Each attempt either commits or decides one more event (parks it or lowers
@@ -47,21 +65,9 @@ Result<BatchResult> Applier::ApplyBatch(ReadStore& store,
   for (;;) {
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<ReadStoreTxn> txn, store.Begin());
     std::optional<size_t> failed;
-    Status error;
-    for (size_t i = 0; i < limit; ++i) {
-      const RecordedEvent& event = batch[i];
-      if (!Handles(event.type)) continue;
-      if (parked[i]) {
-        DUET_RETURN_IF_ERROR(txn->Park(*parked[i]));
-        continue;
-      }
-      error = ApplyOne(event, *txn);
-      if (!error.ok()) {
-        failed = i;
-        break;
-      }
-    }
+    Status error = ApplyPrefix(batch.first(limit), parked, *txn, &failed);
     if (!failed) {
+      DUET_RETURN_IF_ERROR(error);    // a Park error from the store
       if (limit == 0) return result;  // the first event failed: nothing to commit
       const GlobalPosition checkpoint = batch[limit - 1].position;
       DUET_RETURN_IF_ERROR(store.Commit(std::move(txn), checkpoint));

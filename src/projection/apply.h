@@ -57,6 +57,13 @@ class Applier {
   Result<BatchResult> ApplyBatch(ReadStore& store, std::span<const RecordedEvent> batch) const;
 
  private:
+  // Applies `batch`, parking the events `parked` names, into `txn`. An Apply
+  // failure sets `failed` to its index and returns its error; any other
+  // error is the store's.
+  Status ApplyPrefix(std::span<const RecordedEvent> batch,
+                     std::span<const std::optional<ParkedEvent>> parked, ReadStoreTxn& txn,
+                     std::optional<size_t>* failed) const;
+
   const Projection* projection_;
   bool all_types_;
   std::set<std::string, std::less<>> types_;

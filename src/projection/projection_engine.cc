@@ -195,11 +195,7 @@ void EngineImpl::RunSwitcher() {
 void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
   std::lock_guard ops(entry->ops_mu);
   if (!entry->rebuild || entry->rebuild->id != rebuild_id) return;  // cancelled meanwhile
-  ProjectionRunner* live = entry->live.get();
-  const RunnerState live_state = live != nullptr ? live->Snapshot().state : RunnerState::kStopped;
-  const bool live_was_running =
-      live_state == RunnerState::kCatchingUp || live_state == RunnerState::kLive;
-  if (live != nullptr) live->Stop();
+  ProjectionRunner* paused = PauseLive(*entry);
   Generation& target = entry->rebuild->target;
   if (!entry->dir.empty()) {
     Status written = WriteCurrent(entry->dir, target.name);
@@ -211,7 +207,7 @@ void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
         entry->switch_error = "switching to " + target.name.ToString() + ": " + written.ToString();
       }
       CancelRebuild(*entry);
-      if (live_was_running) live->Start();
+      if (paused != nullptr) paused->Start();
       return;
     }
   }
