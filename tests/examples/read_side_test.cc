@@ -23,7 +23,7 @@ namespace duet::examples {
 namespace {
 
 namespace json = boost::json;
-using ledger::AccountOpened;
+using ledger::OpenAccount;
 using orders::Item;
 
 class ReadSideTest : public ::testing::Test {
@@ -74,10 +74,19 @@ class ReadSideTest : public ::testing::Test {
   // Answers at or after the last write, or fails the test.
   json::value Ask(const std::string& name, json::object params) {
     auto answer = Query(name, std::move(params));
-    EXPECT_TRUE(answer.ok()) << name << ": " << answer.status();
+    EXPECT_TRUE(answer.ok()) << name << ": " << answer.status() << Why(answer.status());
     if (!answer.ok()) return nullptr;
     EXPECT_GE(answer->position, last_) << name;
     return answer->result;
+  }
+  // For a "not yet": the state of the projection, which says why (failed at
+  // an event, with the error).
+  std::string Why(const Status& status) {
+    if (!status.IsTimeout()) return "";
+    auto projection = engine_->StatusOf(status.subject());
+    if (!projection.ok()) return "";
+    return " (" + std::string(ProjectionStateName(projection->state)) + ": " + projection->error +
+           ")";
   }
   Result<QueryAnswer> Query(const std::string& name, json::object params) {
     return queries_->Execute(QueryRequest{name, std::move(params), last_, QueryBus::kMaxWait});
@@ -122,8 +131,8 @@ class ReadSideTest : public ::testing::Test {
 // ------------------------------------------------------------------- ledger
 
 TEST_F(ReadSideTest, LedgerBalancesAfterDepositsWithdrawalsAndTransfers) {
-  Do(AccountOpened{"a1", "Ann"});
-  Do(AccountOpened{"b1", "Bob"});
+  Do(OpenAccount{"a1", "Ann"});
+  Do(OpenAccount{"b1", "Bob"});
   Do(ledger::Deposit{"a1", "EUR", 1000});
   Do(ledger::Deposit{"a1", "USD", 50});
   Do(ledger::Withdraw{"a1", "EUR", 250});
@@ -144,8 +153,8 @@ TEST_F(ReadSideTest, LedgerBalancesAfterDepositsWithdrawalsAndTransfers) {
 }
 
 TEST_F(ReadSideTest, LedgerAccountsByOwnerAcrossPages) {
-  for (int i = 0; i < 7; ++i) Do(AccountOpened{"ann-" + std::to_string(i), "Ann"});
-  Do(AccountOpened{"bob-0", "Bob"});
+  for (int i = 0; i < 7; ++i) Do(OpenAccount{"ann-" + std::to_string(i), "Ann"});
+  Do(OpenAccount{"bob-0", "Bob"});
   int pages = 0;
   EXPECT_EQ(
       AllPages("accounts", {{"owner", "Ann"}, {"limit", 3}}, "items", "account", &pages),
@@ -160,8 +169,8 @@ TEST_F(ReadSideTest, LedgerAccountsByOwnerAcrossPages) {
 }
 
 TEST_F(ReadSideTest, LedgerStatementPages) {
-  Do(AccountOpened{"a1", "Ann"});
-  Do(AccountOpened{"b1", "Bob"});
+  Do(OpenAccount{"a1", "Ann"});
+  Do(OpenAccount{"b1", "Bob"});
   for (int i = 1; i <= 4; ++i) Do(ledger::Deposit{"a1", "EUR", i * 100});
   Do(ledger::Withdraw{"a1", "EUR", 50});
   Do(ledger::Transfer{"a1", "b1", "EUR", 25, "t-9"});
@@ -182,9 +191,9 @@ TEST_F(ReadSideTest, LedgerStatementPages) {
 }
 
 TEST_F(ReadSideTest, LedgerSearchByPrefixAndStatus) {
-  Do(AccountOpened{"acc-1", "Alice Martin"});
-  Do(AccountOpened{"acc-2", "Alan Turing"});
-  Do(AccountOpened{"acc-3", "Bob Stone"});
+  Do(OpenAccount{"acc-1", "Alice Martin"});
+  Do(OpenAccount{"acc-2", "Alan Turing"});
+  Do(OpenAccount{"acc-3", "Bob Stone"});
   Do(ledger::CloseAccount{"acc-2"});
   auto ids = [&](json::object params) {
     json::value answer = Ask("search-accounts", std::move(params));
@@ -201,8 +210,8 @@ TEST_F(ReadSideTest, LedgerSearchByPrefixAndStatus) {
 }
 
 TEST_F(ReadSideTest, LedgerVolumePerDay) {
-  Do(AccountOpened{"a1", "Ann"});
-  Do(AccountOpened{"b1", "Bob"});
+  Do(OpenAccount{"a1", "Ann"});
+  Do(OpenAccount{"b1", "Bob"});
   Do(ledger::Deposit{"a1", "EUR", 400});
   Do(ledger::Deposit{"a1", "EUR", 100});
   Do(ledger::Withdraw{"a1", "EUR", 30});
@@ -329,7 +338,7 @@ TEST_F(ReadSideTest, RevenuePerCurrency) {
 // ------------------------------------------------------------ both, engine
 
 TEST_F(ReadSideTest, NotYetCarriesTheReadModelsPosition) {
-  Do(AccountOpened{"a1", "Ann"});
+  Do(OpenAccount{"a1", "Ann"});
   ASSERT_TRUE(Ask("balance", {{"account", "a1"}}).is_object());  // caught up to last_
   auto answer = queries_->Execute(QueryRequest{"balance",
                                                {{"account", "a1"}},
@@ -341,7 +350,7 @@ TEST_F(ReadSideTest, NotYetCarriesTheReadModelsPosition) {
 }
 
 TEST_F(ReadSideTest, ReadModelsSurviveAReopen) {
-  Do(AccountOpened{"a1", "Ann"});
+  Do(OpenAccount{"a1", "Ann"});
   Do(ledger::Deposit{"a1", "EUR", 42});
   Do(orders::PlaceOrder{"o1", "Cleo", {Widget(1)}});
   ASSERT_TRUE(Ask("balance", {{"account", "a1"}}).is_object());
