@@ -41,6 +41,17 @@ Statement& Statement::BindBlob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::BindTextRef(int index, std::string_view text) {
+  NoteBind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::BindBlobRef(int index, std::string_view bytes) {
+  NoteBind(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                               SQLITE_STATIC));
+  return *this;
+}
+
 Statement& Statement::BindInt64(int index, int64_t value) {
   NoteBind(sqlite3_bind_int64(stmt_, index, value));
   return *this;

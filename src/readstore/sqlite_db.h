@@ -47,6 +47,10 @@ class Statement {
   // Step or Run. Text and blobs are copied.
   Statement& BindText(int index, std::string_view text);
   Statement& BindBlob(int index, std::string_view bytes);
+  // As above without the copy, for hot paths: `text` must stay unchanged
+  // and alive until the statement is stepped to the end or Reset.
+  Statement& BindTextRef(int index, std::string_view text);
+  Statement& BindBlobRef(int index, std::string_view bytes);
   Statement& BindInt64(int index, int64_t value);
   Statement& BindDouble(int index, double value);
 

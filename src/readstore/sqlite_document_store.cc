@@ -179,8 +179,14 @@ class SqliteDocumentStore final : public DocumentStore {
   Status WriteIndex(Connection& db, const char* sql, const std::string& key,
                     const IndexEntries& entries);
 
+  // The JSON text of `doc`, valid until the next call. Writer only.
+  std::string_view Serialize(const boost::json::object& doc);
+
   std::unique_ptr<readstore::SqliteStoreFile> file_;
   DocumentCache cache_;
+  // Reused by every commit: no serializer state or text buffer per document.
+  boost::json::serializer serializer_;
+  std::string json_;
   std::atomic<bool> txn_open_{false};
 };
 
@@ -209,11 +215,17 @@ Status SqliteDocumentTxn::Stage(std::string_view key, CachedDocument current) {
 Status SqliteDocumentTxn::Put(std::string_view key, boost::json::object doc,
                               std::vector<IndexEntry> index_entries) {
   if (key.empty()) return Status::InvalidArgument("key", "must not be empty");
-  return Stage(key, CachedDocument{
-                        std::make_shared<const boost::json::object>(std::move(doc)),
-                        index_entries.empty()
-                            ? kNoEntries
-                            : std::make_shared<const IndexEntries>(std::move(index_entries))});
+  // A projection mostly puts a document back with the entries it had:
+  // share them, and Commit sees by pointer that the index is unchanged.
+  std::shared_ptr<const IndexEntries> entries = kNoEntries;
+  auto it = documents_.find(key);
+  if (it != documents_.end() && SameEntries(*it->second.current.entries, index_entries)) {
+    entries = it->second.current.entries;
+  } else if (!index_entries.empty()) {
+    entries = std::make_shared<const IndexEntries>(std::move(index_entries));
+  }
+  return Stage(key,
+               CachedDocument{std::make_shared<const boost::json::object>(std::move(doc)), entries});
 }
 
 Status SqliteDocumentTxn::Delete(std::string_view key) {
@@ -232,6 +244,18 @@ Result<std::optional<CachedDocument>> SqliteDocumentStore::LoadCommitted(std::st
   }));
   cache_.FillIfCurrent(key, row.value_or(kAbsent), hit.generation);
   return row;
+}
+
+std::string_view SqliteDocumentStore::Serialize(const boost::json::object& doc) {
+  serializer_.reset(&doc);
+  json_.clear();
+  while (!serializer_.done()) {
+    const size_t used = json_.size();
+    json_.resize(std::max<size_t>(json_.capacity(), used + 256));
+    const auto chunk = serializer_.read(json_.data() + used, json_.size() - used);
+    json_.resize(used + chunk.size());
+  }
+  return json_;
 }
 
 Status SqliteDocumentStore::WriteIndex(Connection& db, const char* sql, const std::string& key,
@@ -257,7 +281,8 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
   }
   const IndexEntries& old_entries = *doc.base->entries;
   const IndexEntries& new_entries = *doc.current.entries;
-  const bool reindex = !SameEntries(old_entries, new_entries);
+  const bool reindex =
+      doc.base->entries != doc.current.entries && !SameEntries(old_entries, new_entries);
   if (reindex) {
     DUET_RETURN_IF_ERROR(WriteIndex(
         db, "DELETE FROM idx WHERE ix = ?1 AND value = ?2 AND sort_key = ?3 AND key = ?4", key,
@@ -268,7 +293,7 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
     DUET_ASSIGN_OR_RETURN(Statement * del, db.Prepare("DELETE FROM docs WHERE key = ?1"));
     return del->BindBlob(1, key).Run();
   }
-  const std::string json = boost::json::serialize(*doc.current.doc);
+  const std::string_view json = Serialize(*doc.current.doc);
   Statement* put = nullptr;
   if (!doc.base->exists) {
     DUET_ASSIGN_OR_RETURN(put,
@@ -281,7 +306,7 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
     // The common case of a projection: same entries, new content.
     DUET_ASSIGN_OR_RETURN(put, db.Prepare("UPDATE docs SET json = ?2 WHERE key = ?1"));
   }
-  DUET_RETURN_IF_ERROR(put->BindBlob(1, key).BindText(2, json).Run());
+  DUET_RETURN_IF_ERROR(put->BindBlobRef(1, key).BindTextRef(2, json).Run());
   if (!reindex) return Status::OK();
   return WriteIndex(
       db, "INSERT OR IGNORE INTO idx(ix, value, sort_key, key) VALUES(?1, ?2, ?3, ?4)", key,
