@@ -1,16 +1,24 @@
-// Byte-string helpers for the small binary encodings of the read stores
-// (cursors, a document's index entries): LEB128 varints and length-prefixed
-// strings.
+// Byte-string helpers of the read stores: LEB128 varints and length-prefixed
+// strings for the small binary encodings (cursors, a document's index
+// entries), and a transparent string hash.
 //
 // Thread-safe: pure functions.
 #ifndef DUET_READSTORE_BYTES_H_
 #define DUET_READSTORE_BYTES_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace duet::readstore {
+
+// Hash for maps keyed by std::string that are probed with string_views,
+// without building a string per lookup (use with std::equal_to<>).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 inline void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {

@@ -5,6 +5,7 @@
 // an ordered set keyed (index, value, sort_key, key) so a list is a range
 // scan. A transaction stages its writes in its own hash map; Commit applies
 // them all under one exclusive lock, so readers see whole batches.
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <variant>
 
 #include "duet/read_store.h"
+#include "readstore/bytes.h"
 #include "readstore/canonical_json.h"
 #include "readstore/cursor.h"
 #include "readstore/txn_base.h"
@@ -56,11 +58,13 @@ class MemoryDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
              std::vector<IndexEntry> index_entries) override;
   Status Delete(std::string_view key) override;
 
-  std::unordered_map<std::string, Staged>& staged() { return staged_; }
+  using StagedMap =
+      std::unordered_map<std::string, Staged, readstore::StringHash, std::equal_to<>>;
+  StagedMap& staged() { return staged_; }
 
  private:
   MemoryDocumentStore* store_;
-  std::unordered_map<std::string, Staged> staged_;
+  StagedMap staged_;
 };
 
 // Thread-safe: one writer (a transaction at a time), any number of readers.
@@ -92,7 +96,7 @@ class MemoryDocumentStore final : public DocumentStore {
   // Commit changes the committed state.
   const boost::json::object* CommittedDocument(std::string_view key) const {
     std::shared_lock lock(mu_);
-    auto it = docs_.find(std::string(key));
+    auto it = docs_.find(key);
     return it == docs_.end() ? nullptr : it->second.doc.get();
   }
 
@@ -105,7 +109,8 @@ class MemoryDocumentStore final : public DocumentStore {
                       std::vector<const IndexKey*>* out) const REQUIRES(mu_);
 
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, StoredDocument> docs_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, StoredDocument, readstore::StringHash, std::equal_to<>> docs_
+      GUARDED_BY(mu_);
   std::set<IndexKey> index_ GUARDED_BY(mu_);
   std::vector<ParkedEvent> parked_ GUARDED_BY(mu_);
   GlobalPosition checkpoint_ GUARDED_BY(mu_);
@@ -115,7 +120,7 @@ class MemoryDocumentStore final : public DocumentStore {
 // --------------------------------------------------------------- the txn
 
 Result<const boost::json::object*> MemoryDocumentTxn::Get(std::string_view key) {
-  auto it = staged_.find(std::string(key));
+  auto it = staged_.find(key);
   if (it != staged_.end()) return it->second ? it->second->doc.get() : nullptr;
   return store_->CommittedDocument(key);
 }
@@ -146,8 +151,18 @@ Status MemoryDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosi
   return Status::OK();
 }
 
+bool SameEntries(const std::vector<IndexEntry>& a, const std::vector<IndexEntry>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.index == y.index && x.value == y.value && x.sort_key == y.sort_key;
+  });
+}
+
 void MemoryDocumentStore::ApplyDocument(const std::string& key, Staged staged) {
   auto it = docs_.find(key);
+  if (it != docs_.end() && staged && SameEntries(it->second.entries, staged->entries)) {
+    it->second.doc = std::move(staged->doc);  // the usual update: index untouched
+    return;
+  }
   if (it != docs_.end()) {
     for (const IndexEntry& e : it->second.entries) {
       index_.erase(IndexKey{e.index, e.value, e.sort_key, key});
@@ -193,7 +208,7 @@ Result<DocumentRead> MemoryDocumentStore::Get(std::string_view key) {
   {
     std::shared_lock lock(mu_);
     read.position = checkpoint_;
-    auto it = docs_.find(std::string(key));
+    auto it = docs_.find(key);
     if (it != docs_.end()) doc = it->second.doc;
   }
   if (doc) read.doc = *doc;  // copied outside the lock

@@ -23,18 +23,12 @@
 
 #include "duet/result.h"
 #include "duet/status.h"
+#include "readstore/bytes.h"
 
 namespace duet::readstore {
 
 // The Status for result code `rc` of an operation described by `what`.
 Status SqliteError(sqlite3* db, int rc, std::string_view what);
-
-// Hash for maps keyed by std::string that are probed with string_views,
-// without building a string per lookup.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 class Statement {
  public:
