@@ -24,7 +24,9 @@ std::vector<Command> AllCommands() {
   std::vector<Command> commands;
   AddStoreCommands(&commands);
   AddDomainCommands(&commands);
+  AddReadCommands(&commands);
   AddBenchCommands(&commands);
+  AddReplayBenchCommands(&commands);
   return commands;
 }
 
@@ -77,7 +79,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       return 0;
     }
   }
-  auto flags = Flags::Parse(rest, chosen->flags);
+  auto flags = Flags::Parse(rest, chosen->flags, chosen->max_positional);
   if (!flags.ok()) {
     ReportError(flags.status(), err);
     err << "\n" << FlagsHelp(chosen->usage, chosen->summary, chosen->flags);

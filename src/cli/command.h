@@ -19,6 +19,8 @@ struct Command {
   std::vector<FlagSpec> flags;
   // Returns the process exit code: 0 success, 1 failure, 2 bad usage.
   std::function<int(const Flags&, std::ostream& out, std::ostream& err)> run;
+  // Arguments that are not flags (named in `usage`), at most this many.
+  size_t max_positional = 0;
 };
 
 // Every command of the CLI, in help order.
@@ -31,6 +33,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 void AddStoreCommands(std::vector<Command>* commands);
 void AddBenchCommands(std::vector<Command>* commands);
 void AddDomainCommands(std::vector<Command>* commands);
+void AddReadCommands(std::vector<Command>* commands);
+void AddReplayBenchCommands(std::vector<Command>* commands);
 
 // The --durability flag shared by every command that opens a store.
 extern const FlagSpec kDurabilityFlag;

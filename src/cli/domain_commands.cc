@@ -76,6 +76,33 @@ constexpr DemoStep kDemoSteps[] = {
     {"No cancelling a shipped order", "CancelOrder", R"({"order":"o-1"})", ""},
 };
 
+constexpr std::pair<const char*, const char*> kDemoQueries[] = {
+    {"balance", R"({"account":"alice"})"},
+    {"statement", R"({"account":"bob"})"},
+    {"search-accounts", R"({"q":"ali"})"},
+    {"order-status", R"({"order":"o-1"})"},
+    {"orders", R"({"customer":"alice"})"},
+    {"search-orders", R"({"q":"tea"})"},
+    {"revenue", R"({"currency":"EUR","bucket":"day"})"},
+};
+
+// The read side: each query waits until its read model has applied the last
+// command's position (read-your-writes), then answers with its position.
+void RunDemoQueries(ExampleApp& app, std::ostream& out) {
+  out << "\n# Queries, answered from read models once they reach position "
+      << app.store->HeadPosition().value << " (read-your-writes)\n";
+  for (const auto& [name, params] : kDemoQueries) {
+    QueryRequest request{name, boost::json::parse(params).as_object(),
+                         app.store->HeadPosition(), std::chrono::seconds(10)};
+    out << "? " << name << " " << params << "\n";
+    auto answer = app.queries->Execute(request);
+    out << "  " << (answer.ok() ? boost::json::serialize(answer->result) + "  @" +
+                                      std::to_string(answer->position.value)
+                                : answer.status().ToString())
+        << "\n";
+  }
+}
+
 int RunDemo(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto dir = flags.Required("data");
   if (!dir.ok()) return ReportError(dir.status(), err);
@@ -86,7 +113,7 @@ int RunDemo(const Flags& flags, std::ostream& out, std::ostream& err) {
         Status::InvalidArgument("--data", "the demo needs an empty folder (it replays a script)"),
         err);
   }
-  auto app = ExampleApp::Open(*dir, StoreOptions{});
+  auto app = ExampleApp::Open(*dir, StoreOptions{}, ExampleApp::ReadSide::kRun);
   if (!app.ok()) return ReportError(app.status(), err);
   out << "Duet demo: both example domains on the embedded store in " << *dir << "\n";
   for (const DemoStep& step : kDemoSteps) {
@@ -105,10 +132,13 @@ int RunDemo(const Flags& flags, std::ostream& out, std::ostream& err) {
                                           ReadDirection::kForward);
   if (!events.ok()) return ReportError(events.status(), err);
   for (const RecordedEvent& e : *events) out << "  " << EventToJson(e) << "\n";
+  RunDemoQueries(**app, out);
   const StoreStats stats = (*app)->store->Stats();
   out << "\n" << stats.events << " events in " << stats.streams << " streams. Try:\n"
       << "  build/duet read --data " << *dir << " --all\n"
-      << "  build/duet verify --data " << *dir << "\n";
+      << "  build/duet verify --data " << *dir << "\n"
+      << "  build/duet query balance account=alice --data " << *dir << "\n"
+      << "  build/duet projections status --data " << *dir << "\n";
   return 0;
 }
 

@@ -1,12 +1,15 @@
 #include "cli/example_app.h"
 
 #include "ledger/ledger.h"
+#include "ledger/ledger_views.h"
 #include "orders/orders.h"
+#include "orders/orders_views.h"
 
 namespace duet::cli {
 
 Result<std::unique_ptr<ExampleApp>> ExampleApp::Open(const std::filesystem::path& data_dir,
-                                                     const StoreOptions& options) {
+                                                     const StoreOptions& options,
+                                                     ReadSide read_side) {
   auto app = std::make_unique<ExampleApp>();
   DUET_ASSIGN_OR_RETURN(app->store, EmbeddedStore::Open(data_dir, options));
   RepositoryOptions repository_options;
@@ -15,7 +18,33 @@ Result<std::unique_ptr<ExampleApp>> ExampleApp::Open(const std::filesystem::path
   app->bus = std::make_unique<CommandBus>(app->repository.get());
   DUET_RETURN_IF_ERROR(examples::ledger::Register(*app->bus));
   DUET_RETURN_IF_ERROR(examples::orders::Register(*app->bus));
+  if (read_side == ReadSide::kNone) return app;
+
+  DUET_ASSIGN_OR_RETURN(app->engine,
+                        ProjectionEngine::Open(app->store.get(), data_dir / "readstores"));
+  for (auto* make : {&examples::ledger::LedgerProjections, &examples::orders::OrdersProjections}) {
+    for (std::unique_ptr<Projection>& projection : make()) {
+      DUET_RETURN_IF_ERROR(app->engine->Add(std::move(projection)));
+    }
+  }
+  app->queries = std::make_unique<QueryBus>(app->engine.get());
+  DUET_RETURN_IF_ERROR(examples::ledger::RegisterLedgerQueries(*app->queries));
+  DUET_RETURN_IF_ERROR(examples::orders::RegisterOrdersQueries(*app->queries));
   return app;
+}
+
+Status ExampleApp::WaitForProjections(std::chrono::milliseconds timeout) {
+  if (engine == nullptr) return Status::FailedPrecondition("the read side is not running");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const GlobalPosition head = store->HeadPosition();
+  for (const ProjectionStatus& status : engine->Statuses()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    DUET_ASSIGN_OR_RETURN(GlobalPosition reached,
+                          engine->WaitFor(status.name, head, std::max(left, std::chrono::milliseconds(0))));
+    if (reached < head) return Status::NotYet(status.name, reached.value);
+  }
+  return Status::OK();
 }
 
 }  // namespace duet::cli

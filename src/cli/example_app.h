@@ -1,6 +1,7 @@
 // The embedded store with both example domains (ledger, orders) registered on
 // a command bus: what `duet command`, `duet demo` and `duet bench commands`
-// run against.
+// run against; with the read side, also their projections (running, read
+// stores in data_dir/readstores) and their queries.
 #ifndef DUET_CLI_EXAMPLE_APP_H_
 #define DUET_CLI_EXAMPLE_APP_H_
 
@@ -9,6 +10,8 @@
 
 #include "duet/command_bus.h"
 #include "duet/embedded_store.h"
+#include "duet/projection_engine.h"
+#include "duet/query_bus.h"
 #include "duet/repository.h"
 
 namespace duet::cli {
@@ -17,10 +20,19 @@ struct ExampleApp {
   std::unique_ptr<EmbeddedStore> store;
   std::unique_ptr<Repository> repository;
   std::unique_ptr<CommandBus> bus;
+  std::unique_ptr<ProjectionEngine> engine;  // null without the read side
+  std::unique_ptr<QueryBus> queries;         // null without the read side
 
-  // Opens `data_dir` (snapshots in data_dir/snapshots) and registers both domains.
+  enum class ReadSide : uint8_t { kNone, kRun };
+  // Opens `data_dir` (snapshots in data_dir/snapshots) and registers both
+  // domains; with ReadSide::kRun also starts their projections.
   static Result<std::unique_ptr<ExampleApp>> Open(const std::filesystem::path& data_dir,
-                                                  const StoreOptions& options);
+                                                  const StoreOptions& options,
+                                                  ReadSide read_side = ReadSide::kNone);
+
+  // Waits until every projection has applied the store's head (up to
+  // `timeout`); kTimeout naming the first one that has not.
+  Status WaitForProjections(std::chrono::milliseconds timeout);
 };
 
 }  // namespace duet::cli

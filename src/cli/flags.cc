@@ -5,11 +5,15 @@
 namespace duet::cli {
 
 Result<Flags> Flags::Parse(const std::vector<std::string>& args,
-                           const std::vector<FlagSpec>& specs) {
+                           const std::vector<FlagSpec>& specs, size_t max_positional) {
   Flags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (!arg.starts_with("--") || arg.size() == 2) {
+      if (flags.positional_.size() < max_positional && arg != "--") {
+        flags.positional_.push_back(arg);
+        continue;
+      }
       return Status::InvalidArgument(arg, "unexpected argument (flags are --name value)");
     }
     std::string name = arg.substr(2);

@@ -22,9 +22,10 @@ struct FlagSpec {
 
 class Flags {
  public:
-  // InvalidArgument naming the flag for unknown flags or missing values.
+  // InvalidArgument naming the flag for unknown flags or missing values, or
+  // naming the argument for more than `max_positional` non-flag arguments.
   static Result<Flags> Parse(const std::vector<std::string>& args,
-                             const std::vector<FlagSpec>& specs);
+                             const std::vector<FlagSpec>& specs, size_t max_positional = 0);
 
   bool Has(std::string_view name) const { return values_.count(std::string(name)) > 0; }
   std::optional<std::string> Get(std::string_view name) const;
@@ -33,9 +34,12 @@ class Flags {
   // The flag as an unsigned integer, `fallback` when absent; InvalidArgument
   // when it is not a number.
   Result<uint64_t> Uint(std::string_view name, uint64_t fallback) const;
+  // The non-flag arguments, in order (e.g. a projection name, `key=value`).
+  const std::vector<std::string>& positional() const { return positional_; }
 
  private:
   std::map<std::string, std::string, std::less<>> values_;
+  std::vector<std::string> positional_;
 };
 
 // "Usage: duet <command> ..." followed by one line per flag.
