@@ -7,6 +7,7 @@
 #include "duet/projection_engine.h"
 #include "projection/entry_digest.h"
 #include "projection/generation.h"
+#include "projection/rate_meter.h"
 #include "tests/projection/test_projections.h"
 #include "tests/support/temp_dir.h"
 #include "util/file_util.h"
@@ -125,6 +126,19 @@ TEST(EntryDigestTest, DigestsAreLengthPrefixedAndDiffsMergeKeys) {
   EXPECT_NE(l1->digest, l2->digest);
   EXPECT_EQ(projection::HexDigest(0xabcull), "0000000000000abc");
   EXPECT_EQ(projection::HexDigest(l1->digest).size(), 16u);
+}
+
+TEST(RateMeterTest, CountsRecentEventsAndResets) {
+  projection::RateMeter meter;
+  EXPECT_EQ(meter.PerSecond(), 0);
+  meter.Add(100);
+  meter.Add(50);
+  // 150 events within the window, over a span of at least 0.25 s: at most 600/s.
+  const double rate = meter.PerSecond();
+  EXPECT_GT(rate, 0);
+  EXPECT_LE(rate, 600);
+  meter.Reset();
+  EXPECT_EQ(meter.PerSecond(), 0);
 }
 
 }  // namespace
