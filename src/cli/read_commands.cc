@@ -96,8 +96,11 @@ int RunRebuild(const Flags& flags, std::ostream& out, std::ostream& err) {
     std::this_thread::sleep_for(milliseconds(200));
     status = engine.StatusOf(*name);
   }
-  err << "\n";
   if (!status.ok()) return ReportError(status.status(), err);
+  if (status->state != ProjectionState::kFailed) {
+    DrawProgress({status->checkpoint, status->checkpoint, 0, 0}, err);  // the final 100%
+  }
+  err << "\n";
   if (status->state == ProjectionState::kFailed) {
     return ReportError(Status::FailedPrecondition(*name + " failed during the rebuild: " +
                                                   status->error),
