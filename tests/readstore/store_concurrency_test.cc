@@ -93,7 +93,10 @@ TEST(StoreConcurrencyTest, AnalyticsAnswersMatchTheirPosition) {
     auto result = store->Aggregate(query);
     if (!result.ok()) return result.status().ToString();
     const int64_t count = result->rows.empty() ? 0 : result->rows[0].count;
-    if (count != 2 * int64_t(result->position.value)) return "count does not match the position";
+    if (count != 2 * int64_t(result->position.value)) {
+      return "count " + std::to_string(count) + " at position " +
+             std::to_string(result->position.value);
+    }
     return "";
   };
   EXPECT_EQ(Race(write, read), "");
