@@ -132,6 +132,13 @@ Status Connection::Exec(const char* sql) {
   return Status::OK();
 }
 
+Status Connection::Run(std::string_view sql) {
+  DUET_ASSIGN_OR_RETURN(Statement * stmt, Prepare(sql));
+  Status status = stmt->Run();
+  stmt->Reset();
+  return status;
+}
+
 Result<Statement*> Connection::Prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
@@ -146,14 +153,14 @@ Result<Statement*> Connection::Prepare(std::string_view sql) {
 }
 
 Status Connection::InTransaction(const char* begin, const std::function<Status()>& body) {
-  DUET_RETURN_IF_ERROR(Exec(begin));
+  DUET_RETURN_IF_ERROR(Run(begin));
   Status status = body();
   ResetBusyStatements();
-  if (status.ok()) status = Exec("COMMIT");
+  if (status.ok()) status = Run("COMMIT");
   if (!status.ok() && !sqlite3_get_autocommit(db_)) {
     // The original failure is what the caller needs; a failed rollback
     // leaves SQLite to roll back on the next open.
-    (void)Exec("ROLLBACK");
+    (void)Run("ROLLBACK");
   }
   return status;
 }

@@ -83,6 +83,9 @@ class Connection {
 
   // Runs one or more SQL statements without results.
   Status Exec(const char* sql);
+  // Runs one statement without results through the statement cache: for
+  // the BEGIN and COMMIT of every batch and read, compiled once.
+  Status Run(std::string_view sql);
   // A prepared statement for `sql`, cached on this connection and reset, so
   // hot statements are compiled once. Valid for the connection's lifetime;
   // do not use the same SQL text twice at once.

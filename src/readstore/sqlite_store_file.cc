@@ -149,7 +149,7 @@ SqliteStoreFile::~SqliteStoreFile() {
 Status SqliteStoreFile::BeginBatch() {
   std::lock_guard lock(writer_mu_);
   if (batch_open_) return Status::FailedPrecondition("a batch of this read store is already open");
-  DUET_RETURN_IF_ERROR(writer_->Exec("BEGIN"));
+  DUET_RETURN_IF_ERROR(writer_->Run("BEGIN"));
   batch_open_ = true;
   return Status::OK();
 }
@@ -165,7 +165,7 @@ void SqliteStoreFile::RollbackLocked() {
   writer_->ResetBusyStatements();
   // A failed rollback leaves nothing committed either: SQLite rolls the
   // transaction back when the connection closes or the file is next opened.
-  if (!sqlite3_get_autocommit(writer_->raw())) (void)writer_->Exec("ROLLBACK");
+  if (!sqlite3_get_autocommit(writer_->raw())) (void)writer_->Run("ROLLBACK");
 }
 
 Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<ParkOp>& park_ops,
@@ -189,7 +189,7 @@ Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<Park
   db.ResetBusyStatements();
   if (status.ok()) {
     CommitFn commit = [&]() -> Status {
-      DUET_RETURN_IF_ERROR(db.Exec("COMMIT"));
+      DUET_RETURN_IF_ERROR(db.Run("COMMIT"));
       batch_open_ = false;
       checkpoint_.store(checkpoint.value);
       return Status::OK();
