@@ -10,9 +10,8 @@
 #ifndef DUET_READSTORE_CANONICAL_JSON_H_
 #define DUET_READSTORE_CANONICAL_JSON_H_
 
-#include <string>
-
 #include <boost/json.hpp>
+#include <string>
 
 namespace duet::readstore {
 

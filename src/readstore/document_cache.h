@@ -106,8 +106,7 @@ class DocumentCache {
 
   const size_t capacity_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, CachedDocument, StringHash, std::equal_to<>> map_
-      GUARDED_BY(mu_);
+  std::unordered_map<std::string, CachedDocument, StringHash, std::equal_to<>> map_ GUARDED_BY(mu_);
   GlobalPosition checkpoint_ GUARDED_BY(mu_);
   uint64_t generation_ GUARDED_BY(mu_) = 0;
   size_t evict_bucket_ GUARDED_BY(mu_) = 0;

@@ -58,8 +58,7 @@ class MemoryDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
              std::vector<IndexEntry> index_entries) override;
   Status Delete(std::string_view key) override;
 
-  using StagedMap =
-      std::unordered_map<std::string, Staged, readstore::StringHash, std::equal_to<>>;
+  using StagedMap = std::unordered_map<std::string, Staged, readstore::StringHash, std::equal_to<>>;
   StagedMap& staged() { return staged_; }
 
  private:
@@ -196,7 +195,8 @@ Status MemoryDocumentStore::ForEachEntry(const EntryVisitor& visit) {
   std::map<std::string, std::string> entries;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [key, stored] : docs_) entries.emplace(key, readstore::CanonicalJson(*stored.doc));
+    for (const auto& [key, stored] : docs_)
+      entries.emplace(key, readstore::CanonicalJson(*stored.doc));
   }
   for (const auto& [key, content] : entries) visit(key, content);
   return Status::OK();
@@ -217,9 +217,10 @@ Result<DocumentRead> MemoryDocumentStore::Get(std::string_view key) {
 
 void MemoryDocumentStore::ScanAscending(const ListRequest& request, const CursorPosition* after,
                                         std::vector<const IndexKey*>* out) const {
-  auto it = after ? index_.upper_bound(
-                        IndexKey{request.index, request.value, after->sort_key, after->key})
-                  : index_.lower_bound(IndexKey{request.index, request.value, "", ""});
+  auto it =
+      after
+          ? index_.upper_bound(IndexKey{request.index, request.value, after->sort_key, after->key})
+          : index_.lower_bound(IndexKey{request.index, request.value, "", ""});
   for (; it != index_.end() && out->size() <= request.limit; ++it) {
     if (it->index != request.index || it->value != request.value) break;
     out->push_back(&*it);

@@ -39,11 +39,11 @@ bool IsWordCodePoint(uint32_t cp) {
     return cp == 0xaa || cp == 0xb2 || cp == 0xb3 || cp == 0xb5 || cp == 0xb9 || cp == 0xba ||
            (cp >= 0xbc && cp <= 0xbe);
   }
-  if (cp == 0xd7 || cp == 0xf7) return false;               // multiplication, division
-  if (cp >= 0x2000 && cp <= 0x2bff) return false;           // punctuation, symbols, arrows
-  if (cp >= 0x3000 && cp <= 0x303f) return false;           // CJK punctuation
-  if (cp >= 0xfe10 && cp <= 0xfe6f) return false;           // vertical / small forms
-  if (cp >= 0xff00 && cp <= 0xff0f) return false;           // fullwidth punctuation
+  if (cp == 0xd7 || cp == 0xf7) return false;      // multiplication, division
+  if (cp >= 0x2000 && cp <= 0x2bff) return false;  // punctuation, symbols, arrows
+  if (cp >= 0x3000 && cp <= 0x303f) return false;  // CJK punctuation
+  if (cp >= 0xfe10 && cp <= 0xfe6f) return false;  // vertical / small forms
+  if (cp >= 0xff00 && cp <= 0xff0f) return false;  // fullwidth punctuation
   if (cp >= 0xff1a && cp <= 0xff20) return false;
   if (cp >= 0xff3b && cp <= 0xff40) return false;
   if (cp >= 0xff5b && cp <= 0xff65) return false;

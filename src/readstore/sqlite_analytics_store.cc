@@ -132,7 +132,7 @@ class SqliteAnalyticsTxn final : public readstore::ParkingTxn<AnalyticsTxn> {
     if (measure.empty()) return Status::InvalidArgument("measure", "must not be empty");
     DUET_ASSIGN_OR_RETURN(std::string dims, CanonicalDims(dimensions));
     Rollup& agg = accumulator_[AccumulatorKey(std::string(measure), std::move(dims),
-                                                 FloorTo(timestamp_us, kMinuteUs))];
+                                              FloorTo(timestamp_us, kMinuteUs))];
     if (!agg.Merge(Rollup{1, value, value, value})) return SumOverflow();
     return Status::OK();
   }
@@ -199,9 +199,8 @@ Status SqliteAnalyticsStore::WriteRollups(Connection& db,
       series_of = &key;
       DUET_ASSIGN_OR_RETURN(series, SeriesId(db, measure, dims));
     }
-    DUET_ASSIGN_OR_RETURN(Statement * read,
-                          db.Prepare("SELECT count, sum, min, max FROM rollups "
-                                     "WHERE series = ?1 AND minute = ?2"));
+    DUET_ASSIGN_OR_RETURN(Statement * read, db.Prepare("SELECT count, sum, min, max FROM rollups "
+                                                       "WHERE series = ?1 AND minute = ?2"));
     DUET_ASSIGN_OR_RETURN(bool row, read->BindInt64(1, series).BindInt64(2, minute).Step());
     Rollup merged;
     if (row) {
@@ -318,8 +317,8 @@ Status SqliteAnalyticsStore::ForEachEntry(const EntryVisitor& visit) {
 }  // namespace
 
 Result<std::unique_ptr<AnalyticsStore>> OpenAnalyticsStore(const std::filesystem::path& dir) {
-  DUET_ASSIGN_OR_RETURN(auto file, readstore::SqliteStoreFile::Open(
-                                       dir, ReadStoreKind::kAnalytics, kAnalyticsSchema));
+  DUET_ASSIGN_OR_RETURN(auto file, readstore::SqliteStoreFile::Open(dir, ReadStoreKind::kAnalytics,
+                                                                    kAnalyticsSchema));
   return std::unique_ptr<AnalyticsStore>(new SqliteAnalyticsStore(std::move(file)));
 }
 

@@ -29,8 +29,8 @@ void Statement::NoteBind(int rc) {
 }
 
 Statement& Statement::BindText(int index, std::string_view text) {
-  NoteBind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8));
+  NoteBind(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 

@@ -161,8 +161,7 @@ class SqliteDocumentStore final : public DocumentStore {
   Result<std::unique_ptr<ReadStoreTxn>> Begin() override {
     DUET_ASSIGN_OR_RETURN(auto slot, readstore::TxnSlot::Acquire(&txn_open_));
     DUET_RETURN_IF_ERROR(file_->BeginBatch());
-    return std::unique_ptr<ReadStoreTxn>(
-        new SqliteDocumentTxn(this, std::move(slot), file_.get()));
+    return std::unique_ptr<ReadStoreTxn>(new SqliteDocumentTxn(this, std::move(slot), file_.get()));
   }
   Status Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) override;
   Result<std::vector<ParkedEvent>> Parked() override { return file_->Parked(); }
@@ -224,8 +223,8 @@ Status SqliteDocumentTxn::Put(std::string_view key, boost::json::object doc,
   } else if (!index_entries.empty()) {
     entries = std::make_shared<const IndexEntries>(std::move(index_entries));
   }
-  return Stage(key,
-               CachedDocument{std::make_shared<const boost::json::object>(std::move(doc)), entries});
+  return Stage(
+      key, CachedDocument{std::make_shared<const boost::json::object>(std::move(doc)), entries});
 }
 
 Status SqliteDocumentTxn::Delete(std::string_view key) {
@@ -262,9 +261,11 @@ Status SqliteDocumentStore::WriteIndex(Connection& db, const char* sql, const st
                                        const IndexEntries& entries) {
   for (const IndexEntry& e : entries) {
     DUET_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(sql));
-    DUET_RETURN_IF_ERROR(
-        stmt->BindBlob(1, e.index).BindBlob(2, e.value).BindBlob(3, e.sort_key).BindBlob(4, key)
-            .Run());
+    DUET_RETURN_IF_ERROR(stmt->BindBlob(1, e.index)
+                             .BindBlob(2, e.value)
+                             .BindBlob(3, e.sort_key)
+                             .BindBlob(4, key)
+                             .Run());
   }
   return Status::OK();
 }
@@ -300,7 +301,8 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
                           db.Prepare("INSERT INTO docs(key, json, entries) VALUES(?1, ?2, ?3)"));
     put->BindBlob(3, EncodeEntries(new_entries));
   } else if (reindex) {
-    DUET_ASSIGN_OR_RETURN(put, db.Prepare("UPDATE docs SET json = ?2, entries = ?3 WHERE key = ?1"));
+    DUET_ASSIGN_OR_RETURN(put,
+                          db.Prepare("UPDATE docs SET json = ?2, entries = ?3 WHERE key = ?1"));
     put->BindBlob(3, EncodeEntries(new_entries));
   } else {
     // The common case of a projection: same entries, new content.
@@ -308,9 +310,9 @@ Status SqliteDocumentStore::WriteDocument(Connection& db, const std::string& key
   }
   DUET_RETURN_IF_ERROR(put->BindBlobRef(1, key).BindTextRef(2, json).Run());
   if (!reindex) return Status::OK();
-  return WriteIndex(
-      db, "INSERT OR IGNORE INTO idx(ix, value, sort_key, key) VALUES(?1, ?2, ?3, ?4)", key,
-      new_entries);
+  return WriteIndex(db,
+                    "INSERT OR IGNORE INTO idx(ix, value, sort_key, key) VALUES(?1, ?2, ?3, ?4)",
+                    key, new_entries);
 }
 
 Status SqliteDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosition checkpoint) {
@@ -325,7 +327,8 @@ Status SqliteDocumentStore::Commit(std::unique_ptr<ReadStoreTxn> txn, GlobalPosi
   std::sort(changed.begin(), changed.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
   auto write = [&](Connection& db) -> Status {
-    for (auto* entry : changed) DUET_RETURN_IF_ERROR(WriteDocument(db, entry->first, entry->second));
+    for (auto* entry : changed)
+      DUET_RETURN_IF_ERROR(WriteDocument(db, entry->first, entry->second));
     return Status::OK();
   };
   std::vector<CachedDocument> replaced;  // freed after the cache lock is released
@@ -426,8 +429,8 @@ Status SqliteDocumentStore::ForEachEntry(const EntryVisitor& visit) {
 }  // namespace
 
 Result<std::unique_ptr<DocumentStore>> OpenDocumentStore(const std::filesystem::path& dir) {
-  DUET_ASSIGN_OR_RETURN(auto file, readstore::SqliteStoreFile::Open(dir, ReadStoreKind::kDocument,
-                                                                    kDocumentSchema));
+  DUET_ASSIGN_OR_RETURN(
+      auto file, readstore::SqliteStoreFile::Open(dir, ReadStoreKind::kDocument, kDocumentSchema));
   return std::unique_ptr<DocumentStore>(new SqliteDocumentStore(std::move(file)));
 }
 

@@ -76,7 +76,8 @@ Result<SearchDocument> ParseDoc(std::string_view json) {
   SearchDocument doc;
   const auto* entry = ec ? nullptr : value.if_object();
   const boost::json::value* stored = entry ? entry->if_contains("stored") : nullptr;
-  if (stored == nullptr || !stored->is_object() || !ReadPairs(entry->if_contains("text"), &doc.text) ||
+  if (stored == nullptr || !stored->is_object() ||
+      !ReadPairs(entry->if_contains("text"), &doc.text) ||
       !ReadPairs(entry->if_contains("filters"), &doc.filters)) {
     return Status::Corruption("search_docs.doc: not a search document");
   }
@@ -195,7 +196,8 @@ Status SqliteSearchStore::RemoveExisting(Connection& db, std::string_view key) {
       Statement * unindex,
       db.Prepare("INSERT INTO search_fts(search_fts, rowid, body) VALUES('delete', ?1, ?2)"));
   DUET_RETURN_IF_ERROR(unindex->BindInt64(1, id).BindText(2, body).Run());
-  DUET_ASSIGN_OR_RETURN(Statement * filters, db.Prepare("DELETE FROM search_filters WHERE id = ?1"));
+  DUET_ASSIGN_OR_RETURN(Statement * filters,
+                        db.Prepare("DELETE FROM search_filters WHERE id = ?1"));
   DUET_RETURN_IF_ERROR(filters->BindInt64(1, id).Run());
   DUET_ASSIGN_OR_RETURN(Statement * remove, db.Prepare("DELETE FROM search_docs WHERE id = ?1"));
   return remove->BindInt64(1, id).Run();
@@ -203,9 +205,8 @@ Status SqliteSearchStore::RemoveExisting(Connection& db, std::string_view key) {
 
 Status SqliteSearchStore::Insert(Connection& db, std::string_view key, const SearchDocument& doc) {
   const std::string body = Body(doc);
-  DUET_ASSIGN_OR_RETURN(
-      Statement * insert,
-      db.Prepare("INSERT INTO search_docs(key, body, doc) VALUES(?1, ?2, ?3)"));
+  DUET_ASSIGN_OR_RETURN(Statement * insert,
+                        db.Prepare("INSERT INTO search_docs(key, body, doc) VALUES(?1, ?2, ?3)"));
   DUET_RETURN_IF_ERROR(insert->BindBlob(1, key).BindText(2, body).BindText(3, DocJson(doc)).Run());
   const int64_t id = sqlite3_last_insert_rowid(db.raw());
   DUET_ASSIGN_OR_RETURN(Statement * index,
@@ -287,8 +288,8 @@ Result<SearchResult> SqliteSearchStore::Search(const SearchQuery& query) {
 }  // namespace
 
 Result<std::unique_ptr<SearchStore>> OpenSearchStore(const std::filesystem::path& dir) {
-  DUET_ASSIGN_OR_RETURN(auto file, readstore::SqliteStoreFile::Open(dir, ReadStoreKind::kSearch,
-                                                                    kSearchSchema));
+  DUET_ASSIGN_OR_RETURN(
+      auto file, readstore::SqliteStoreFile::Open(dir, ReadStoreKind::kSearch, kSearchSchema));
   return std::unique_ptr<SearchStore>(new SqliteSearchStore(std::move(file)));
 }
 

@@ -45,8 +45,7 @@ Status ConfigureConnection(Connection& db, bool writer) {
     // however many batches changed it.
     DUET_RETURN_IF_ERROR(db.Exec(kWriterPragmas));
   }
-  return db.Exec(
-      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;");
+  return db.Exec("PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32768;");
 }
 
 Result<int64_t> QueryInt(Connection& db, const char* sql) {
@@ -61,13 +60,12 @@ Status CreateSchema(Connection& db, ReadStoreKind kind, const char* schema_sql) 
   return db.InTransaction("BEGIN IMMEDIATE", [&]() -> Status {
     DUET_RETURN_IF_ERROR(db.Exec(kSharedSchema));
     DUET_RETURN_IF_ERROR(db.Exec(schema_sql));
-    DUET_RETURN_IF_ERROR(db.Exec(
-        ("PRAGMA application_id=" + std::to_string(kApplicationId) + ";").c_str()));
+    DUET_RETURN_IF_ERROR(
+        db.Exec(("PRAGMA application_id=" + std::to_string(kApplicationId) + ";").c_str()));
     DUET_ASSIGN_OR_RETURN(Statement * meta,
                           db.Prepare("INSERT INTO duet_meta(key, value) VALUES(?1, ?2)"));
-    DUET_RETURN_IF_ERROR(meta->BindText(1, "format_version")
-                             .BindInt64(2, kReadStoreFormatVersion)
-                             .Run());
+    DUET_RETURN_IF_ERROR(
+        meta->BindText(1, "format_version").BindInt64(2, kReadStoreFormatVersion).Run());
     meta->Reset();
     DUET_RETURN_IF_ERROR(meta->BindText(1, "kind").BindText(2, ReadStoreKindName(kind)).Run());
     meta->Reset();
@@ -180,9 +178,8 @@ Status SqliteStoreFile::Commit(GlobalPosition checkpoint, const std::vector<Park
     }
     DUET_RETURN_IF_ERROR(write(db));
     DUET_RETURN_IF_ERROR(ApplyParkOps(db, park_ops));
-    DUET_ASSIGN_OR_RETURN(
-        Statement * meta,
-        db.Prepare("UPDATE duet_meta SET value = ?1 WHERE key = 'checkpoint'"));
+    DUET_ASSIGN_OR_RETURN(Statement * meta,
+                          db.Prepare("UPDATE duet_meta SET value = ?1 WHERE key = 'checkpoint'"));
     return meta->BindInt64(1, int64_t(checkpoint.value)).Run();
   };
   Status status = body();
@@ -278,10 +275,9 @@ Result<std::vector<ParkedEvent>> SqliteStoreFile::Parked() {
     for (;;) {
       DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
       if (!row) return Status::OK();
-      parked.push_back(ParkedEvent{GlobalPosition(uint64_t(stmt->ColumnInt64(0))),
-                                   std::string(stmt->ColumnText(1)),
-                                   std::string(stmt->ColumnText(2)),
-                                   std::string(stmt->ColumnText(3))});
+      parked.push_back(ParkedEvent{
+          GlobalPosition(uint64_t(stmt->ColumnInt64(0))), std::string(stmt->ColumnText(1)),
+          std::string(stmt->ColumnText(2)), std::string(stmt->ColumnText(3))});
     }
   }));
   return parked;

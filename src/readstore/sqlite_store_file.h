@@ -47,8 +47,7 @@ class SqliteStoreFile {
   // or not a Duet read store), kFailedPrecondition (another kind, or another
   // format version), kIOError.
   static Result<std::unique_ptr<SqliteStoreFile>> Open(const std::filesystem::path& dir,
-                                                       ReadStoreKind kind,
-                                                       const char* schema_sql);
+                                                       ReadStoreKind kind, const char* schema_sql);
   ~SqliteStoreFile();
 
   GlobalPosition checkpoint() const { return GlobalPosition(checkpoint_.load()); }
@@ -59,8 +58,8 @@ class SqliteStoreFile {
   void AbortBatch();
 
   // Commits `write`'s changes, `park_ops` and `checkpoint` in the open
-  // batch's transaction, or rolls it all back; either way the batch ends. `publish`, when given, runs the final SQLite
-  // COMMIT it is passed and updates the store's in-memory state in the same
+  // batch's transaction, or rolls it all back; either way the batch ends. `publish`, when given,
+  // runs the final SQLite COMMIT it is passed and updates the store's in-memory state in the same
   // critical section (so a cache never lags the file); it must return the
   // COMMIT's Status. Errors: kFailedPrecondition when checkpoint is behind;
   // SQLite errors (nothing committed).

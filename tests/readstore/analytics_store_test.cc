@@ -63,8 +63,8 @@ class AnalyticsStoreTest : public ::testing::Test {
   void RecordPayments() {
     AnalyticsTxn& txn = Begin();
     auto pay = [&](int64_t at, const char* currency, const char* status, int64_t amount) {
-      ASSERT_TRUE(txn.Record("revenue", {{"currency", currency}, {"status", status}}, at, amount)
-                      .ok());
+      ASSERT_TRUE(
+          txn.Record("revenue", {{"currency", currency}, {"status", status}}, at, amount).ok());
     };
     pay(kDay1 + 1 * kHour + 5, "EUR", "paid", 100);
     pay(kDay1 + 1 * kHour + 30 * kMinute, "EUR", "refunded", -40);
@@ -116,11 +116,10 @@ TEST_F(AnalyticsStoreTest, FiltersAndGroupsTogether) {
                               {kDay1, {"USD"}, 1, 70, 70, 70},
                               {kDay1 + kDay, {"EUR"}, 1, 10, 10, 10},
                               {kDay1 + kDay, {"USD"}, 1, 5, 5, 5}}));
-  EXPECT_EQ(
-      Rows(Query("revenue", TimeBucket::kDay, {"status", "currency"}, {{"currency", "EUR"}})),
-      (std::vector<Row>{{kDay1, {"paid", "EUR"}, 1, 100, 100, 100},
-                        {kDay1, {"refunded", "EUR"}, 1, -40, -40, -40},
-                        {kDay1 + kDay, {"paid", "EUR"}, 1, 10, 10, 10}}));
+  EXPECT_EQ(Rows(Query("revenue", TimeBucket::kDay, {"status", "currency"}, {{"currency", "EUR"}})),
+            (std::vector<Row>{{kDay1, {"paid", "EUR"}, 1, 100, 100, 100},
+                              {kDay1, {"refunded", "EUR"}, 1, -40, -40, -40},
+                              {kDay1 + kDay, {"paid", "EUR"}, 1, 10, 10, 10}}));
   EXPECT_TRUE(Rows(Query("revenue", TimeBucket::kDay, {}, {{"currency", "GBP"}})).empty());
   EXPECT_TRUE(Rows(Query("revenue", TimeBucket::kDay, {}, {{"region", "EU"}})).empty());
   EXPECT_TRUE(Rows(Query("other-measure", TimeBucket::kDay)).empty());
@@ -138,7 +137,7 @@ TEST_F(AnalyticsStoreTest, AMissingGroupDimensionGroupsAsEmpty) {
 TEST_F(AnalyticsStoreTest, FromIsInclusiveToIsExclusiveOnMinuteStarts) {
   RecordPayments();
   auto query = Query("revenue", TimeBucket::kDay);
-  query.from_us = kDay1 + 2 * kHour;        // the USD payment's minute starts here
+  query.from_us = kDay1 + 2 * kHour;       // the USD payment's minute starts here
   query.to_us = kDay1 + kDay + 3 * kHour;  // the next day's first payment's minute: excluded
   EXPECT_EQ(Rows(query), (std::vector<Row>{{kDay1, {}, 1, 70, 70, 70}}));
   query.from_us = kDay1 + 2 * kHour + 1;  // inside that minute: its start is before `from`
@@ -204,8 +203,7 @@ TEST_F(AnalyticsStoreTest, TimesBeforeTheEpochFloorDown) {
   ASSERT_TRUE(txn.Record("m", {}, -1, 1).ok());  // 1969-12-31T23:59:59.999999Z
   Commit(1);
   EXPECT_EQ(Rows(Query("m", TimeBucket::kDay)), (std::vector<Row>{{-kDay, {}, 1, 1, 1, 1}}));
-  EXPECT_EQ(Rows(Query("m", TimeBucket::kMinute)),
-            (std::vector<Row>{{-kMinute, {}, 1, 1, 1, 1}}));
+  EXPECT_EQ(Rows(Query("m", TimeBucket::kMinute)), (std::vector<Row>{{-kMinute, {}, 1, 1, 1, 1}}));
   std::string key;
   ASSERT_TRUE(store_->ForEachEntry([&](auto k, auto) { key = k; }).ok());
   EXPECT_EQ(key, "m|[]|1969-12-31T23:59Z");

@@ -18,9 +18,9 @@ TEST(CursorTest, RoundTripsArbitraryBytes) {
 
 TEST(CursorTest, TokensAreUrlSafe) {
   const std::string token = EncodeCursor(std::string(40, '\xff'), "k?/+=", false);
-  EXPECT_EQ(token.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos);
+  EXPECT_EQ(
+      token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
 }
 
 TEST(CursorTest, RejectsACursorOfTheOtherDirection) {

@@ -33,9 +33,8 @@ class DocumentStoreTest : public ::testing::TestWithParam<DocumentStoreFactory> 
     DocumentTxn& txn = Begin();
     for (int i = 0; i < n; ++i) {
       const std::string sort_key(1, char('z' - i));
-      ASSERT_TRUE(txn.Put("d" + std::to_string(i), {{"i", i}},
-                          {{"by_owner", "ada", sort_key}})
-                      .ok());
+      ASSERT_TRUE(
+          txn.Put("d" + std::to_string(i), {{"i", i}}, {{"by_owner", "ada", sort_key}}).ok());
     }
     ASSERT_TRUE(Commit(checkpoint).ok());
   }
@@ -113,10 +112,8 @@ TEST_P(DocumentStoreTest, PutReplacesIndexEntries) {
   DocumentTxn& txn = Begin();
   ASSERT_TRUE(txn.Put("d0", {{"i", 0}}, {{"by_owner", "bob", "1"}}).ok());
   ASSERT_TRUE(Commit(2).ok());
-  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "ada"))),
-            (std::vector<std::string>{"d1"}));
-  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "bob"))),
-            (std::vector<std::string>{"d0"}));
+  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "ada"))), (std::vector<std::string>{"d1"}));
+  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "bob"))), (std::vector<std::string>{"d0"}));
 }
 
 TEST_P(DocumentStoreTest, ListPagesAscendingBySortKeyThenKey) {
@@ -155,8 +152,7 @@ TEST_P(DocumentStoreTest, EqualSortKeysOrderByDocumentKey) {
   DocumentTxn& txn = Begin();
   for (const char* key : {"c", "a", "b"}) ASSERT_TRUE(txn.Put(key, {}, {{"i", "v", "same"}}).ok());
   ASSERT_TRUE(Commit(1).ok());
-  EXPECT_EQ(Keys(*store_->List(Req("i", "v"))),
-            (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(Keys(*store_->List(Req("i", "v"))), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(Keys(*store_->List(Req("i", "v", 50, true))),
             (std::vector<std::string>{"c", "b", "a"}));
 }
@@ -189,15 +185,14 @@ TEST_P(DocumentStoreTest, RejectsMalformedCursors) {
   auto page = store_->List(Req("by_owner", "ada", 1, false));
   ASSERT_TRUE(page.ok());
   const std::string good = page->next_cursor;
-  for (const std::string& bad : {std::string("garbage"), good.substr(0, good.size() / 2),
-                                 good + "x", std::string("%%%")}) {
+  for (const std::string& bad :
+       {std::string("garbage"), good.substr(0, good.size() / 2), good + "x", std::string("%%%")}) {
     auto r = store_->List(Req("by_owner", "ada", 50, false, bad));
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_TRUE(r.status().IsInvalidArgument());
     EXPECT_EQ(r.status().subject(), "cursor");
   }
-  auto other_direction =
-      store_->List(Req("by_owner", "ada", 50, true, good));
+  auto other_direction = store_->List(Req("by_owner", "ada", 50, true, good));
   EXPECT_EQ(other_direction.status().subject(), "cursor");
 }
 

@@ -204,10 +204,9 @@ TEST_F(SearchStoreTest, ForEachEntryIsCanonicalAndInKeyOrder) {
   Commit(1);
   std::vector<std::pair<std::string, std::string>> entries;
   ASSERT_TRUE(store_->ForEachEntry([&](auto k, auto c) { entries.emplace_back(k, c); }).ok());
-  EXPECT_EQ(entries,
-            (Pairs{{"a", R"({"filters":[],"stored":{},"text":[["name","q"]]})"},
-                   {"b", R"({"filters":[["a","z"],["s","b"]],"stored":{"a":2,"z":1},)"
-                         R"("text":[["t1","x"],["t2","y"]]})"}}));
+  EXPECT_EQ(entries, (Pairs{{"a", R"({"filters":[],"stored":{},"text":[["name","q"]]})"},
+                            {"b", R"({"filters":[["a","z"],["s","b"]],"stored":{"a":2,"z":1},)"
+                                  R"("text":[["t1","x"],["t2","y"]]})"}}));
 }
 
 TEST_F(SearchStoreTest, IndexSurvivesReopen) {
@@ -222,8 +221,7 @@ TEST(SearchWordsTest, SplitsOnEverythingButLettersAndDigits) {
   using readstore::SearchWords;
   EXPECT_EQ(SearchWords("  Ada, o'Brien-x2 \"q\" *"),
             (std::vector<std::string>{"Ada", "o", "Brien", "x2", "q"}));
-  EXPECT_EQ(SearchWords("Émile—Zoë «café»"),
-            (std::vector<std::string>{"Émile", "Zoë", "café"}));
+  EXPECT_EQ(SearchWords("Émile—Zoë «café»"), (std::vector<std::string>{"Émile", "Zoë", "café"}));
   EXPECT_EQ(SearchWords("東京 tower"), (std::vector<std::string>{"東京", "tower"}));
   EXPECT_TRUE(SearchWords("\xff\xfe !").empty()) << "invalid UTF-8 is no word";
 }

@@ -40,8 +40,7 @@ TEST(SqliteStoreTest, ReopenResumesDataCheckpointAndParked) {
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE(CommitPut(**store, "a", {{"v", 1}}, 5).ok());
     ASSERT_TRUE(
-        CommitPut(**store, "b", {{"v", 2}}, 9, ParkedEvent{GlobalPosition(8), "s", "T", "x"})
-            .ok());
+        CommitPut(**store, "b", {{"v", 2}}, 9, ParkedEvent{GlobalPosition(8), "s", "T", "x"}).ok());
   }
   EXPECT_TRUE(std::filesystem::exists(DbFile(dir)));
   auto store = OpenDocumentStore(dir.path());
@@ -164,7 +163,8 @@ Status WriteOne(ReadStoreTxn& txn, ReadStoreKind kind, const std::string& key) {
 
 std::vector<std::string> EntryKeys(ReadStore& store) {
   std::vector<std::string> keys;
-  Status s = store.ForEachEntry([&](std::string_view k, std::string_view) { keys.emplace_back(k); });
+  Status s =
+      store.ForEachEntry([&](std::string_view k, std::string_view) { keys.emplace_back(k); });
   EXPECT_TRUE(s.ok()) << s;
   return keys;
 }
@@ -238,7 +238,9 @@ TEST_P(EveryKindTest, SecondOpenIsBusy) {
 INSTANTIATE_TEST_SUITE_P(AllKinds, EveryKindTest,
                          ::testing::Values(ReadStoreKind::kDocument, ReadStoreKind::kSearch,
                                            ReadStoreKind::kAnalytics),
-                         [](const auto& info) { return std::string(ReadStoreKindName(info.param)); });
+                         [](const auto& info) {
+                           return std::string(ReadStoreKindName(info.param));
+                         });
 
 TEST(SqliteErrorTest, MapsResultCodes) {
   EXPECT_EQ(readstore::SqliteError(nullptr, SQLITE_FULL, "w").code(), StatusCode::kStorageFull);

@@ -54,7 +54,8 @@ TEST(StoreConcurrencyTest, SearchAnswersMatchTheirPosition) {
     DUET_ASSIGN_OR_RETURN(auto txn, store->Begin());
     auto* search = static_cast<SearchTxn*>(txn.get());
     for (const char* key : {"a", "b"}) {
-      DUET_RETURN_IF_ERROR(search->Upsert(key, SearchDocument{{{"t", "common word"}}, {}, {{"n", n}}}));
+      DUET_RETURN_IF_ERROR(
+          search->Upsert(key, SearchDocument{{{"t", "common word"}}, {}, {{"n", n}}}));
     }
     return store->Commit(std::move(txn), GlobalPosition(uint64_t(n)));
   };
