@@ -56,7 +56,8 @@ class Subscription;
 // Called with consecutive batches of events, in position order, from the
 // subscription's own thread. A non-OK return stops the subscription with that
 // status. Holds no store lock: it may take as long as it likes (the
-// subscription simply falls behind; memory stays bounded by one batch).
+// subscription simply falls behind). The subscription reads the next batch
+// while the handler runs, so memory stays bounded by two batches.
 using SubscriptionHandler = std::function<Status(std::span<const RecordedEvent> batch)>;
 
 struct SubscriptionOptions {

@@ -1,15 +1,85 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "duet/event_store.h"
+#include "util/thread_annotations.h"
 
 namespace duet {
 namespace {
 
 // How long one wait for new events lasts before the loop rechecks Stop().
 constexpr std::chrono::milliseconds kPollInterval{50};
+
+using Batch = Result<std::vector<RecordedEvent>>;
+
+// Reads one batch ahead on its own thread, so the log scan and the building
+// of RecordedEvents for batch N+1 overlap the handler applying batch N.
+// At most one read is in flight and at most one result waits, so with the
+// batch being handled the subscription holds two batches at most.
+// Thread-safe: Start/Take from the subscription thread, the read on its own.
+class ReadAhead {
+ public:
+  ReadAhead(EventStore* store, size_t batch_size)
+      : store_(store), batch_size_(batch_size), thread_([this] { Loop(); }) {}
+
+  ~ReadAhead() {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Starts reading from `from`. REQUIRES: the previous read was taken.
+  void Start(GlobalPosition from) {
+    {
+      std::lock_guard lock(mu_);
+      from_ = from;
+      result_.reset();
+    }
+    cv_.notify_all();
+  }
+
+  // Waits for the read Start began and returns it.
+  Batch Take() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this]() REQUIRES(mu_) { return result_.has_value(); });
+    Batch batch = std::move(*result_);
+    result_.reset();
+    return batch;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this]() REQUIRES(mu_) { return quit_ || from_.has_value(); });
+      if (quit_) return;
+      const GlobalPosition from = *from_;
+      from_.reset();
+      lock.unlock();
+      Batch batch = store_->ReadAll(from, batch_size_);
+      lock.lock();
+      result_.emplace(std::move(batch));
+      cv_.notify_all();
+    }
+  }
+
+  EventStore* const store_;
+  const size_t batch_size_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<GlobalPosition> from_ GUARDED_BY(mu_);  // a read asked for
+  std::optional<Batch> result_ GUARDED_BY(mu_);         // a read done, not yet taken
+  bool quit_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
 
 }  // namespace
 
@@ -28,26 +98,33 @@ struct Subscription::State {
 
   // Catch-up and live are one loop: read after the last delivered position;
   // when nothing is there, wait for the head to move. No switch, so no gap and
-  // no duplicate.
+  // no duplicate. The next batch is read ahead (from just after the batch
+  // being handled) while the handler runs; an empty read therefore still
+  // means every event before it was delivered.
   Status Run() {
+    ReadAhead ahead(store, options.batch_size);
+    Batch batch = store->ReadAll(GlobalPosition(position.load() + 1), options.batch_size);
     while (!stop.load(std::memory_order_acquire)) {
-      const GlobalPosition next(position.load() + 1);
-      auto batch = store->ReadAll(next, options.batch_size);
       if (!batch.ok()) return batch.status();
+      const GlobalPosition next(position.load() + 1);
       if (batch->empty()) {
         if (!caught_up.exchange(true) && options.on_caught_up) {
           options.on_caught_up(GlobalPosition(position.load()));
         }
         store->WaitForHead(next, kPollInterval);
+        batch = store->ReadAll(next, options.batch_size);
         continue;
       }
-      DUET_RETURN_IF_ERROR(handler(*batch));
-      position.store(batch->back().position.value);
+      const GlobalPosition last = batch->back().position;
+      ahead.Start(last.Next());
+      Status handled = handler(*batch);
+      batch = ahead.Take();  // also when the handler failed: the read must end
+      DUET_RETURN_IF_ERROR(handled);
+      position.store(last.value);
     }
     return Status::OK();
   }
 };
-
 Subscription::Subscription(EventStore* store, GlobalPosition after, SubscriptionHandler handler,
                            SubscriptionOptions options)
     : state_(std::make_unique<State>()) {
