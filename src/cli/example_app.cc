@@ -1,5 +1,7 @@
 #include "cli/example_app.h"
 
+#include <thread>
+
 #include "ledger/ledger.h"
 #include "ledger/ledger_views.h"
 #include "orders/orders.h"
@@ -43,6 +45,16 @@ Status ExampleApp::WaitForProjections(std::chrono::milliseconds timeout) {
     DUET_ASSIGN_OR_RETURN(GlobalPosition reached,
                           engine->WaitFor(status.name, head, std::max(left, std::chrono::milliseconds(0))));
     if (reached < head) return Status::NotYet(status.name, reached.value);
+    // The runner turns live on its next read after the last batch: wait for that too,
+    // so a caller sees every projection "live" afterwards.
+    for (;;) {
+      DUET_ASSIGN_OR_RETURN(ProjectionStatus now, engine->StatusOf(status.name));
+      if (now.state != ProjectionState::kCatchingUp) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status::NotYet(status.name, now.checkpoint.value);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
   return Status::OK();
 }

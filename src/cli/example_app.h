@@ -30,8 +30,9 @@ struct ExampleApp {
                                                   const StoreOptions& options,
                                                   ReadSide read_side = ReadSide::kNone);
 
-  // Waits until every projection has applied the store's head (up to
-  // `timeout`); kTimeout naming the first one that has not.
+  // Waits until every projection has applied the store's head and is no
+  // longer catching up (up to `timeout`); kTimeout naming the first one that
+  // has not.
   Status WaitForProjections(std::chrono::milliseconds timeout);
 };
 
