@@ -68,6 +68,11 @@ struct ProjectionEngineOptions {
   // Documents a memory document store instead of a persistent one for every
   // document projection (tests, benchmarks, throw-away views).
   bool in_memory = false;
+  // A consistent copy of each persistent read model every `snapshot_every`
+  // events (0: never), in <name>/snapshots/; BuildAt at a position starts
+  // from the newest one at or before it. The newest `snapshots_kept` stay.
+  uint64_t snapshot_every = 1'000'000;
+  size_t snapshots_kept = 8;
 };
 
 // What a determinism check found: the live read model and a fresh rebuild

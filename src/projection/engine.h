@@ -29,6 +29,7 @@
 #include "projection/apply.h"
 #include "projection/generation.h"
 #include "projection/projection_runner.h"
+#include "projection/snapshots.h"
 #include "util/thread_annotations.h"
 
 namespace duet::projection {
@@ -76,14 +77,25 @@ class EngineImpl final : public ProjectionEngine {
   Result<std::unique_ptr<ReadStore>> BuildAt(std::string_view name, PointInTime at,
                                              const std::filesystem::path& dir) override;
 
+  // Waits until no snapshot is queued or being taken.
+  void DrainSnapshotsForTest() { snapshotter_->DrainForTest(); }
+
  private:
   bool InMemory(const ProjectionInfo& info) const {
     return options_.in_memory && info.store == ReadStoreKind::kDocument;
   }
   Result<Entry*> Find(std::string_view name) EXCLUDES(mu_);
   Status OpenServing(Entry& entry);
-  std::unique_ptr<ProjectionRunner> NewRunner(Entry& entry, std::shared_ptr<ReadStore> store,
+  // `generation`'s commits count towards snapshots while it serves.
+  std::unique_ptr<ProjectionRunner> NewRunner(Entry& entry, const Generation& generation,
                                               uint64_t rebuild_id);
+  // Snapshots: what to copy for an entry (the snapshot thread's source),
+  // and BuildAt's start from the newest usable snapshot at or before `last`
+  // (nullptr when none is usable).
+  std::optional<SnapshotSource> SnapshotSourceOf(const void* key) EXCLUDES(mu_);
+  void TrackSnapshots(Entry& entry);
+  Result<std::unique_ptr<ReadStore>> OpenFromSnapshot(const Entry& entry, GlobalPosition last,
+                                                      const std::filesystem::path& dir);
   Status StartRebuild(Entry& entry) EXCLUDES(mu_);
   void CancelRebuild(Entry& entry) EXCLUDES(mu_);
   void Switch(Entry* entry, uint64_t rebuild_id) EXCLUDES(mu_);
@@ -113,6 +125,10 @@ class EngineImpl final : public ProjectionEngine {
   std::deque<std::pair<Entry*, uint64_t>> switches_ GUARDED_BY(switch_mu_);
   bool closing_ GUARDED_BY(switch_mu_) = false;
   std::thread switcher_;  // runs switches off the runners' threads
+
+  // Last member: destroyed (its thread joined) first, after the destructor
+  // has stopped the runners and while the entries its source reads exist.
+  std::unique_ptr<Snapshotter> snapshotter_;
 };
 
 }  // namespace duet::projection

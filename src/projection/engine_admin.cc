@@ -6,6 +6,9 @@
 
 #include "projection/engine.h"
 #include "projection/entry_digest.h"
+#include "readstore/sqlite_store_file.h"
+#include "readstore/store_snapshot.h"
+#include "util/file_util.h"
 
 namespace duet::projection {
 
@@ -163,12 +166,69 @@ Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, Po
     }
     limit.last = *at.position;
   }
-  DUET_ASSIGN_OR_RETURN(std::unique_ptr<ReadStore> store, NewScratchStore(*entry, dir));
+  std::unique_ptr<ReadStore> store;
+  if (at.position) {  // a timestamp target's position is not known before the replay
+    DUET_ASSIGN_OR_RETURN(store, OpenFromSnapshot(*entry, limit.last, dir));
+  }
+  if (store != nullptr) {
+    DUET_RETURN_IF_ERROR(Replay(*log_, *entry->applier, *store, limit, options_.batch_size));
+    return store;
+  }
+  DUET_ASSIGN_OR_RETURN(store, NewScratchStore(*entry, dir));
   if (store->checkpoint() != kNoPosition) {
     return Status::FailedPrecondition(dir.string() + " already holds a read model");
   }
   DUET_RETURN_IF_ERROR(Replay(*log_, *entry->applier, *store, limit, options_.batch_size));
   return store;
+}
+
+namespace {
+
+void RemoveStoreFiles(const fs::path& dir) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", ".tmp"}) {
+    fs::remove(dir / (std::string(readstore::kStoreFileName) + suffix), ec);
+  }
+}
+
+}  // namespace
+
+// Each snapshot is checked after it is copied (a damaged or truncated one is
+// skipped for the next older one), so a snapshot pruned or damaged meanwhile
+// costs a longer replay, never a wrong result.
+Result<std::unique_ptr<ReadStore>> EngineImpl::OpenFromSnapshot(const Entry& entry,
+                                                                GlobalPosition last,
+                                                                const fs::path& dir) {
+  std::error_code ec;
+  const fs::path file = dir / readstore::kStoreFileName;
+  if (dir.empty() || entry.dir.empty() || fs::exists(file, ec)) return std::unique_ptr<ReadStore>();
+  const ReadStoreKind kind = entry.info().store;
+  for (const SnapshotName& snapshot : ListSnapshots(entry.dir, entry.info().version)) {
+    if (snapshot.checkpoint > last) continue;
+    fs::create_directories(dir, ec);
+    if (ec) return ErrnoToStatus("creating", dir, ec.value());
+    const fs::path copy = dir / (std::string(readstore::kStoreFileName) + ".tmp");
+    {
+      std::lock_guard files(snapshotter_->files_mu());
+      fs::copy_file(entry.dir / kSnapshotsFolder / snapshot.ToString() / readstore::kStoreFileName,
+                    copy, fs::copy_options::overwrite_existing, ec);
+    }
+    const bool usable = !ec && [&] {
+      Result<GlobalPosition> checked = readstore::CheckStoreFile(copy, kind);
+      return checked.ok() && *checked == snapshot.checkpoint;
+    }();
+    if (!usable) {
+      RemoveStoreFiles(dir);
+      continue;
+    }
+    fs::rename(copy, file, ec);
+    if (ec) return ErrnoToStatus("renaming", copy, ec.value());
+    Result<std::unique_ptr<ReadStore>> store = OpenReadStore(kind, dir);
+    if (store.ok() && (*store)->checkpoint() == snapshot.checkpoint) return store;
+    if (store.ok()) store->reset();  // closes it before its files go
+    RemoveStoreFiles(dir);
+  }
+  return std::unique_ptr<ReadStore>();
 }
 
 }  // namespace duet::projection

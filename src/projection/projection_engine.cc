@@ -27,6 +27,9 @@ namespace fs = std::filesystem;
 EngineImpl::EngineImpl(EventStore* log, fs::path dir, ProjectionEngineOptions options)
     : log_(log), dir_(std::move(dir)), options_(options) {
   switcher_ = std::thread([this] { RunSwitcher(); });
+  snapshotter_ = std::make_unique<Snapshotter>(
+      options_.snapshot_every, options_.snapshots_kept,
+      [this](const void* key) { return SnapshotSourceOf(key); });
 }
 
 EngineImpl::~EngineImpl() {
@@ -75,7 +78,8 @@ Status EngineImpl::Add(std::unique_ptr<Projection> projection) {
   Entry* added = entry.get();
   std::lock_guard ops(added->ops_mu);
   const bool current_version = added->serving.name.version == added->info().version;
-  if (current_version) added->live = NewRunner(*added, added->serving.store, 0);
+  TrackSnapshots(*added);  // and drops those of other versions
+  if (current_version) added->live = NewRunner(*added, added->serving, 0);
   {
     std::lock_guard lock(mu_);
     entries_.emplace(name, std::move(entry));
@@ -114,17 +118,26 @@ Status EngineImpl::OpenServing(Entry& entry) {
 }
 
 std::unique_ptr<ProjectionRunner> EngineImpl::NewRunner(Entry& entry,
-                                                        std::shared_ptr<ReadStore> store,
+                                                        const Generation& generation,
                                                         uint64_t rebuild_id) {
   RunnerHooks hooks;
-  hooks.on_commit = [this](GlobalPosition) { NotifyCommit(); };
+  if (entry.dir.empty() || !snapshotter_->enabled()) {
+    hooks.on_commit = [this](GlobalPosition) { NotifyCommit(); };
+  } else {
+    // A rebuild's generation is retired until it is switched in: only the
+    // serving generation's commits lead to snapshots.
+    hooks.on_commit = [this, key = &entry, retired = generation.retired](GlobalPosition at) {
+      NotifyCommit();
+      if (!retired->load()) snapshotter_->OnCommit(key, at);
+    };
+  }
   if (rebuild_id != 0) {
     Entry* target = &entry;
     hooks.on_caught_up = [this, target, rebuild_id](GlobalPosition) {
       EnqueueSwitch(target, rebuild_id);
     };
   }
-  return std::make_unique<ProjectionRunner>(log_, entry.applier, std::move(store),
+  return std::make_unique<ProjectionRunner>(log_, entry.applier, generation.store,
                                             options_.batch_size, std::move(hooks));
 }
 
@@ -145,7 +158,7 @@ Status EngineImpl::StartRebuild(Entry& entry) {
     std::lock_guard lock(mu_);
     job->id = ++last_rebuild_id_;
   }
-  job->runner = NewRunner(entry, job->target.store, job->id);
+  job->runner = NewRunner(entry, job->target, job->id);
   ProjectionRunner* runner = job->runner.get();
   {
     std::lock_guard lock(mu_);
@@ -226,7 +239,30 @@ void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
   old_serving.Retire();
   old_live.reset();  // releases its reference to the old store
   old_serving = {};  // and this one: the folder goes unless a query holds it
+  TrackSnapshots(*entry);  // a new version's first switch: its own snapshots from now on
   NotifyCommit();
+}
+
+void EngineImpl::TrackSnapshots(Entry& entry) {
+  if (entry.dir.empty() || !snapshotter_->enabled()) return;
+  std::vector<SnapshotName> snapshots;
+  {
+    std::lock_guard files(snapshotter_->files_mu());
+    // Best effort: a snapshot folder that cannot be pruned costs disk, not data.
+    (void)PruneSnapshots(entry.dir, entry.info().version, options_.snapshots_kept);
+    snapshots = ListSnapshots(entry.dir, entry.info().version);
+  }
+  snapshotter_->Track(&entry, snapshots.empty() ? kNoPosition : snapshots.front().checkpoint);
+}
+
+std::optional<SnapshotSource> EngineImpl::SnapshotSourceOf(const void* key) {
+  const Entry* entry = static_cast<const Entry*>(key);
+  std::lock_guard lock(mu_);
+  if (!entry->live || entry->dir.empty() ||
+      entry->serving.name.version != entry->info().version) {
+    return std::nullopt;
+  }
+  return SnapshotSource{entry->serving, entry->dir, entry->info().store, entry->info().version};
 }
 
 void EngineImpl::NotifyCommit() {

@@ -1,0 +1,146 @@
+#include "readstore/store_snapshot.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "readstore/sqlite_db.h"
+#include "readstore/sqlite_store_file.h"
+
+namespace duet::readstore {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kApplicationId = 0x44554554;  // "DUET", as sqlite_store_file.cc writes it
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+
+struct FinalizeStmt {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+
+Result<DbHandle> OpenReadOnly(const fs::path& file) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, "opening " + file.string());
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
+Result<StmtHandle> Prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
+  StmtHandle stmt(raw);
+  if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
+  return stmt;
+}
+
+Status SyncFile(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("opening " + file.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) return Status::IOError("fsync " + file.string() + ": " + std::strerror(error));
+  return Status::OK();
+}
+
+// Every value the first column of `sql` yields must be "ok".
+Status ExpectOk(sqlite3* db, const std::string& sql, const fs::path& file) {
+  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql));
+  for (;;) {
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) return Status::OK();
+    if (rc != SQLITE_ROW) return SqliteError(db, rc, sql + " on " + file.string());
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+    if (text == nullptr || std::strcmp(text, "ok") != 0) {
+      return Status::Corruption(file.string() + ": " + (text != nullptr ? text : "?"));
+    }
+  }
+}
+
+Result<int64_t> QueryInt(sqlite3* db, const std::string& sql) {
+  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql));
+  const int rc = sqlite3_step(stmt.get());
+  if (rc == SQLITE_ROW) return sqlite3_column_int64(stmt.get(), 0);
+  if (rc == SQLITE_DONE) return int64_t{0};
+  return SqliteError(db, rc, sql);
+}
+
+}  // namespace
+
+Status SnapshotStoreFile(const fs::path& store_dir, const fs::path& to) {
+  if (store_dir.empty()) {
+    return Status::FailedPrecondition("a memory read store has no file to snapshot");
+  }
+  const fs::path file = store_dir / kStoreFileName;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return Status::NotFound("store", file.string() + " does not exist");
+  if (fs::exists(to, ec)) return Status::FailedPrecondition(to.string() + " already exists");
+  DUET_ASSIGN_OR_RETURN(DbHandle db, OpenReadOnly(file));
+  // VACUUM INTO reads in one transaction: a consistent, compacted copy.
+  DUET_ASSIGN_OR_RETURN(StmtHandle vacuum, Prepare(db.get(), "VACUUM INTO ?1"));
+  sqlite3_bind_text(vacuum.get(), 1, to.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(vacuum.get());
+  if (rc != SQLITE_DONE) {
+    Status error = SqliteError(db.get(), rc, "copying " + file.string());
+    fs::remove(to, ec);
+    return error;
+  }
+  return SyncFile(to);
+}
+
+Result<GlobalPosition> CheckStoreFile(const fs::path& file, ReadStoreKind kind) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    return Status::Corruption(file.string() + " is missing");
+  }
+  DUET_ASSIGN_OR_RETURN(DbHandle db, OpenReadOnly(file));
+  DUET_RETURN_IF_ERROR(ExpectOk(db.get(), "PRAGMA quick_check", file));
+  DUET_ASSIGN_OR_RETURN(int64_t app_id, QueryInt(db.get(), "PRAGMA application_id"));
+  if (app_id != kApplicationId) {
+    return Status::Corruption(file.string() + " is not a Duet read store");
+  }
+  DUET_ASSIGN_OR_RETURN(StmtHandle meta, Prepare(db.get(), "SELECT key, value FROM duet_meta"));
+  std::optional<int64_t> version;
+  std::optional<int64_t> checkpoint;
+  std::string stored_kind;
+  for (;;) {
+    const int rc = sqlite3_step(meta.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return SqliteError(db.get(), rc, "reading duet_meta of " + file.string());
+    const auto* key = reinterpret_cast<const char*>(sqlite3_column_text(meta.get(), 0));
+    const std::string_view k = key != nullptr ? key : "";
+    if (k == "format_version") version = sqlite3_column_int64(meta.get(), 1);
+    if (k == "checkpoint") checkpoint = sqlite3_column_int64(meta.get(), 1);
+    if (k == "kind") {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(meta.get(), 1));
+      stored_kind = text != nullptr ? text : "";
+    }
+  }
+  if (!version || !checkpoint || *checkpoint < 0 || stored_kind.empty()) {
+    return Status::Corruption(file.string() + ": duet_meta is incomplete");
+  }
+  if (*version != kReadStoreFormatVersion || stored_kind != ReadStoreKindName(kind)) {
+    return Status::FailedPrecondition(file.string() + " holds a " + stored_kind +
+                                      " store of format " + std::to_string(*version));
+  }
+  return GlobalPosition(uint64_t(*checkpoint));
+}
+
+}  // namespace duet::readstore
