@@ -103,7 +103,9 @@ struct RecordedEvent {
   std::string stream;
   StreamVersion version;
   GlobalPosition position;
-  int64_t timestamp_us = 0;  // microseconds since the Unix epoch, at append
+  // Microseconds since the Unix epoch, at append; never decreases in
+  // position order (clamped when the wall clock steps back).
+  int64_t timestamp_us = 0;
   EventId id;
   std::string type;
   std::string data;

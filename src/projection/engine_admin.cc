@@ -151,6 +151,29 @@ Result<VerifyReport> EngineImpl::Verify(std::string_view name) {
   return report;
 }
 
+namespace {
+
+// The last position recorded at or before `timestamp_us` (kNoPosition when
+// none), by binary search: the store never lets timestamps decrease in
+// position order (see RecordedEvent::timestamp_us).
+Result<GlobalPosition> LastPositionAtOrBefore(EventStore& log, int64_t timestamp_us,
+                                              GlobalPosition head) {
+  uint64_t low = 0, high = head.value;  // the answer is in [low, high]
+  while (low < high) {
+    const uint64_t mid = low + (high - low + 1) / 2;
+    DUET_ASSIGN_OR_RETURN(std::vector<RecordedEvent> events, log.ReadAll(GlobalPosition(mid), 1));
+    if (events.empty()) return Status::Corruption("no event at position " + std::to_string(mid));
+    if (events[0].timestamp_us <= timestamp_us) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return GlobalPosition(low);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, PointInTime at,
                                                        const fs::path& dir) {
   DUET_ASSIGN_OR_RETURN(Entry * entry, Find(name));
@@ -158,7 +181,10 @@ Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, Po
     return Status::InvalidArgument("at", "give exactly one of position and timestamp");
   }
   // The head now bounds both kinds: a build does not chase later appends.
-  ReplayLimit limit{log_->HeadPosition(), at.timestamp_us};
+  ReplayLimit limit{log_->HeadPosition(), std::nullopt};
+  if (at.timestamp_us) {  // becomes a position target, so snapshots serve it too
+    DUET_ASSIGN_OR_RETURN(at.position, LastPositionAtOrBefore(*log_, *at.timestamp_us, limit.last));
+  }
   if (at.position) {
     if (*at.position > limit.last) {
       return Status::InvalidArgument(
@@ -166,10 +192,8 @@ Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, Po
     }
     limit.last = *at.position;
   }
-  std::unique_ptr<ReadStore> store;
-  if (at.position) {  // a timestamp target's position is not known before the replay
-    DUET_ASSIGN_OR_RETURN(store, OpenFromSnapshot(*entry, limit.last, dir));
-  }
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<ReadStore> store,
+                        OpenFromSnapshot(*entry, limit.last, dir));
   if (store != nullptr) {
     DUET_RETURN_IF_ERROR(Replay(*log_, *entry->applier, *store, limit, options_.batch_size));
     return store;

@@ -109,6 +109,12 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
                                     }));
     report_.events_reindexed = reindexed;
     next_position_ = head.Next();
+    if (head != kNoPosition) {  // timestamps never go below the newest recorded one
+      DUET_RETURN_IF_ERROR(log_->Scan(head, 1, [&](const log::RecordView& record) {
+        last_timestamp_us_ = record.timestamp_us;
+        return true;
+      }));
+    }
     events_since_checkpoint_ = reindexed;
     checkpointer_ = std::thread([this] { RunCheckpointer(); });
     return Status::OK();
@@ -146,7 +152,10 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
       }
       std::string encoded;
       const GlobalPosition first = next_position_;
-      const int64_t now = NowMicros();
+      // Clamped so timestamps never decrease in position order, even when the
+      // wall clock steps back: point-in-time lookups binary-search on them.
+      const int64_t now = std::max(NowMicros(), last_timestamp_us_);
+      last_timestamp_us_ = now;
       for (size_t i = 0; i < appends.size(); ++i) {
         for (size_t e = 0; e < appends[i].events.size(); ++e) {
           const EventData& event = appends[i].events[e];
@@ -347,6 +356,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
 
   std::mutex append_mu_;
   GlobalPosition next_position_ GUARDED_BY(append_mu_);
+  int64_t last_timestamp_us_ GUARDED_BY(append_mu_) = 0;
 
   std::mutex checkpoint_write_mu_;  // serializes CheckpointIndex()
   GlobalPosition last_checkpoint_ GUARDED_BY(checkpoint_write_mu_);

@@ -150,15 +150,23 @@ TEST_F(SnapshotTest, BuildAtAPositionStartsFromTheNewestSnapshotBeforeIt) {
             StatusCode::kFailedPrecondition);
 }
 
-TEST_F(SnapshotTest, ATimestampTargetReplaysFromTheStart) {
-  AppendSteps(2);
+TEST_F(SnapshotTest, ATimestampTargetStartsFromASnapshotToo) {
+  AppendSteps(2);  // snapshots at 50 and 100
   auto events = store_->ReadAll(GlobalPosition(1), 200);
   ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 100u);
   const int64_t before = applied_.load();
   auto built = engine_->BuildAt("counts", {{}, events->back().timestamp_us}, dir_ / "t");
   ASSERT_TRUE(built.ok()) << built.status();
-  EXPECT_EQ(applied_.load() - before, 100);
+  EXPECT_EQ((*built)->checkpoint(), GlobalPosition(100));
+  EXPECT_EQ(applied_.load() - before, 0);  // the snapshot at 100 is the answer
   EXPECT_EQ(Entries(**built), Entries(*engine_->ServingStore("counts").value()));
+
+  // Before the first event: an empty read model.
+  auto empty = engine_->BuildAt("counts", {{}, events->front().timestamp_us - 1}, dir_ / "e");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ((*empty)->checkpoint(), kNoPosition);
+  EXPECT_TRUE(Entries(**empty).empty());
 }
 
 TEST_F(SnapshotTest, DamagedSnapshotsAreSkippedNotTrusted) {
