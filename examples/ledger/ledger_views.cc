@@ -45,21 +45,6 @@ Result<AccountEvent> Decode(const RecordedEvent& event) {
   return AccountCodec().Decode(event.type, event.data);
 }
 
-// Zero-padded so that positions sort numerically as bytes.
-std::string PaddedPosition(GlobalPosition position) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "%020llu", static_cast<unsigned long long>(position.value));
-  return text;
-}
-
-json::object PageJson(json::array items, const std::string& next_cursor,
-                      const char* items_name = "items") {
-  json::object out;
-  out[items_name] = std::move(items);
-  if (!next_cursor.empty()) out["next_cursor"] = next_cursor;
-  return out;
-}
-
 // ------------------------------------------------------------ ledger-accounts
 
 std::vector<IndexEntry> AccountIndexes(const std::string& account, const std::string& owner) {
@@ -156,7 +141,7 @@ json::object Movement(const RecordedEvent& event, const std::string& kind,
 
 Status PutMovement(DocumentTxn& txn, const RecordedEvent& event, const std::string& account,
                    json::object movement) {
-  const std::string padded = PaddedPosition(event.position);
+  const std::string padded = PositionSortKey(event.position);
   return txn.Put(account + "/" + padded, std::move(movement), {{"account", account, padded}});
 }
 
@@ -272,8 +257,6 @@ class VolumeProjection final : public AnalyticsProjection {
 QueryParam Id(std::string name, bool required = true) {
   return QueryParam{std::move(name), ParamType::kString, required, 128};
 }
-QueryParam Cursor() { return QueryParam{"cursor", ParamType::kCursor, false}; }
-QueryParam Limit() { return QueryParam{"limit", ParamType::kLimit, false}; }
 
 Result<QueryResult> Balance(const QueryParams& params, DocumentStore& store) {
   const std::string account = params.String("account");
@@ -291,7 +274,7 @@ Result<QueryResult> ListAccounts(const QueryParams& params, DocumentStore& store
   DUET_ASSIGN_OR_RETURN(DocumentPage page, store.List(request));
   json::array items;
   for (Document& d : page.items) items.push_back(std::move(d.doc));
-  return QueryResult{PageJson(std::move(items), page.next_cursor), page.position};
+  return QueryResult{PageAnswer(std::move(items), page.next_cursor), page.position};
 }
 
 Result<QueryResult> Statement(const QueryParams& params, DocumentStore& store) {
@@ -308,7 +291,7 @@ Result<QueryResult> Statement(const QueryParams& params, DocumentStore& store) {
     d.doc.erase("account");
     entries.push_back(std::move(d.doc));
   }
-  json::object out = PageJson(std::move(entries), page.next_cursor, "entries");
+  json::object out = PageAnswer(std::move(entries), page.next_cursor, "entries");
   out["account"] = account;
   return QueryResult{std::move(out), page.position};
 }
@@ -319,13 +302,7 @@ Result<QueryResult> SearchAccounts(const QueryParams& params, SearchStore& store
   if (params.Has("status")) query.filters = {{"status", params.String("status")}};
   query.limit = static_cast<size_t>(params.Integer("limit"));
   DUET_ASSIGN_OR_RETURN(SearchResult result, store.Search(query));
-  json::array hits;
-  for (SearchHit& hit : result.hits) {
-    json::object h = std::move(hit.stored);
-    h["score"] = hit.score;
-    hits.push_back(std::move(h));
-  }
-  return QueryResult{json::object{{"hits", std::move(hits)}}, result.position};
+  return QueryResult{SearchHitsAnswer(std::move(result.hits)), result.position};
 }
 
 Result<QueryResult> Volume(const QueryParams& params, AnalyticsStore& store) {
@@ -337,17 +314,9 @@ Result<QueryResult> Volume(const QueryParams& params, AnalyticsStore& store) {
   if (params.Has("kind")) query.filters.emplace_back("kind", params.String("kind"));
   query.bucket = params.Bucket("bucket");
   DUET_ASSIGN_OR_RETURN(AnalyticsResult result, store.Aggregate(query));
-  json::array rows;
-  for (const AnalyticsRow& row : result.rows) {
-    rows.push_back(json::object{{"bucket_start", FormatUtcTimestamp(row.bucket_start_us)},
-                                {"count", row.count},
-                                {"sum", row.sum},
-                                {"min", row.min},
-                                {"max", row.max}});
-  }
   return QueryResult{json::object{{"currency", currency},
                                   {"bucket", TimeBucketName(query.bucket)},
-                                  {"rows", std::move(rows)}},
+                                  {"rows", AnalyticsRowsAnswer(result.rows)}},
                      result.position};
 }
 
@@ -370,19 +339,19 @@ Status RegisterLedgerQueries(QueryBus& bus) {
                                      "an account's balance per currency"}));
   DUET_RETURN_IF_ERROR(bus.Register({"accounts",
                                      kAccountsView,
-                                     {{"owner", ParamType::kString, false, 200}, Cursor(), Limit()},
+                                     {{"owner", ParamType::kString, false, 200}, CursorParam(), LimitParam()},
                                      On<DocumentStore>(ListAccounts),
                                      "accounts, all or one owner's, by account id"}));
   DUET_RETURN_IF_ERROR(bus.Register({"statement",
                                      kStatementView,
-                                     {Id("account"), Cursor(), Limit()},
+                                     {Id("account"), CursorParam(), LimitParam()},
                                      On<DocumentStore>(Statement),
                                      "an account's movements, oldest first"}));
   DUET_RETURN_IF_ERROR(bus.Register({"search-accounts",
                                      kSearchView,
                                      {{"q", ParamType::kString, true, 200},
                                       {"status", ParamType::kString, false, 16, {"open", "closed"}},
-                                      Limit()},
+                                      LimitParam()},
                                      On<SearchStore>(SearchAccounts),
                                      "accounts whose id or owner match words"}));
   return bus.Register(

@@ -48,13 +48,6 @@ Result<OrderEvent> Decode(const RecordedEvent& event) {
   return OrderCodec().Decode(event.type, event.data);
 }
 
-// Zero-padded so that positions sort numerically as bytes.
-std::string PaddedPosition(uint64_t position) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "%020llu", static_cast<unsigned long long>(position));
-  return text;
-}
-
 // The status an event moves its order to; empty for ItemAdded.
 std::string_view StatusAfter(const OrderEvent& event) {
   return std::visit(Overloaded{[](const OrderPlaced&) { return kStatuses[0]; },
@@ -89,7 +82,7 @@ Status PutOrder(DocumentTxn& txn, const std::string& order, json::object doc) {
   } else {
     return Status::Corruption("order '" + order + "' has no placed_position");
   }
-  const std::string sort = PaddedPosition(placed_position);
+  const std::string sort = PositionSortKey(GlobalPosition(placed_position));
   std::vector<IndexEntry> indexes{{"customer", customer, sort},
                                   {"status", status, sort},
                                   {"customer-status", customer + "|" + status, sort},
@@ -239,7 +232,6 @@ class RevenueProjection final : public AnalyticsProjection {
 
 // -------------------------------------------------------------------- queries
 
-QueryParam Limit() { return QueryParam{"limit", ParamType::kLimit, false}; }
 QueryParam StatusParam() {
   return QueryParam{"status", ParamType::kString, false, 16,
                     std::vector<std::string>(std::begin(kStatuses), std::end(kStatuses))};
@@ -279,9 +271,7 @@ Result<QueryResult> ListOrders(const QueryParams& params, DocumentStore& store) 
   DUET_ASSIGN_OR_RETURN(DocumentPage page, store.List(OrdersListRequest(params)));
   json::array items;
   for (Document& d : page.items) items.push_back(OrderAnswer(std::move(d.doc)));
-  json::object out{{"items", std::move(items)}};
-  if (!page.next_cursor.empty()) out["next_cursor"] = page.next_cursor;
-  return QueryResult{std::move(out), page.position};
+  return QueryResult{PageAnswer(std::move(items), page.next_cursor), page.position};
 }
 
 Result<QueryResult> SearchOrders(const QueryParams& params, SearchStore& store) {
@@ -290,13 +280,7 @@ Result<QueryResult> SearchOrders(const QueryParams& params, SearchStore& store) 
   if (params.Has("status")) query.filters = {{"status", params.String("status")}};
   query.limit = static_cast<size_t>(params.Integer("limit"));
   DUET_ASSIGN_OR_RETURN(SearchResult result, store.Search(query));
-  json::array hits;
-  for (SearchHit& hit : result.hits) {
-    json::object h = std::move(hit.stored);
-    h["score"] = hit.score;
-    hits.push_back(std::move(h));
-  }
-  return QueryResult{json::object{{"hits", std::move(hits)}}, result.position};
+  return QueryResult{SearchHitsAnswer(std::move(result.hits)), result.position};
 }
 
 Result<QueryResult> Revenue(const QueryParams& params, AnalyticsStore& store) {
@@ -310,17 +294,9 @@ Result<QueryResult> Revenue(const QueryParams& params, AnalyticsStore& store) {
   query.filters = {{"currency", currency}};
   query.bucket = params.Bucket("bucket");
   DUET_ASSIGN_OR_RETURN(AnalyticsResult result, store.Aggregate(query));
-  json::array rows;
-  for (const AnalyticsRow& row : result.rows) {
-    rows.push_back(json::object{{"bucket_start", FormatUtcTimestamp(row.bucket_start_us)},
-                                {"count", row.count},
-                                {"sum", row.sum},
-                                {"min", row.min},
-                                {"max", row.max}});
-  }
   return QueryResult{json::object{{"currency", currency},
                                   {"bucket", TimeBucketName(query.bucket)},
-                                  {"rows", std::move(rows)}},
+                                  {"rows", AnalyticsRowsAnswer(result.rows)}},
                      result.position};
 }
 
@@ -362,13 +338,13 @@ Status RegisterOrdersQueries(QueryBus& bus) {
                                      kOrdersView,
                                      {{"customer", ParamType::kString, false, 200},
                                       StatusParam(),
-                                      {"cursor", ParamType::kCursor, false},
-                                      Limit()},
+                                      CursorParam(),
+                                      LimitParam()},
                                      On<DocumentStore>(ListOrders),
                                      "orders, by customer and/or status, in placing order"}));
   DUET_RETURN_IF_ERROR(bus.Register({"search-orders",
                                      kOrdersSearchView,
-                                     {{"q", ParamType::kString, true, 200}, StatusParam(), Limit()},
+                                     {{"q", ParamType::kString, true, 200}, StatusParam(), LimitParam()},
                                      On<SearchStore>(SearchOrders),
                                      "orders whose customer or item names match words"}));
   DUET_RETURN_IF_ERROR(bus.Register(

@@ -103,6 +103,18 @@ QueryHandler On(std::function<Result<QueryResult>(const QueryParams&, Store&)> h
 // are not zero. For answers (analytics bucket starts, event times).
 std::string FormatUtcTimestamp(int64_t timestamp_us);
 
+// Common answer shapes, so every domain's queries answer alike.
+// {"<items_name>": items, "next_cursor": "..." (only when there is a next page)}
+boost::json::object PageAnswer(boost::json::array items, const std::string& next_cursor,
+                               std::string_view items_name = "items");
+// {"hits": [each hit's stored fields plus "score"]}, best first.
+boost::json::object SearchHitsAnswer(std::vector<SearchHit> hits);
+// One {"bucket_start" (ISO-8601 UTC), "count", "sum", "min", "max"} per row.
+boost::json::array AnalyticsRowsAnswer(const std::vector<AnalyticsRow>& rows);
+// The paging parameters: optional "cursor" (kCursor) and "limit" (kLimit).
+QueryParam CursorParam();
+QueryParam LimitParam();
+
 struct QueryDefinition {
   std::string name{};        // e.g. "balance"; [a-z0-9-]
   std::string read_model{};  // the projection whose store answers

@@ -95,6 +95,9 @@ class ReadStore {
 // One secondary-index entry of a document: the document is listed under
 // (index, value), ordered within it by `sort_key` then the document key.
 // Sort keys compare as bytes: zero-pad numbers that must sort numerically.
+// A sort key that orders positions numerically as bytes (zero-padded to 20 digits).
+std::string PositionSortKey(GlobalPosition position);
+
 struct IndexEntry {
   std::string index;
   std::string value;

@@ -2,6 +2,8 @@
 // buckets, and the factory by kind.
 #include "duet/read_store.h"
 
+#include <cstdio>
+
 namespace duet {
 
 std::string_view ReadStoreKindName(ReadStoreKind kind) {
@@ -26,6 +28,12 @@ std::string_view TimeBucketName(TimeBucket bucket) {
       return "day";
   }
   return "unknown";
+}
+
+std::string PositionSortKey(GlobalPosition position) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "%020llu", static_cast<unsigned long long>(position.value));
+  return text;
 }
 
 Result<TimeBucket> ParseTimeBucket(std::string_view name, std::string_view field) {
