@@ -1,5 +1,7 @@
 // Orders' commands as the outside world sends them: JSON decoders, field
 // rules, and their registration on a command bus.
+#include <algorithm>
+
 #include "orders/orders.h"
 #include "orders/orders_json.h"
 
@@ -19,15 +21,20 @@ Status ValidateItem(const std::string& path, const Item& item) {
   DUET_RETURN_IF_ERROR(ValidateText(path + ".name", item.name));
   if (item.qty <= 0) return Status::InvalidArgument(path + ".qty", "must be greater than 0");
   if (item.price < 0) return Status::InvalidArgument(path + ".price", "must not be negative");
-  const std::string& c = item.currency;
-  if (c.size() != 3 || !std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
-    return Status::InvalidArgument(path + ".currency", "must be 3 upper-case letters");
-  }
+  DUET_RETURN_IF_ERROR(ValidateCurrency(path + ".currency", item.currency));
   return OrderTotal({item}).status().ok() ? Status::OK()
                                           : Status::InvalidArgument(path, "qty * price overflows");
 }
 
 }  // namespace
+
+Status ValidateCurrency(const std::string& field, std::string_view currency) {
+  if (currency.size() != 3 ||
+      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return Status::InvalidArgument(field, "must be 3 upper-case letters");
+  }
+  return Status::OK();
+}
 
 Status Validate(const PlaceOrder& c) {
   DUET_RETURN_IF_ERROR(ValidateId("order", c.order));

@@ -22,6 +22,10 @@ Item ReadItem(JsonReader& f, std::string_view field, bool strict);
 // Reads array field `field` of items ("items[2].price").
 std::vector<Item> ReadItems(JsonReader& f, std::string_view field, bool strict);
 
+// OK if `currency` is 3 upper-case ASCII letters, else InvalidArgument(field).
+// One rule for command fields and query parameters.
+Status ValidateCurrency(const std::string& field, std::string_view currency);
+
 }  // namespace duet::examples::orders
 
 #endif  // DUET_EXAMPLES_ORDERS_ORDERS_JSON_H_

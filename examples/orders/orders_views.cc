@@ -285,10 +285,7 @@ Result<QueryResult> SearchOrders(const QueryParams& params, SearchStore& store) 
 
 Result<QueryResult> Revenue(const QueryParams& params, AnalyticsStore& store) {
   const std::string currency = params.String("currency");
-  if (currency.size() != 3 ||
-      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return Status::InvalidArgument("currency", "must be 3 upper-case letters");
-  }
+  DUET_RETURN_IF_ERROR(ValidateCurrency("currency", currency));
   AnalyticsQuery query;
   query.measure = "revenue";
   query.filters = {{"currency", currency}};

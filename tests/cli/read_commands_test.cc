@@ -8,22 +8,11 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "tests/cli/cli_run.h"
 #include "tests/support/temp_dir.h"
 
 namespace duet::cli {
 namespace {
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::vector<boost::json::object> JsonLines(const std::string& text) {
   std::vector<boost::json::object> lines;
