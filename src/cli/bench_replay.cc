@@ -8,7 +8,6 @@
 #include <functional>
 #include <ostream>
 #include <random>
-#include <thread>
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
@@ -147,13 +146,11 @@ int RunBenchReplay(const Flags& flags, std::ostream& out, std::ostream& err) {
                         {"batch", options.batch_size}};
   if (flags.Has("rebuild")) {
     const auto rebuild_start = Clock::now();
-    if (Status s = (*engine)->Rebuild(name); !s.ok()) return ReportError(s, err);
-    Result<ProjectionStatus> status = (*engine)->StatusOf(name);
-    while (status.ok() && (status->rebuild || status->state == ProjectionState::kRebuilding)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      status = (*engine)->StatusOf(name);
-    }
+    auto status = RebuildAndWait(**engine, name, std::chrono::milliseconds(5));
     if (!status.ok()) return ReportError(status.status(), err);
+    if (status->state == ProjectionState::kFailed) {  // no figures for a failed rebuild
+      return ReportError(Status::FailedPrecondition(status->error), err);
+    }
     const double rebuild = std::chrono::duration<double>(Clock::now() - rebuild_start).count();
     o["rebuild_seconds"] = rebuild;
     o["rebuild_events_per_s"] = head.value / rebuild;

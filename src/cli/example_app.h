@@ -6,6 +6,8 @@
 #define DUET_CLI_EXAMPLE_APP_H_
 
 #include <filesystem>
+#include <functional>
+#include <string_view>
 #include <memory>
 
 #include "duet/command_bus.h"
@@ -35,6 +37,13 @@ struct ExampleApp {
   // has not.
   Status WaitForProjections(std::chrono::milliseconds timeout);
 };
+
+// Starts engine.Rebuild(name) and blocks until the rebuild has been switched
+// in or has failed, calling `on_progress` (may be empty) every `poll`
+// meanwhile. Returns the projection's status then (state kFailed: it failed).
+Result<ProjectionStatus> RebuildAndWait(
+    ProjectionEngine& engine, std::string_view name, std::chrono::milliseconds poll,
+    const std::function<void(const RebuildProgress&)>& on_progress = {});
 
 }  // namespace duet::cli
 

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <unistd.h>
 #include <ostream>
-#include <thread>
 
 #include "cli/command.h"
 #include "cli/example_app.h"
@@ -89,13 +88,8 @@ int RunRebuild(const Flags& flags, std::ostream& out, std::ostream& err) {
   if (!app.ok()) return ReportError(app.status(), err);
   ProjectionEngine& engine = *(*app)->engine;
   const auto start = std::chrono::steady_clock::now();
-  if (Status s = engine.Rebuild(*name); !s.ok()) return ReportError(s, err);
-  Result<ProjectionStatus> status = engine.StatusOf(*name);
-  while (status.ok() && (status->rebuild || status->state == ProjectionState::kRebuilding)) {
-    if (status->rebuild) DrawProgress(*status->rebuild, err);
-    std::this_thread::sleep_for(milliseconds(200));
-    status = engine.StatusOf(*name);
-  }
+  auto status = RebuildAndWait(engine, *name, milliseconds(200),
+                               [&](const RebuildProgress& p) { DrawProgress(p, err); });
   if (!status.ok()) return ReportError(status.status(), err);
   if (status->state != ProjectionState::kFailed) {
     DrawProgress({status->checkpoint, status->checkpoint, 0, 0}, err);  // the final 100%
