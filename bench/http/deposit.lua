@@ -1,0 +1,34 @@
+-- POST /commands/Deposit, each request a deposit of 1 USD cent to one of the
+-- seeded accounts. Optional pacing: args[2] = milliseconds between requests
+-- on each connection (wrk's delay()), for a fixed rate (connections * 1000 /
+-- delay requests per second) instead of as fast as possible.
+package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@?(.*/)") .. "?.lua"
+local common = require("common")
+local accounts = 1000
+local pause_ms = 0
+-- done() runs in its own Lua state, where init() never ran: name by env.
+local name = os.getenv("BENCH_PACED") == "1" and "paced_commands" or "commands"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+function init(args)
+  accounts = common.accounts(args)
+  pause_ms = tonumber(args[2] or "0")
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
+end
+
+function request()
+  local body = string.format('{"account":"bench%d","currency":"USD","amount":1}',
+                             math.random(0, accounts - 1))
+  return wrk.format(nil, "/commands/Deposit", nil, body)
+end
+
+if os.getenv("BENCH_PACED") == "1" then
+  function delay()
+    return pause_ms
+  end
+end
+
+function done(summary, latency, requests)
+  common.summary(name, summary, latency)
+end
