@@ -17,7 +17,7 @@ SHELL := /bin/bash
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
-	clang-14 libclang-rt-14-dev clang-format-14
+	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev
 # Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
 # are never needed to build or test Duet); python3 summarizes bench/run.sh.
 DEPS_PEERS := postgresql-15 redis-server wrk python3

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "duet/result.h"
+#include "duet/status.h"
 
 namespace duet {
 
@@ -37,6 +38,29 @@ struct Limits {
   size_t max_append_bytes = 64 << 20;       // whole append, all streams
 };
 
+// Receives the store's write-path measurements (e.g. to feed metrics).
+// Called synchronously on the store's threads, outside its locks, so an
+// implementation must be thread-safe and quick (atomic increments, not I/O),
+// and must not call back into the store.
+class StoreObserver {
+ public:
+  virtual ~StoreObserver() = default;
+  // One group-commit round was written: `transactions` appends (AppendMulti
+  // calls that wrote events) of `bytes` encoded bytes in all. `sync_time` is
+  // the round's fdatasync (sync durability); zero when the round was not
+  // synced by itself (interval and none durability). Flusher thread.
+  virtual void OnCommitRound(uint64_t transactions, uint64_t bytes,
+                             std::chrono::nanoseconds sync_time) = 0;
+  // An fdatasync outside a round: interval durability's timer, or close.
+  // Flusher thread.
+  virtual void OnBackgroundSync(std::chrono::nanoseconds sync_time) { (void)sync_time; }
+  // One AppendMulti returned: `latency` from the call to its return (for a
+  // success, the acknowledgement); `outcome` is its status code (kOk, or the
+  // error, e.g. kWrongExpectedVersion, kInvalidArgument, kIOError).
+  // Appender's thread.
+  virtual void OnAppend(std::chrono::nanoseconds latency, StatusCode outcome) = 0;
+};
+
 struct StoreOptions {
   Durability durability;
   uint64_t segment_size_bytes = 256ull << 20;
@@ -44,6 +68,8 @@ struct StoreOptions {
   // (and on clean close), so open re-indexes only the log after it.
   uint64_t index_checkpoint_interval = 1'000'000;
   Limits limits;
+  // Not owned; nullptr: none. Must outlive the store.
+  StoreObserver* observer = nullptr;
 };
 
 }  // namespace duet

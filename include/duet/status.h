@@ -53,7 +53,11 @@ class [[nodiscard]] Status {
   static Status StorageFull(std::string_view message);
   static Status Busy(std::string_view message);
   static Status Unauthorized(std::string_view message);
+  // `subject` names what was refused, e.g. "authorization" (the header) or
+  // "scope" (the missing permission).
+  static Status Unauthorized(std::string_view subject, std::string_view message);
   static Status Forbidden(std::string_view message);
+  static Status Forbidden(std::string_view subject, std::string_view message);
   static Status Overloaded(std::string_view message);
   static Status Timeout(std::string_view message);
   // A read model that had not reached a requested position in time ("not

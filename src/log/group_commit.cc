@@ -127,8 +127,14 @@ void Log::Impl::FlusherLoop() {
     lock.unlock();
     Status status = txns.empty() ? Status::OK() : WriteRound(batch, txns);
     // Syncing (sync mode): one fdatasync for the whole round.
+    std::chrono::nanoseconds sync_time{0};
     if (status.ok() && !txns.empty() && options_.durability.mode == Mode::kSync) {
-      status = active_->file()->Sync();
+      SyncOutcome synced = SyncActive();
+      status = std::move(synced.status);
+      sync_time = synced.took;
+    }
+    if (status.ok() && !txns.empty() && options_.observer != nullptr) {
+      options_.observer->OnCommitRound(txns.size(), batch.size(), sync_time);
     }
     lock.lock();
     if (!status.ok()) {
@@ -148,7 +154,7 @@ void Log::Impl::FlusherLoop() {
     if (written_ > synced_ && IntervalSyncDue(now)) {
       const uint64_t target = written_;
       lock.unlock();
-      status = active_->file()->Sync();
+      status = BackgroundSync();
       last_sync_ = now;
       lock.lock();
       if (!status.ok()) {
@@ -163,7 +169,7 @@ void Log::Impl::FlusherLoop() {
   if (failure_.ok() && written_ > synced_) {
     const uint64_t target = written_;
     lock.unlock();
-    Status status = active_->file()->Sync();
+    Status status = BackgroundSync();
     lock.lock();
     if (status.ok()) {
       synced_ = target;
@@ -173,6 +179,20 @@ void Log::Impl::FlusherLoop() {
     }
   }
   NotifyAllWaiters();
+}
+
+Log::Impl::SyncOutcome Log::Impl::SyncActive() {
+  const auto start = std::chrono::steady_clock::now();
+  Status status = active_->file()->Sync();
+  return {std::move(status), std::chrono::steady_clock::now() - start};
+}
+
+Status Log::Impl::BackgroundSync() {
+  SyncOutcome synced = SyncActive();
+  if (synced.status.ok() && options_.observer != nullptr) {
+    options_.observer->OnBackgroundSync(synced.took);
+  }
+  return std::move(synced.status);
 }
 
 Status Log::Impl::WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns) {

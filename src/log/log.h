@@ -42,6 +42,9 @@ struct LogOptions {
   // Where every syscall of the log goes; nullptr: the POSIX file system.
   // Tests substitute a fault-injecting one. Must outlive the Log.
   FileSystem* file_system = nullptr;
+  // Told about every commit round and background sync (flusher thread,
+  // outside the log's lock); nullptr: none. Must outlive the Log.
+  StoreObserver* observer = nullptr;
 };
 
 // One event record as framed in a segment. The views point into a buffer that

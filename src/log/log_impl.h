@@ -67,6 +67,15 @@ class Log::Impl {
   Status WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns);
   Status WriteRun(std::string_view bytes);
   Status Roll(GlobalPosition next_base);
+  // fdatasync of the active segment and how long it took. Flusher thread.
+  struct SyncOutcome {
+    Status status;
+    std::chrono::nanoseconds took;
+  };
+  SyncOutcome SyncActive();
+  // An fdatasync outside a round (interval timer, close), reported to the
+  // observer. Flusher thread, without mu_.
+  Status BackgroundSync();
   bool IntervalSyncDue(std::chrono::steady_clock::time_point now) const;
   void Fail(const Status& status) REQUIRES(mu_);
   void PublishCommitted() REQUIRES(mu_);

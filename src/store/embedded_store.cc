@@ -120,7 +120,19 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     return Status::OK();
   }
 
+  // Timed from the call to its return (the acknowledgement) for the observer.
   Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
+    if (options_.observer == nullptr) return AppendAndWait(appends);
+    const auto start = std::chrono::steady_clock::now();
+    Result<MultiAppendResult> result = AppendAndWait(appends);
+    options_.observer->OnAppend(std::chrono::steady_clock::now() - start,
+                                result.ok() ? StatusCode::kOk : result.status().code());
+    return result;
+  }
+
+  // Validate, decide and enqueue under append_mu_, then wait for the group
+  // commit.
+  Result<MultiAppendResult> AppendAndWait(std::span<const StreamAppend> appends) {
     DUET_RETURN_IF_ERROR(Validate(appends));
     std::vector<StreamDecision> decisions(appends.size());
     MultiAppendResult result;
@@ -382,6 +394,7 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem
   log::LogOptions log_options;
   log_options.durability = options.durability;
   log_options.segment_size_bytes = options.segment_size_bytes;
+  log_options.observer = options.observer;
   DUET_ASSIGN_OR_RETURN(auto log, log::Log::Open(data_dir / "log", log_options));
   auto store = std::make_unique<store::EmbeddedStoreImpl>(data_dir, options, std::move(lock),
                                                           std::move(log));

@@ -52,8 +52,14 @@ Status Status::Busy(std::string_view message) { return Status(StatusCode::kBusy,
 Status Status::Unauthorized(std::string_view message) {
   return Status(StatusCode::kUnauthorized, {}, message);
 }
+Status Status::Unauthorized(std::string_view subject, std::string_view message) {
+  return Status(StatusCode::kUnauthorized, subject, message);
+}
 Status Status::Forbidden(std::string_view message) {
   return Status(StatusCode::kForbidden, {}, message);
+}
+Status Status::Forbidden(std::string_view subject, std::string_view message) {
+  return Status(StatusCode::kForbidden, subject, message);
 }
 Status Status::Overloaded(std::string_view message) {
   return Status(StatusCode::kOverloaded, {}, message);

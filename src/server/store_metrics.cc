@@ -1,0 +1,44 @@
+#include "server/store_metrics.h"
+
+namespace duet::server {
+namespace {
+
+constexpr char kErrorsName[] = "duet_append_errors_total";
+constexpr char kErrorsHelp[] = "Appends that failed, by status code.";
+
+}  // namespace
+
+StoreMetrics::StoreMetrics(Registry* registry)
+    : registry_(registry),
+      transactions_(registry->Histogram("duet_group_commit_transactions",
+                                        "Appends (transactions) written per group-commit round.",
+                                        ExponentialBuckets(1, 2, 11))),
+      bytes_(registry->Histogram("duet_group_commit_bytes",
+                                 "Bytes written per group-commit round.",
+                                 ExponentialBuckets(256, 4, 10))),
+      fsync_(registry->Histogram("duet_fsync_seconds", "Time of one fdatasync of the log.",
+                                 LatencyBuckets())),
+      append_(registry->Histogram("duet_append_seconds",
+                                  "Append latency, from the call to its acknowledgement.",
+                                  LatencyBuckets())) {}
+
+void StoreMetrics::OnCommitRound(uint64_t transactions, uint64_t bytes,
+                                 std::chrono::nanoseconds sync_time) {
+  transactions_.Observe(static_cast<double>(transactions));
+  bytes_.Observe(static_cast<double>(bytes));
+  if (sync_time.count() > 0) fsync_.ObserveSeconds(sync_time);
+}
+
+void StoreMetrics::OnBackgroundSync(std::chrono::nanoseconds sync_time) {
+  fsync_.ObserveSeconds(sync_time);
+}
+
+void StoreMetrics::OnAppend(std::chrono::nanoseconds latency, StatusCode outcome) {
+  append_.ObserveSeconds(latency);
+  if (outcome != StatusCode::kOk) {
+    registry_->Counter(kErrorsName, kErrorsHelp, {{"code", std::string(StatusCodeName(outcome))}})
+        .Increment();
+  }
+}
+
+}  // namespace duet::server
