@@ -110,6 +110,8 @@ void FollowerStore::Close() {
   if (feed_thread_.joinable() && feed_thread_.get_id() != std::this_thread::get_id()) {
     feed_thread_.join();
   }
+  std::lock_guard lock(mu_);
+  connected_ = false;
 }
 
 Result<MultiAppendResult> FollowerStore::AppendMulti(std::span<const StreamAppend>) {
