@@ -6,7 +6,7 @@
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
-#include "cli/event_json.h"
+#include "server/event_json.h"
 #include "cli/example_app.h"
 
 namespace duet::cli {
@@ -131,7 +131,7 @@ int RunDemo(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto events = (*app)->store->ReadStream("account-alice", StreamVersion(0), 100,
                                           ReadDirection::kForward);
   if (!events.ok()) return ReportError(events.status(), err);
-  for (const RecordedEvent& e : *events) out << "  " << EventToJson(e) << "\n";
+  for (const RecordedEvent& e : *events) out << "  " << server::EventToJson(e) << "\n";
   RunDemoQueries(**app, out);
   const StoreStats stats = (*app)->store->Stats();
   out << "\n" << stats.events << " events in " << stats.streams << " streams. Try:\n"

@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/event_json.h"
+#include "server/event_json.h"
 #include "duet/embedded_store.h"
 
 namespace duet::cli {
@@ -76,7 +76,7 @@ int RunRead(const Flags& flags, std::ostream& out, std::ostream& err) {
                                              backward ? ReadDirection::kBackward
                                                       : ReadDirection::kForward);
     if (!events.ok()) return ReportError(events.status(), err);
-    for (const RecordedEvent& e : *events) out << EventToJson(e) << "\n";
+    for (const RecordedEvent& e : *events) out << server::EventToJson(e) << "\n";
     remaining -= events->size();
     if (events->size() < page) break;
     const RecordedEvent& last = events->back();

@@ -1,0 +1,88 @@
+// HttpClient: a minimal blocking HTTP/1.1 client (plain http only) used by the
+// query node's follower store to read the command node, and by tests.
+//
+// One object holds one keep-alive connection. Thread-compatible: one thread
+// at a time per object, except Abort(), which any thread may call.
+#ifndef DUET_SERVER_HTTP_CLIENT_H_
+#define DUET_SERVER_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "duet/result.h"
+#include "duet/status.h"
+
+namespace duet::server {
+
+struct HttpUrl {
+  std::string host;
+  uint16_t port = 80;
+  std::string base_path;  // "" or "/base" (no trailing slash); prefixed to every target
+};
+
+// Parses "http://host[:port][/base]". Errors: kInvalidArgument("url") for
+// anything else, including https (TLS is not supported; put a proxy in front).
+Result<HttpUrl> ParseHttpUrl(std::string_view url);
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpClientResponse {
+  unsigned status = 0;
+  std::string body;
+  HttpHeaders headers;  // names lowercased, in arrival order
+
+  // The first header named `lowercase_name`; empty when absent.
+  std::string_view Header(std::string_view lowercase_name) const;
+};
+
+class HttpClient {
+ public:
+  // A client that connects on first use (never fails; a down server shows up
+  // as the first request's error). `timeout` bounds the connect and each
+  // request's write and read.
+  static std::unique_ptr<HttpClient> Create(const HttpUrl& url, std::chrono::milliseconds timeout);
+  // Create + connect now. Errors: kIOError ("http: ..."), kTimeout.
+  static Result<std::unique_ptr<HttpClient>> Connect(const HttpUrl& url,
+                                                     std::chrono::milliseconds timeout);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends one request and reads the whole response (any status). `target` is
+  // the path and query, appended to the URL's base path. If the kept-alive
+  // connection turns out closed by the server, reconnects once and resends.
+  // Errors: kInvalidArgument("method") for an unknown method, kIOError
+  // ("http: ...") for connect/read/write failures or an over-large response,
+  // kTimeout when `timeout` passes.
+  Result<HttpClientResponse> Request(std::string_view method, std::string_view target,
+                                     std::string_view body = {}, const HttpHeaders& headers = {});
+
+  // Streaming GET (server-sent events): calls `on_chunk` with body bytes as
+  // they arrive until it returns false, the response ends, or `idle_timeout`
+  // passes with no bytes. Leaves the connection closed (the next Request
+  // reconnects). Returns OK when on_chunk stopped it or the response ended;
+  // kIOError on a non-2xx status (message has status and body), a broken
+  // connection or Abort(); kTimeout when idle too long.
+  Status Stream(std::string_view target, const HttpHeaders& headers,
+                std::chrono::milliseconds idle_timeout,
+                const std::function<bool(std::string_view)>& on_chunk);
+
+  // Thread-safe. Cancels the operation in progress, if any, and makes every
+  // later call fail with kIOError; used to stop a thread blocked in Stream().
+  void Abort();
+
+ private:
+  struct Impl;
+  explicit HttpClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace duet::server
+
+#endif  // DUET_SERVER_HTTP_CLIENT_H_
