@@ -49,6 +49,10 @@ class EmbeddedStore : public EventStore {
   // Writes an index checkpoint now (also done on close and every
   // options.index_checkpoint_interval events).
   virtual Status CheckpointIndex() = 0;
+
+  // OK while appends are accepted; after a failed write or fsync, the
+  // sticky failure (kIOError / kStorageFull). Reads go on either way.
+  virtual Status Health() const = 0;
 };
 
 // Reads every record of the folder's log and checks its framing and CRC,

@@ -24,6 +24,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> commands;
   AddStoreCommands(&commands);
   AddDomainCommands(&commands);
+  AddServeCommands(&commands);
   AddReadCommands(&commands);
   AddBenchCommands(&commands);
   AddReplayBenchCommands(&commands);

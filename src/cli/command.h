@@ -35,6 +35,7 @@ void AddBenchCommands(std::vector<Command>* commands);
 void AddDomainCommands(std::vector<Command>* commands);
 void AddReadCommands(std::vector<Command>* commands);
 void AddReplayBenchCommands(std::vector<Command>* commands);
+void AddServeCommands(std::vector<Command>* commands);
 
 // The --durability flag shared by every command that opens a store.
 extern const FlagSpec kDurabilityFlag;

@@ -22,17 +22,26 @@ Result<std::unique_ptr<ExampleApp>> ExampleApp::Open(const std::filesystem::path
   DUET_RETURN_IF_ERROR(examples::orders::Register(*app->bus));
   if (read_side == ReadSide::kNone) return app;
 
-  DUET_ASSIGN_OR_RETURN(app->engine,
-                        ProjectionEngine::Open(app->store.get(), data_dir / "readstores"));
+  DUET_ASSIGN_OR_RETURN(ExampleReadSide read,
+                        ExampleReadSide::Open(app->store.get(), data_dir / "readstores"));
+  app->engine = std::move(read.engine);
+  app->queries = std::move(read.queries);
+  return app;
+}
+
+Result<ExampleReadSide> ExampleReadSide::Open(EventStore* store,
+                                              const std::filesystem::path& readstores_dir) {
+  ExampleReadSide read;
+  DUET_ASSIGN_OR_RETURN(read.engine, ProjectionEngine::Open(store, readstores_dir));
   for (auto* make : {&examples::ledger::LedgerProjections, &examples::orders::OrdersProjections}) {
     for (std::unique_ptr<Projection>& projection : make()) {
-      DUET_RETURN_IF_ERROR(app->engine->Add(std::move(projection)));
+      DUET_RETURN_IF_ERROR(read.engine->Add(std::move(projection)));
     }
   }
-  app->queries = std::make_unique<QueryBus>(app->engine.get());
-  DUET_RETURN_IF_ERROR(examples::ledger::RegisterLedgerQueries(*app->queries));
-  DUET_RETURN_IF_ERROR(examples::orders::RegisterOrdersQueries(*app->queries));
-  return app;
+  read.queries = std::make_unique<QueryBus>(read.engine.get());
+  DUET_RETURN_IF_ERROR(examples::ledger::RegisterLedgerQueries(*read.queries));
+  DUET_RETURN_IF_ERROR(examples::orders::RegisterOrdersQueries(*read.queries));
+  return read;
 }
 
 Status ExampleApp::WaitForProjections(std::chrono::milliseconds timeout) {

@@ -18,6 +18,17 @@
 
 namespace duet::cli {
 
+// The read side of both example domains on any event store: their
+// projections (running, read stores in `readstores_dir`) and their queries.
+// A query node runs it on the follower of a command node's feed.
+struct ExampleReadSide {
+  std::unique_ptr<ProjectionEngine> engine;
+  std::unique_ptr<QueryBus> queries;
+
+  // `store` must outlive the result.
+  static Result<ExampleReadSide> Open(EventStore* store, const std::filesystem::path& readstores_dir);
+};
+
 struct ExampleApp {
   std::unique_ptr<EmbeddedStore> store;
   std::unique_ptr<Repository> repository;

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/example_app.h"
+#include "server/projection_json.h"
 
 namespace duet::cli {
 namespace {
@@ -30,29 +31,6 @@ Result<std::string> ProjectionName(const Flags& flags) {
   return flags.positional()[0];
 }
 
-boost::json::object StatusToJson(const ProjectionStatus& s) {
-  boost::json::object o;
-  o["name"] = s.name;
-  o["version"] = s.version;
-  o["store"] = ReadStoreKindName(s.store);
-  o["state"] = ProjectionStateName(s.state);
-  o["checkpoint"] = s.checkpoint.value;
-  o["head"] = s.head.value;
-  o["lag_events"] = s.lag_events;
-  o["lag_seconds"] = s.lag_seconds;
-  o["events_per_s"] = s.events_per_second;
-  o["parked"] = s.parked;
-  if (s.failed_at) o["failed_at"] = s.failed_at->value;
-  if (!s.error.empty()) o["error"] = s.error;
-  if (s.rebuild) {
-    o["rebuild"] = {{"position", s.rebuild->position.value},
-                    {"target", s.rebuild->target.value},
-                    {"events_per_s", s.rebuild->events_per_second},
-                    {"eta_seconds", s.rebuild->eta_seconds}};
-  }
-  return o;
-}
-
 int RunStatus(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto app = OpenReadSide(flags);
   if (!app.ok()) return ReportError(app.status(), err);
@@ -60,7 +38,7 @@ int RunStatus(const Flags& flags, std::ostream& out, std::ostream& err) {
     if (Status s = (*app)->WaitForProjections(kCatchUpWait); !s.ok()) return ReportError(s, err);
   }
   for (const ProjectionStatus& s : (*app)->engine->Statuses()) {
-    out << boost::json::serialize(StatusToJson(s)) << "\n";
+    out << boost::json::serialize(server::ProjectionStatusJson(s)) << "\n";
   }
   return 0;
 }
@@ -102,7 +80,7 @@ int RunRebuild(const Flags& flags, std::ostream& out, std::ostream& err) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  boost::json::object o = StatusToJson(*status);
+  boost::json::object o = server::ProjectionStatusJson(*status);
   o["rebuild_seconds"] = seconds;
   o["rebuild_events_per_s"] = static_cast<double>(status->checkpoint.value) / seconds;
   out << boost::json::serialize(o) << "\n";

@@ -42,7 +42,7 @@ std::string Payload(const boost::json::object& o, std::string_view field) {
 
 }  // namespace
 
-std::string EventToJson(const RecordedEvent& event) {
+boost::json::object EventJson(const RecordedEvent& event) {
   boost::json::object o;
   o["position"] = event.position.value;
   o["stream"] = event.stream;
@@ -52,7 +52,11 @@ std::string EventToJson(const RecordedEvent& event) {
   o["type"] = event.type;
   o["data"] = JsonOrString(event.data);
   o["metadata"] = JsonOrString(event.metadata);
-  return boost::json::serialize(o);
+  return o;
+}
+
+std::string EventToJson(const RecordedEvent& event) {
+  return boost::json::serialize(EventJson(event));
 }
 
 Result<RecordedEvent> EventFromJson(const boost::json::value& json) {

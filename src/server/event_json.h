@@ -20,11 +20,12 @@
 #include "duet/result.h"
 #include "duet/types.h"
 
-namespace boost::json {
-class value;
-}  // namespace boost::json
+#include <boost/json/object.hpp>
 
 namespace duet::server {
+
+// The form above as a JSON object (for embedding in a larger answer).
+boost::json::object EventJson(const RecordedEvent& event);
 
 // One line of JSON, no trailing newline.
 std::string EventToJson(const RecordedEvent& event);

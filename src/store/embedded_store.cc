@@ -241,6 +241,8 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     return stats;
   }
 
+  Status Health() const override { return log_->health(); }
+
   Status CheckpointIndex() override {
     std::lock_guard lock(checkpoint_write_mu_);
     const GlobalPosition position = log_->CommittedPosition();

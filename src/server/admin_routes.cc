@@ -1,0 +1,92 @@
+// Operations: projection status and rebuild, liveness, readiness, metrics and
+// the API's own description.
+#include <boost/json.hpp>
+
+#include "server/api_routes.h"
+#include "server/problem.h"
+#include "server/projection_json.h"
+
+namespace duet::server {
+namespace {
+
+namespace json = boost::json;
+
+HttpResponse Projections(ProjectionEngine& engine) {
+  json::array items;
+  for (const ProjectionStatus& status : engine.Statuses()) {
+    items.push_back(ProjectionStatusJson(status));
+  }
+  return JsonOk(json::serialize(json::object{{"projections", std::move(items)}}));
+}
+
+HttpResponse Rebuild(ProjectionEngine& engine, const HttpRequest& request) {
+  const std::string name(request.PathParam("name"));
+  if (Status started = engine.Rebuild(name); !started.ok()) return ProblemResponse(started);
+  Result<ProjectionStatus> status = engine.StatusOf(name);
+  if (!status.ok()) return ProblemResponse(status.status());
+  return JsonOk(json::serialize(ProjectionStatusJson(*status)), 202);
+}
+
+// 200 {"status":"ok","role":…} or 503 {"status":<code>,"detail":…}.
+HttpResponse Probe(const std::function<Status()>& check, const std::string& role) {
+  Status status = check ? check() : Status::OK();
+  json::object body{{"role", role}};
+  if (status.ok()) {
+    body["status"] = "ok";
+    return JsonOk(json::serialize(body));
+  }
+  body["status"] = StatusCodeName(status.code());
+  body["detail"] = status.ToString();
+  return JsonOk(json::serialize(body), 503);
+}
+
+}  // namespace
+
+void AddAdminRoutes(const ApiBackends& backends, Router* router) {
+  if (backends.projections != nullptr) {
+    router->Add({.method = "GET",
+                 .pattern = "/projections",
+                 .scope = Scope::kAdmin,
+                 .execution = Execution::kInline,
+                 .handle = [engine = backends.projections](const HttpRequest&) {
+                   return Projections(*engine);
+                 },
+                 .summary = "status of every projection"});
+    router->Add({.method = "POST",
+                 .pattern = "/projections/{name}/rebuild",
+                 .scope = Scope::kAdmin,
+                 .execution = Execution::kWorker,
+                 .handle = [engine = backends.projections](const HttpRequest& request) {
+                   return Rebuild(*engine, request);
+                 },
+                 .summary = "rebuild a projection beside the serving one"});
+  }
+  router->Add({.method = "GET",
+               .pattern = "/health",
+               .handle = [check = backends.health, role = backends.role](const HttpRequest&) {
+                 return Probe(check, role);
+               },
+               .summary = "liveness, and the storage's health"});
+  router->Add({.method = "GET",
+               .pattern = "/ready",
+               .handle = [check = backends.readiness, role = backends.role](const HttpRequest&) {
+                 return Probe(check, role);
+               },
+               .summary = "readiness: the node serves"});
+  router->Add({.method = "GET",
+               .pattern = "/metrics",
+               .scope = Scope::kAdmin,
+               .handle = [render = backends.metrics](const HttpRequest&) {
+                 HttpResponse response;
+                 response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                 response.body = render ? render() : std::string();
+                 return response;
+               },
+               .summary = "Prometheus metrics"});
+  router->Add({.method = "GET",
+               .pattern = "/openapi.json",
+               .handle = [](const HttpRequest&) { return JsonOk(std::string(OpenApiJson())); },
+               .summary = "this API, as OpenAPI 3"});
+}
+
+}  // namespace duet::server

@@ -1,0 +1,71 @@
+#include "server/http_message.h"
+
+namespace duet::server {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::string_view HttpRequest::PathParam(std::string_view name) const {
+  auto it = path_params.find(name);
+  return it == path_params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+HttpResponse HttpResponse::Json(unsigned status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+bool PercentDecode(std::string_view text, std::string* out, bool plus_is_space) {
+  out->clear();
+  out->reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return false;
+      int hi = HexValue(text[i + 1]);
+      int lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      if (c == '\0') return false;
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    out->push_back(c);
+  }
+  return true;
+}
+
+bool ParseQueryString(std::string_view text,
+                      std::map<std::string, std::string, std::less<>>* out) {
+  while (!text.empty()) {
+    size_t amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string key, value;
+    if (!PercentDecode(pair.substr(0, eq), &key, true)) return false;
+    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), &value, true)) {
+      return false;
+    }
+    (*out)[std::move(key)] = std::move(value);
+  }
+  return true;
+}
+
+}  // namespace duet::server

@@ -1,0 +1,437 @@
+#include "server/http_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "server/problem.h"
+
+namespace duet::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+// The sockets, threads and executors; owned by the HttpServer alone, so that
+// destroying it (which destroys pending handlers and the sessions they hold)
+// ends every session. Members are destroyed in reverse order: workers
+// (joined), acceptor, then the io_context.
+struct HttpServer::Runtime {
+  explicit Runtime(int worker_threads)
+      : acceptor(io), workers(static_cast<size_t>(std::max(1, worker_threads))) {}
+  net::io_context io;
+  // Keeps the I/O threads running while no socket operation is pending (a
+  // worker is busy, the acceptor is closed) until Stop() ends them.
+  net::executor_work_guard<net::io_context::executor_type> keep_running{io.get_executor()};
+  tcp::acceptor acceptor;
+  net::thread_pool workers;
+  std::vector<std::thread> io_threads;
+};
+
+// What every session shares; sessions hold it by shared_ptr.
+struct HttpServer::Core {
+  Core(const Router* r, const TokenAuthority* a, HttpObserver* o, const HttpServerOptions& opts,
+       Runtime* rt)
+      : router(r), authority(a), observer(o), options(opts), runtime(rt) {}
+
+  const Router* router;
+  const TokenAuthority* authority;
+  HttpObserver* observer;
+  HttpServerOptions options;
+  Runtime* runtime;  // outlives every use: see HttpServer::Stop
+  uint16_t port = 0;
+  std::weak_ptr<Core> self;  // for sessions, which share ownership of the core
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> io_stopped{false};
+  std::atomic<size_t> connections{0};
+  // Requests accepted whose response is not yet written, and live streams:
+  // Stop() waits for them to drain. Stream threads are counted apart, since
+  // they must end before the runtime goes.
+  std::mutex mu;
+  std::condition_variable drained;
+  size_t busy = 0;            // GUARDED_BY(mu)
+  size_t stream_threads = 0;  // GUARDED_BY(mu)
+  bool stopped = false;       // GUARDED_BY(mu)
+
+  void BeginWork() {
+    std::lock_guard lock(mu);
+    ++busy;
+  }
+  void EndWork() {
+    std::lock_guard lock(mu);
+    if (--busy == 0) drained.notify_all();
+  }
+  void AddStreamThread() {
+    std::lock_guard lock(mu);
+    ++stream_threads;
+  }
+  void EndStreamThread() {
+    std::lock_guard lock(mu);
+    if (--stream_threads == 0) drained.notify_all();
+  }
+  void Accept();
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The headers the API reads; others are not copied out of the parser.
+constexpr std::string_view kKeptHeaders[] = {"authorization",  "idempotency-key",
+                                             "expected-version", "last-event-id",
+                                             "content-type",   "accept"};
+
+class Session;
+
+// The StreamWriter of one streaming response: each Write is an async_write on
+// the session's strand, awaited, so the stream thread blocks while the client
+// is slow and the connection holds at most one chunk.
+class SessionStreamWriter : public StreamWriter {
+ public:
+  SessionStreamWriter(std::shared_ptr<Session> session, HttpServer::Core* core)
+      : session_(std::move(session)), core_(core) {}
+  bool Write(std::string chunk) override;
+  bool stopping() const override { return core_->stopping.load(); }
+  bool started() const { return started_; }
+
+ private:
+  std::shared_ptr<Session> session_;
+  HttpServer::Core* core_;
+  bool started_ = false;
+  bool failed_ = false;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Core> core)
+      : stream_(std::move(socket)), core_(std::move(core)) {
+    core_->connections.fetch_add(1);
+  }
+  ~Session() { core_->connections.fetch_sub(1); }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->core_->connections.load() > self->core_->options.limits.max_connections) {
+        self->keep_alive_ = false;
+        self->Send(ProblemResponse(Status::Overloaded("too many connections")), "unmatched");
+        return;
+      }
+      self->WaitForRequest();
+    });
+  }
+
+  // Runs on the strand: writes `bytes` and calls `done(ok)` afterwards.
+  void WriteRaw(std::shared_ptr<std::string> bytes, std::function<void(bool)> done) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), bytes, done] {
+      self->stream_.expires_after(self->core_->options.limits.request_timeout);
+      net::async_write(self->stream_, net::buffer(*bytes),
+                       [self, bytes, done](beast::error_code ec, size_t) { done(!ec); });
+    });
+  }
+  void CloseFromAnyThread(std::function<void()> then) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), then = std::move(then)] {
+      self->Close();
+      then();
+    });
+  }
+  void SendFromAnyThread(HttpResponse response, std::string route) {
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this(), response = std::move(response), route] {
+                    self->Send(response, route);
+                  });
+  }
+
+ private:
+  // Waits for a next request's first bytes under the idle deadline; the
+  // request itself then gets the request deadline.
+  void WaitForRequest() {
+    if (core_->stopping.load()) return Close();
+    if (buffer_.size() > 0) return ReadRequest();
+    stream_.expires_after(core_->options.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
+  }
+
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(core_->options.limits.max_header_bytes));
+    parser_->body_limit(core_->options.limits.max_body_bytes);
+    stream_.expires_after(core_->options.limits.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      return Close();
+    }
+    if (ec) {
+      keep_alive_ = false;
+      if (ec == http::error::body_limit) {
+        return Send(ProtocolProblem(413, "payload_too_large",
+                                    "the body is larger than max_body_bytes (" +
+                                        std::to_string(core_->options.limits.max_body_bytes) + ")"),
+                    "unmatched");
+      }
+      if (ec == http::error::header_limit) {
+        return Send(ProtocolProblem(431, "headers_too_large",
+                                    "the headers are larger than max_header_bytes"),
+                    "unmatched");
+      }
+      // A request that does not arrive in time (beast::error::timeout) finds
+      // its socket already closed by the stream's deadline: nothing to answer.
+      if (ec == beast::error::timeout) return Close();
+      return Send(ProtocolProblem(400, "malformed_request", "malformed HTTP request: " + ec.message()),
+                  "unmatched");
+    }
+    Handle(parser_->release());
+  }
+
+  void Handle(http::request<http::string_body> message);
+  void Send(const HttpResponse& response, const std::string& route);
+  void StartStream(const Route* route, HttpRequest request);
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<HttpServer::Core> core_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::string method_;
+  Clock::time_point started_at_;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+  bool counted_ = false;  // this request holds a Core::BeginWork
+};
+
+bool SessionStreamWriter::Write(std::string chunk) {
+  if (failed_) return false;
+  if (!started_) {
+    started_ = true;
+    chunk.insert(0,
+                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                 "Cache-Control: no-cache\r\nConnection: close\r\n\r\n");
+  }
+  auto done = std::make_shared<std::promise<bool>>();
+  std::future<bool> written = done->get_future();
+  session_->WriteRaw(std::make_shared<std::string>(std::move(chunk)),
+                     [done](bool ok) { done->set_value(ok); });
+  // Poll so that a stopped server (whose handlers never run) ends the wait.
+  while (written.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (core_->io_stopped.load()) {
+      failed_ = true;
+      return false;
+    }
+  }
+  failed_ = !written.get();
+  return !failed_;
+}
+
+HttpRequest ToHttpRequest(http::request<http::string_body>& message, bool* query_ok) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  std::string_view target = message.target();
+  size_t question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  *query_ok = question == std::string_view::npos ||
+              ParseQueryString(target.substr(question + 1), &request.query);
+  for (std::string_view name : kKeptHeaders) {
+    auto it = message.find(name);
+    if (it != message.end()) request.headers[std::string(name)] = std::string(it->value());
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
+void Session::Handle(http::request<http::string_body> message) {
+  started_at_ = Clock::now();
+  keep_alive_ = message.keep_alive() && !core_->stopping.load();
+  core_->BeginWork();
+  counted_ = true;
+  bool query_ok = true;
+  HttpRequest request = ToHttpRequest(message, &query_ok);
+  method_ = request.method;
+  RouteMatch match = core_->router->Find(request.method, request.path);
+  if (match.route == nullptr) {
+    HttpResponse response =
+        match.status == 405
+            ? ProtocolProblem(405, "method_not_allowed", request.method + " is not allowed here")
+            : ProblemResponse(Status::NotFound("route", "no route " + request.path));
+    if (match.status == 405) response.headers.emplace_back("Allow", match.allow);
+    return Send(response, "unmatched");
+  }
+  const Route* route = match.route;
+  if (!query_ok) {
+    return Send(ProblemResponse(Status::InvalidArgument("query", "bad percent-encoding")),
+                route->pattern);
+  }
+  if (route->scope && core_->authority != nullptr && core_->authority->enabled()) {
+    Status allowed = core_->authority->Authorize(request.Header("authorization"), *route->scope);
+    if (!allowed.ok()) return Send(ProblemResponse(allowed), route->pattern);
+  }
+  request.path_params = std::move(match.params);
+  Execution execution = route->execution;
+  if (execution == Execution::kInline && route->blocks && route->blocks(request)) {
+    execution = Execution::kWorker;
+  }
+  switch (execution) {
+    case Execution::kInline:
+      return Send(route->handle(request), route->pattern);
+    case Execution::kWorker:
+      net::post(core_->runtime->workers, [self = shared_from_this(), route, request = std::move(request)] {
+        self->SendFromAnyThread(route->handle(request), route->pattern);
+      });
+      return;
+    case Execution::kStream:
+      return StartStream(route, std::move(request));
+  }
+}
+
+void Session::StartStream(const Route* route, HttpRequest request) {
+  core_->AddStreamThread();
+  std::thread([self = shared_from_this(), route, request = std::move(request)]() mutable {
+    std::shared_ptr<HttpServer::Core> core = self->core_;
+    {
+      SessionStreamWriter writer(self, core.get());
+      HttpResponse response = route->stream(request, writer);
+      if (!writer.started()) {
+        self->SendFromAnyThread(std::move(response), route->pattern);
+      } else {
+        if (core->observer != nullptr) {
+          core->observer->OnResponse(route->pattern, self->method_, 200,
+                                     Clock::now() - self->started_at_);
+        }
+        // The request counts as in flight until its socket is closed, so a
+        // graceful Stop() closes streams before it stops the I/O threads.
+        self->CloseFromAnyThread([core] { core->EndWork(); });
+      }
+    }
+    self.reset();  // before the count drops: the runtime may go right after
+    core->EndStreamThread();
+  }).detach();
+}
+
+void Session::Send(const HttpResponse& response, const std::string& route) {
+  if (core_->observer != nullptr) {
+    core_->observer->OnResponse(route, method_.empty() ? "-" : method_, response.status,
+                                Clock::now() - started_at_);
+  }
+  response_.emplace(static_cast<http::status>(response.status), 11);
+  response_->set(http::field::server, "duet");
+  response_->set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) response_->set(name, value);
+  response_->body() = response.body;
+  response_->keep_alive(keep_alive_ && !core_->stopping.load());
+  response_->prepare_payload();
+  stream_.expires_after(core_->options.limits.request_timeout);
+  http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    const bool again = !ec && self->response_->keep_alive();
+    self->response_.reset();
+    if (self->counted_) {
+      self->counted_ = false;
+      self->core_->EndWork();
+    }
+    if (!again) return self->Close();
+    self->WaitForRequest();
+  });
+}
+
+}  // namespace
+
+void HttpServer::Core::Accept() {
+  runtime->acceptor.async_accept(net::make_strand(runtime->io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || stopping.load()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      // Sessions keep the core alive; the acceptor callback runs only while
+      // Stop() has not closed the acceptor, so `this` is alive here.
+      std::make_shared<Session>(std::move(socket), self.lock())->Start();
+    }
+    Accept();
+  });
+}
+
+HttpServer::HttpServer(std::unique_ptr<Runtime> runtime, std::shared_ptr<Core> core)
+    : runtime_(std::move(runtime)), core_(std::move(core)) {}
+
+HttpServer::~HttpServer() {
+  Stop(std::chrono::milliseconds(0));
+  runtime_.reset();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Router* router,
+                                                      const TokenAuthority* authority,
+                                                      HttpObserver* observer,
+                                                      const HttpServerOptions& options) {
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(options.host, ec);
+  if (ec) return Status::InvalidArgument("host", "not an IP address: " + options.host);
+  auto runtime = std::make_unique<Runtime>(options.worker_threads);
+  auto core = std::make_shared<Core>(router, authority, observer, options, runtime.get());
+  core->self = core;
+  const tcp::endpoint endpoint(address, options.port);
+  const std::string where = options.host + ":" + std::to_string(options.port);
+  tcp::acceptor& acceptor = runtime->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError("cannot listen on " + where + ": " + ec.message());
+  core->port = acceptor.local_endpoint().port();
+  core->Accept();
+  for (int i = 0; i < std::max(1, options.io_threads); ++i) {
+    runtime->io_threads.emplace_back([io = &runtime->io] { io->run(); });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(runtime), std::move(core)));
+}
+
+uint16_t HttpServer::port() const { return core_->port; }
+
+size_t HttpServer::open_connections() const { return core_->connections.load(); }
+
+void HttpServer::Stop(std::chrono::milliseconds grace) {
+  std::unique_lock lock(core_->mu);
+  if (core_->stopped) return;
+  core_->stopped = true;
+  core_->stopping.store(true);
+  net::post(runtime_->io, [runtime = runtime_.get()] {
+    beast::error_code ignored;
+    runtime->acceptor.close(ignored);
+  });
+  core_->drained.wait_for(lock, grace, [&] { return core_->busy == 0; });
+  // What still runs after the grace period is cut off: the I/O threads stop
+  // (dropping idle keep-alive connections), stream writes fail, the workers
+  // finish their handlers (whose responses are dropped).
+  core_->io_stopped.store(true);
+  runtime_->io.stop();
+  lock.unlock();
+  for (std::thread& t : runtime_->io_threads) t.join();
+  runtime_->workers.join();
+  lock.lock();
+  core_->drained.wait(lock, [&] { return core_->stream_threads == 0; });
+}
+
+}  // namespace duet::server

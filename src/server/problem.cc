@@ -1,0 +1,92 @@
+#include "server/problem.h"
+
+#include <boost/json.hpp>
+
+namespace duet::server {
+namespace {
+
+std::string_view TitleOf(unsigned http_status) {
+  switch (http_status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Internal Server Error";
+  }
+}
+
+boost::json::object ProblemBody(unsigned http_status, std::string_view code,
+                                std::string_view detail) {
+  boost::json::object body;
+  body["type"] = "https://duet.dev/problems/" + std::string(code);
+  body["title"] = TitleOf(http_status);
+  body["status"] = http_status;
+  body["detail"] = detail;
+  body["code"] = code;
+  return body;
+}
+
+HttpResponse ProblemOf(unsigned http_status, const boost::json::object& body) {
+  HttpResponse response;
+  response.status = http_status;
+  response.content_type = "application/problem+json";
+  response.body = boost::json::serialize(body);
+  return response;
+}
+
+}  // namespace
+
+unsigned HttpStatusOf(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthorized: return 401;
+    case StatusCode::kForbidden: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kWrongExpectedVersion: return 409;
+    case StatusCode::kDomainRuleViolated: return 422;
+    case StatusCode::kOverloaded:
+    case StatusCode::kTimeout:
+    case StatusCode::kBusy: return 503;
+    case StatusCode::kStorageFull: return 507;
+    case StatusCode::kCorruption:
+    case StatusCode::kIOError:
+    case StatusCode::kFailedPrecondition: return 500;
+  }
+  return 500;
+}
+
+HttpResponse ProblemResponse(const Status& status) {
+  const unsigned http_status = HttpStatusOf(status);
+  boost::json::object body = ProblemBody(http_status, StatusCodeName(status.code()),
+                                         status.message());
+  if (!status.subject().empty()) body["subject"] = status.subject();
+  if (status.code() == StatusCode::kWrongExpectedVersion) {
+    if (status.actual_version()) {
+      body["actual_version"] = *status.actual_version();
+    } else {
+      body["actual_version"] = nullptr;
+    }
+  }
+  if (status.position()) body["position"] = *status.position();
+  HttpResponse response = ProblemOf(http_status, body);
+  if (http_status == 401) response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (http_status == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+HttpResponse ProtocolProblem(unsigned http_status, std::string_view code,
+                             std::string_view detail) {
+  return ProblemOf(http_status, ProblemBody(http_status, code, detail));
+}
+
+}  // namespace duet::server

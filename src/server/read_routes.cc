@@ -1,0 +1,121 @@
+// GET /queries/{name}, GET /streams/{stream}, GET /events: the read side.
+// They run inline (reads of memory, the log or a read store) unless a query
+// waits for read-your-writes.
+#include <boost/json.hpp>
+
+#include "server/api_routes.h"
+#include "server/event_json.h"
+#include "server/problem.h"
+
+namespace duet::server {
+namespace {
+
+namespace json = boost::json;
+
+constexpr uint64_t kMaxPage = 1000;
+constexpr uint64_t kDefaultPage = 100;
+
+HttpResponse RunQuery(const QueryBus& bus, std::chrono::milliseconds default_wait,
+                      const HttpRequest& request) {
+  QueryRequest query;
+  query.name = std::string(request.PathParam("name"));
+  for (const auto& [key, value] : request.query) {
+    if (key == "min_position" || key == "timeout_ms") continue;
+    query.params[key] = value;
+  }
+  Result<uint64_t> min_position = UintParam(request, "min_position", 0, 0, UINT64_MAX);
+  if (!min_position.ok()) return ProblemResponse(min_position.status());
+  Result<uint64_t> timeout = UintParam(request, "timeout_ms", default_wait.count(), 0,
+                                       QueryBus::kMaxWait.count());
+  if (!timeout.ok()) return ProblemResponse(timeout.status());
+  query.min_position = GlobalPosition(*min_position);
+  query.timeout = std::chrono::milliseconds(*timeout);
+  Result<QueryAnswer> answer = bus.Execute(query);
+  if (!answer.ok()) return ProblemResponse(answer.status());
+  json::object body;
+  body["data"] = std::move(answer->result);
+  body["position"] = answer->position.value;
+  body["read_model"] = answer->read_model;
+  return JsonOk(json::serialize(body));
+}
+
+json::array EventsJson(const std::vector<RecordedEvent>& events) {
+  json::array array;
+  array.reserve(events.size());
+  for (const RecordedEvent& event : events) array.push_back(EventJson(event));
+  return array;
+}
+
+HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpRequest& request) {
+  const std::string_view stream = request.PathParam("stream");
+  if (Status valid = ValidateStreamName(stream, limits); !valid.ok()) return ProblemResponse(valid);
+  ReadDirection direction = ReadDirection::kForward;
+  if (auto it = request.query.find("direction"); it != request.query.end()) {
+    if (it->second == "backward") {
+      direction = ReadDirection::kBackward;
+    } else if (it->second != "forward") {
+      return ProblemResponse(Status::InvalidArgument("direction", "must be forward or backward"));
+    }
+  }
+  const uint64_t start = direction == ReadDirection::kForward ? 0 : kStreamEnd.value;
+  Result<uint64_t> from = UintParam(request, "from", start, 0, UINT64_MAX);
+  if (!from.ok()) return ProblemResponse(from.status());
+  Result<uint64_t> limit = UintParam(request, "limit", kDefaultPage, 1, kMaxPage);
+  if (!limit.ok()) return ProblemResponse(limit.status());
+  if (!store.StreamHead(stream)) return ProblemResponse(Status::NotFound("stream", std::string(stream)));
+  Result<std::vector<RecordedEvent>> events =
+      store.ReadStream(stream, StreamVersion(*from), *limit, direction);
+  if (!events.ok()) return ProblemResponse(events.status());
+  json::object body{{"stream", stream}};
+  body["events"] = EventsJson(*events);
+  return JsonOk(json::serialize(body));
+}
+
+HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
+  Result<uint64_t> from = UintParam(request, "from", 1, 1, UINT64_MAX);
+  if (!from.ok()) return ProblemResponse(from.status());
+  Result<uint64_t> limit = UintParam(request, "limit", kDefaultPage, 1, kMaxPage);
+  if (!limit.ok()) return ProblemResponse(limit.status());
+  const GlobalPosition head = store.HeadPosition();
+  Result<std::vector<RecordedEvent>> events = store.ReadAll(GlobalPosition(*from), *limit);
+  if (!events.ok()) return ProblemResponse(events.status());
+  json::object body;
+  body["events"] = EventsJson(*events);
+  body["head"] = std::max(head, events->empty() ? head : events->back().position).value;
+  return JsonOk(json::serialize(body));
+}
+
+}  // namespace
+
+void AddReadRoutes(const ApiBackends& backends, Router* router) {
+  if (backends.queries != nullptr) {
+    router->Add({.method = "GET",
+                 .pattern = "/queries/{name}",
+                 .scope = Scope::kQuery,
+                 .execution = Execution::kInline,
+                 .blocks = [](const HttpRequest& request) {
+                   return request.query.contains("min_position");
+                 },
+                 .handle = [bus = backends.queries, wait = backends.default_query_wait](
+                               const HttpRequest& request) { return RunQuery(*bus, wait, request); },
+                 .summary = "answer a query from its read model"});
+  }
+  if (backends.store == nullptr) return;
+  router->Add({.method = "GET",
+               .pattern = "/streams/{stream}",
+               .scope = Scope::kQuery,
+               .execution = Execution::kInline,
+               .handle = [store = backends.store, limits = backends.limits](
+                             const HttpRequest& request) { return ReadStream(*store, limits, request); },
+               .summary = "read a stream's events"});
+  router->Add({.method = "GET",
+               .pattern = "/events",
+               .scope = Scope::kQuery,
+               .execution = Execution::kInline,
+               .handle = [store = backends.store](const HttpRequest& request) {
+                 return ReadAll(*store, request);
+               },
+               .summary = "read all events in position order"});
+}
+
+}  // namespace duet::server

@@ -1,0 +1,320 @@
+// HttpServer over real sockets on 127.0.0.1, driven with raw bytes so that
+// malformed and hostile requests can be sent exactly.
+#include "server/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "server/problem.h"
+
+namespace duet::server {
+namespace {
+
+// One client connection; blocking, with a receive timeout so a test that
+// expects bytes never hangs.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawClient() { close(fd_); }
+  bool connected() const { return connected_; }
+  // True once the server closed the connection (not a receive timeout).
+  bool closed_by_peer() const { return closed_by_peer_; }
+
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Reads one response (headers + Content-Length body); "" on close/timeout.
+  std::string ReadResponse() {
+    for (;;) {
+      size_t end = buffer_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t length = 0;
+        size_t cl = Lower(buffer_.substr(0, end)).find("content-length: ");
+        if (cl != std::string::npos) length = std::stoul(buffer_.substr(cl + 16));
+        if (buffer_.size() >= end + 4 + length) {
+          std::string response = buffer_.substr(0, end + 4 + length);
+          buffer_.erase(0, end + 4 + length);
+          return response;
+        }
+      }
+      if (!ReadMore()) return "";
+    }
+  }
+  // Reads until the server closes; everything received.
+  std::string ReadToClose() {
+    while (ReadMore()) {
+    }
+    return std::exchange(buffer_, "");
+  }
+  // Reads until `needle` has arrived (or close/timeout).
+  bool ReadUntil(std::string_view needle) {
+    while (buffer_.find(needle) == std::string::npos) {
+      if (!ReadMore()) return false;
+    }
+    return true;
+  }
+
+ private:
+  static std::string Lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  }
+  bool ReadMore() {
+    char chunk[4096];
+    ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) closed_by_peer_ = true;
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_by_peer_ = false;
+  std::string buffer_;
+};
+
+unsigned StatusOf(const std::string& response) {
+  if (response.size() < 12) return 0;
+  return static_cast<unsigned>(std::stoul(response.substr(9, 3)));
+}
+
+std::string Get(std::string_view target) {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add({.method = "GET",
+                 .pattern = "/echo/{word}",
+                 .handle = [](const HttpRequest& r) {
+                   return HttpResponse::Json(200, "\"" + std::string(r.PathParam("word")) + "\"");
+                 }});
+    router_.Add({.method = "POST",
+                 .pattern = "/slow",
+                 .execution = Execution::kWorker,
+                 .handle = [this](const HttpRequest& r) {
+                   slow_started_.set_value();
+                   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                   return HttpResponse::Json(200, r.body);
+                 }});
+    router_.Add({.method = "GET",
+                 .pattern = "/stream",
+                 .execution = Execution::kStream,
+                 .stream = [](const HttpRequest& r, StreamWriter& writer) {
+                   if (r.query.contains("refuse")) {
+                     return ProblemResponse(Status::InvalidArgument("refuse", "asked to"));
+                   }
+                   for (int i = 0; i < 3; ++i) writer.Write("data: " + std::to_string(i) + "\n\n");
+                   while (!writer.stopping() && writer.Write(": ping\n\n")) {
+                     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                   }
+                   return HttpResponse{};
+                 }});
+  }
+  void Start(HttpLimits limits = {}) {
+    HttpServerOptions options;
+    options.limits = limits;
+    options.worker_threads = 4;
+    auto server = HttpServer::Start(&router_, &authority_, nullptr, options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+
+  Router router_;
+  TokenAuthority authority_;
+  std::promise<void> slow_started_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesRouteWithDecodedCaptureAndKeepsAlive) {
+  Start();
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.Send(Get("/echo/a%20b"));
+  std::string first = client.ReadResponse();
+  EXPECT_EQ(StatusOf(first), 200u);
+  EXPECT_NE(first.find("\"a b\""), std::string::npos);
+  client.Send(Get("/echo/again"));  // same connection
+  EXPECT_NE(client.ReadResponse().find("\"again\""), std::string::npos);
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  Start();
+  RawClient client(server_->port());
+  std::string missing = (client.Send(Get("/nope")), client.ReadResponse());
+  EXPECT_EQ(StatusOf(missing), 404u);
+  EXPECT_NE(missing.find("application/problem+json"), std::string::npos);
+  client.Send("DELETE /echo/x HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string wrong = client.ReadResponse();
+  EXPECT_EQ(StatusOf(wrong), 405u);
+  EXPECT_NE(wrong.find("Allow: GET"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413WithoutReadingIt) {
+  HttpLimits limits;
+  limits.max_body_bytes = 16;
+  Start(limits);
+  RawClient client(server_->port());
+  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+  std::string response = client.ReadToClose();
+  EXPECT_EQ(StatusOf(response), 413u);
+  EXPECT_NE(response.find("payload_too_large"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, OversizedHeadersAre431) {
+  HttpLimits limits;
+  limits.max_header_bytes = 256;
+  Start(limits);
+  RawClient client(server_->port());
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(StatusOf(client.ReadToClose()), 431u);
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400AndClosed) {
+  Start();
+  RawClient client(server_->port());
+  client.Send("THIS IS NOT HTTP\r\n\r\n");
+  std::string response = client.ReadToClose();
+  EXPECT_EQ(StatusOf(response), 400u);
+  EXPECT_NE(response.find("malformed_request"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, BadQueryEncodingIs400) {
+  Start();
+  RawClient client(server_->port());
+  client.Send(Get("/echo/x?a=%zz"));
+  EXPECT_EQ(StatusOf(client.ReadResponse()), 400u);
+}
+
+TEST_F(HttpServerTest, RequestNotCompleteInTimeIsClosed) {
+  HttpLimits limits;
+  limits.request_timeout = std::chrono::milliseconds(200);
+  Start(limits);
+  RawClient client(server_->port());
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\n");  // never finishes its headers
+  EXPECT_EQ(client.ReadToClose(), "");
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosed) {
+  HttpLimits limits;
+  limits.idle_timeout = std::chrono::milliseconds(100);
+  Start(limits);
+  RawClient client(server_->port());
+  EXPECT_EQ(client.ReadToClose(), "");  // closed without a response
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
+  HttpLimits limits;
+  limits.max_connections = 1;
+  Start(limits);
+  RawClient first(server_->port());
+  first.Send(Get("/echo/one"));
+  ASSERT_EQ(StatusOf(first.ReadResponse()), 200u);  // the first one is in
+  RawClient second(server_->port());
+  EXPECT_EQ(StatusOf(second.ReadToClose()), 503u);
+}
+
+TEST_F(HttpServerTest, StopLetsRequestInFlightFinish) {
+  Start();
+  RawClient client(server_->port());
+  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+  slow_started_.get_future().wait();
+  server_->Stop(std::chrono::milliseconds(5000));
+  std::string response = client.ReadResponse();
+  EXPECT_EQ(StatusOf(response), 200u);
+  EXPECT_NE(response.find("Connection: close"), std::string::npos);
+  RawClient late(server_->port());
+  EXPECT_FALSE(late.connected());
+}
+
+TEST_F(HttpServerTest, StreamRouteWritesUntilTheServerStops) {
+  Start();
+  RawClient client(server_->port());
+  client.Send(Get("/stream"));
+  ASSERT_TRUE(client.ReadUntil("data: 2\n\n"));
+  server_->Stop(std::chrono::milliseconds(5000));
+  client.ReadToClose();  // the stream ends; the socket closes
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(HttpServerTest, StreamRouteCanRefuseWithAnOrdinaryResponse) {
+  Start();
+  RawClient client(server_->port());
+  client.Send(Get("/stream?refuse=1"));
+  EXPECT_EQ(StatusOf(client.ReadResponse()), 400u);
+  client.Send(Get("/echo/after"));  // the connection is still usable
+  EXPECT_EQ(StatusOf(client.ReadResponse()), 200u);
+}
+
+TEST(HttpServerStartTest, BadHostIsInvalidArgument) {
+  Router router;
+  HttpServerOptions options;
+  options.host = "not-an-ip";
+  auto server = HttpServer::Start(&router, nullptr, nullptr, options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(RouterTest, MatchesCapturesAndRejectsEmptySegments) {
+  Router router;
+  router.Add({.method = "POST", .pattern = "/projections/{name}/rebuild"});
+  RouteMatch match = router.Find("POST", "/projections/ledger-accounts/rebuild");
+  ASSERT_NE(match.route, nullptr);
+  EXPECT_EQ(match.params["name"], "ledger-accounts");
+  EXPECT_EQ(router.Find("POST", "/projections//rebuild").status, 404u);
+  EXPECT_EQ(router.Find("GET", "/projections/x/rebuild").status, 405u);
+}
+
+TEST(QueryStringTest, DecodesPairsAndRefusesBadEscapes) {
+  std::map<std::string, std::string, std::less<>> query;
+  ASSERT_TRUE(ParseQueryString("a=1&b=x+y&c=%41%42&flag", &query));
+  EXPECT_EQ(query["a"], "1");
+  EXPECT_EQ(query["b"], "x y");
+  EXPECT_EQ(query["c"], "AB");
+  EXPECT_EQ(query["flag"], "");
+  EXPECT_FALSE(ParseQueryString("a=%4", &query));
+  EXPECT_FALSE(ParseQueryString("a=%00", &query));
+}
+
+TEST(ProblemTest, MapsEveryStatusAndCarriesConflictAndPositionDetails) {
+  HttpResponse conflict =
+      ProblemResponse(Status::WrongExpectedVersion("account-1", "exactly 3", std::nullopt));
+  EXPECT_EQ(conflict.status, 409u);
+  EXPECT_EQ(conflict.content_type, "application/problem+json");
+  EXPECT_NE(conflict.body.find("\"actual_version\":null"), std::string::npos);
+  HttpResponse not_yet = ProblemResponse(Status::NotYet("ledger-accounts", 41));
+  EXPECT_EQ(not_yet.status, 503u);
+  EXPECT_NE(not_yet.body.find("\"position\":41"), std::string::npos);
+  EXPECT_EQ(HttpStatusOf(Status::DomainRuleViolated("no-overdraft", "m")), 422u);
+  EXPECT_EQ(HttpStatusOf(Status::StorageFull("m")), 507u);
+  EXPECT_EQ(HttpStatusOf(Status::Unauthorized("m")), 401u);
+}
+
+}  // namespace
+}  // namespace duet::server
