@@ -1,6 +1,8 @@
 # Duet: build, test, run and benchmark from a fresh Debian 12 (as root).
 #
-#   make run      install dependencies, build, run the demo (RUN_CMD)
+#   make run      install dependencies, build, run the server (role all, both
+#                 example domains) on $(HOST):$(PORT) with data in $(DATA_DIR)
+#   make demo     the scripted demo of both domains in a scratch folder
 #   make test     the whole suite: Release -Werror, ASan+UBSan, TSan (label
 #                 `concurrency`), installed-package consumer; prints totals
 #   make bench    Google Benchmark binaries under build/bench/ and bench/run.sh
@@ -27,13 +29,15 @@ BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 PREFIX ?= /usr/local
-# The server's data folder, once `make run` starts the server.
+# The server of `make run`: its data folder (kept between runs) and address.
 DATA_DIR ?= data
+HOST ?= 127.0.0.1
+PORT ?= 8080
 # The demo replays a script, so it needs an empty folder: a scratch one,
 # recreated on every `make run` and left behind for `duet read/verify/stats`.
 DEMO_DIR ?= demo-data
-# What `make run` runs; switch to the server (on $(DATA_DIR)) when it lands.
-RUN_CMD ?= rm -rf $(DEMO_DIR) && $(BUILD_DIR)/duet demo --data $(DEMO_DIR)
+# What `make run` runs: Duet's main job, the server; it prints where to point curl.
+RUN_CMD ?= $(BUILD_DIR)/duet serve --data $(DATA_DIR) --host $(HOST) --port $(PORT)
 # Default per-test timeout in seconds (duet_add_test sets its own per test).
 TEST_TIMEOUT ?= 300
 CTEST_ARGS ?=
@@ -51,7 +55,7 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 TEST_LOGS := $(BUILD_DIR)/test-logs
 
 .PHONY: deps deps-peers build test test-release test-asan test-tsan test-summary \
-	run bench bench-peers clean format install
+	run demo bench bench-peers clean format install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
 # second run is a few dpkg-query calls and nothing else.
@@ -158,6 +162,9 @@ test-summary:
 
 run: build
 	$(RUN_CMD)
+
+demo: build
+	rm -rf $(DEMO_DIR) && $(BUILD_DIR)/duet demo --data $(DEMO_DIR)
 
 bench: deps deps-peers build
 	@mkdir -p $(BUILD_DIR)/bench/results; \
