@@ -1,0 +1,183 @@
+// docs/openapi.json (built into the server and served at /openapi.json)
+// against the routes a node really serves: every documented operation is
+// routed, every route is documented, and each documents its route's token
+// scope. The node is role `all` on a real store, so every route is present.
+#include <cctype>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "cli/example_app.h"
+#include "server/api_routes.h"
+#include "server/auth.h"
+#include "server/router.h"
+#include "tests/support/temp_dir.h"
+
+namespace duet::server {
+namespace {
+
+namespace json = boost::json;
+
+using Operation = std::pair<std::string, std::string>;  // method, path pattern
+
+const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options"};
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// "/projections/{name}/rebuild" -> "/projections/x-name/rebuild": a path the
+// pattern matches, with each capture filled in.
+std::string Concrete(const std::string& pattern) {
+  std::string path;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '{') {
+      path += pattern[i];
+      continue;
+    }
+    const size_t close = pattern.find('}', i);
+    path += "x-" + pattern.substr(i + 1, close - i - 1);
+    i = close;
+  }
+  return path;
+}
+
+class OpenApiRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<cli::ExampleApp>> app =
+        cli::ExampleApp::Open(dir_.path(), StoreOptions{}, cli::ExampleApp::ReadSide::kRun);
+    ASSERT_TRUE(app.ok()) << app.status().ToString();
+    app_ = std::move(*app);
+    ApiBackends backends;
+    backends.role = "all";
+    backends.store = app_->store.get();
+    backends.commands = app_->bus.get();
+    backends.projections = app_->engine.get();
+    backends.queries = app_->queries.get();
+    backends.health = [] { return Status::OK(); };
+    backends.readiness = [] { return Status::OK(); };
+    backends.metrics = [] { return std::string(); };
+    AddApiRoutes(backends, &router_);
+
+    boost::system::error_code ec;
+    json::value doc = json::parse(OpenApiJson(), ec);
+    ASSERT_FALSE(ec) << "docs/openapi.json is not JSON: " << ec.message();
+    ASSERT_TRUE(doc.is_object());
+    doc_ = std::move(doc.as_object());
+    ASSERT_TRUE(doc_.contains("paths"));
+  }
+
+  // Every (method, path) in the document with its operation object.
+  std::vector<std::pair<Operation, const json::object*>> Documented() const {
+    std::vector<std::pair<Operation, const json::object*>> out;
+    for (const auto& [path, item] : doc_.at("paths").as_object()) {
+      for (const auto& [key, operation] : item.as_object()) {
+        if (!kMethods.contains(std::string(key))) continue;  // "parameters", "summary", ...
+        out.push_back({{Upper(std::string(key)), std::string(path)}, &operation.as_object()});
+      }
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<cli::ExampleApp> app_;
+  Router router_;
+  json::object doc_;
+};
+
+TEST_F(OpenApiRoutesTest, EveryDocumentedOperationIsServed) {
+  const auto documented = Documented();
+  ASSERT_FALSE(documented.empty());
+  for (const auto& [operation, body] : documented) {
+    const auto& [method, pattern] = operation;
+    RouteMatch match = router_.Find(method, Concrete(pattern));
+    ASSERT_NE(match.route, nullptr) << method << " " << pattern << " is documented but not served"
+                                    << " (router answers " << match.status << ")";
+    EXPECT_EQ(match.route->pattern, pattern) << method << " " << pattern
+                                             << " is served by another route";
+  }
+}
+
+TEST_F(OpenApiRoutesTest, EveryRouteIsDocumented) {
+  std::set<Operation> documented;
+  for (const auto& entry : Documented()) documented.insert(entry.first);
+  ASSERT_FALSE(router_.routes().empty());
+  for (const Route& route : router_.routes()) {
+    EXPECT_TRUE(documented.contains({route.method, route.pattern}))
+        << route.method << " " << route.pattern << " is served but not in docs/openapi.json";
+  }
+  EXPECT_EQ(documented.size(), router_.routes().size());
+}
+
+TEST_F(OpenApiRoutesTest, DocumentedScopeIsTheRoutesScope) {
+  for (const auto& [operation, body] : Documented()) {
+    const auto& [method, pattern] = operation;
+    RouteMatch match = router_.Find(method, Concrete(pattern));
+    ASSERT_NE(match.route, nullptr) << method << " " << pattern;
+    const json::value* scope = body->if_contains("x-duet-scope");
+    const json::value* security = body->if_contains("security");
+    if (!match.route->scope) {
+      EXPECT_EQ(scope, nullptr) << method << " " << pattern << " is open but documents a scope";
+      // Open operations say so by overriding the document's bearer security.
+      ASSERT_NE(security, nullptr) << method << " " << pattern;
+      EXPECT_TRUE(security->is_array() && security->as_array().empty())
+          << method << " " << pattern << " is open but documents a security requirement";
+      continue;
+    }
+    ASSERT_NE(scope, nullptr) << method << " " << pattern << " needs scope "
+                              << ScopeName(*match.route->scope) << " but documents none";
+    ASSERT_TRUE(scope->is_string());
+    EXPECT_EQ(std::string_view(scope->as_string()), ScopeName(*match.route->scope))
+        << method << " " << pattern;
+    if (security != nullptr) {
+      EXPECT_FALSE(security->as_array().empty())
+          << method << " " << pattern << " needs a token but documents no security";
+    }
+  }
+}
+
+// The document's own claims about itself hold: OpenAPI 3.0.3, and every
+// path parameter named in a pattern is declared.
+TEST_F(OpenApiRoutesTest, PathParametersAreDeclared) {
+  ASSERT_TRUE(doc_.at("openapi").is_string());
+  EXPECT_EQ(std::string_view(doc_.at("openapi").as_string()), "3.0.3");
+  const json::object& components = doc_.at("components").as_object();
+  for (const auto& [path, item] : doc_.at("paths").as_object()) {
+    auto collect = [&](const json::value& list, std::set<std::string>* declared) {
+      for (const json::value& p : list.as_array()) {
+        const json::object* param = &p.as_object();
+        if (const json::value* ref = param->if_contains("$ref")) {
+          std::string name(ref->as_string());
+          name = name.substr(name.rfind('/') + 1);
+          param = &components.at("parameters").at(name).as_object();
+        }
+        if (param->at("in").as_string() == "path") {
+          declared->insert(std::string(param->at("name").as_string()));
+        }
+      }
+    };
+    std::set<std::string> shared;
+    if (const json::value* list = item.as_object().if_contains("parameters")) collect(*list, &shared);
+    for (const auto& [key, operation] : item.as_object()) {
+      if (!kMethods.contains(std::string(key))) continue;
+      std::set<std::string> declared = shared;
+      if (const json::value* own = operation.as_object().if_contains("parameters")) {
+        collect(*own, &declared);
+      }
+      std::string pattern(path);
+      for (size_t open = pattern.find('{'); open != std::string::npos;
+           open = pattern.find('{', open + 1)) {
+        const std::string name = pattern.substr(open + 1, pattern.find('}', open) - open - 1);
+        EXPECT_TRUE(declared.contains(name)) << key << " " << path << ": {" << name << "} undeclared";
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace duet::server
