@@ -129,6 +129,7 @@ server::ApiBackends Backends(const ServerConfig& config, Node& node) {
   };
   backends.readiness = [&node] { return Readiness(node); };
   backends.metrics = [&node] { return node.registry.RenderPrometheus(); };
+  backends.max_query_wait = config.limits.max_query_wait;
   backends.default_query_wait = std::min(config.limits.max_query_wait, std::chrono::milliseconds(5000));
   return backends;
 }

@@ -31,6 +31,7 @@ struct ApiBackends {
   std::function<Status()> readiness;         // OK when the node serves
   std::function<std::string()> metrics;      // Prometheus text
   std::chrono::milliseconds default_query_wait{5000};  // min_position without timeout_ms
+  std::chrono::milliseconds max_query_wait{30000};     // longer timeout_ms are cut to it
 };
 
 // Adds every route the backends support, plus /health, /ready, /metrics and

@@ -1,16 +1,8 @@
 #include "server/http_message.h"
 
+#include "util/hex.h"
+
 namespace duet::server {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string_view HttpRequest::Header(std::string_view name) const {
   auto it = headers.find(name);
@@ -36,8 +28,8 @@ bool PercentDecode(std::string_view text, std::string* out, bool plus_is_space) 
     char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return false;
-      int hi = HexValue(text[i + 1]);
-      int lo = HexValue(text[i + 2]);
+      int hi = HexDigitValue(text[i + 1]);
+      int lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) return false;
       c = static_cast<char>(hi * 16 + lo);
       if (c == '\0') return false;

@@ -15,8 +15,12 @@ namespace json = boost::json;
 constexpr uint64_t kMaxPage = 1000;
 constexpr uint64_t kDefaultPage = 100;
 
-HttpResponse RunQuery(const QueryBus& bus, std::chrono::milliseconds default_wait,
-                      const HttpRequest& request) {
+struct QueryWaits {
+  std::chrono::milliseconds fallback;  // min_position without timeout_ms
+  std::chrono::milliseconds max;       // longer timeout_ms are cut to it
+};
+
+HttpResponse RunQuery(const QueryBus& bus, QueryWaits waits, const HttpRequest& request) {
   QueryRequest query;
   query.name = std::string(request.PathParam("name"));
   for (const auto& [key, value] : request.query) {
@@ -25,11 +29,11 @@ HttpResponse RunQuery(const QueryBus& bus, std::chrono::milliseconds default_wai
   }
   Result<uint64_t> min_position = UintParam(request, "min_position", 0, 0, UINT64_MAX);
   if (!min_position.ok()) return ProblemResponse(min_position.status());
-  Result<uint64_t> timeout = UintParam(request, "timeout_ms", default_wait.count(), 0,
-                                       QueryBus::kMaxWait.count());
+  Result<uint64_t> timeout =
+      UintParam(request, "timeout_ms", waits.fallback.count(), 0, UINT32_MAX);
   if (!timeout.ok()) return ProblemResponse(timeout.status());
   query.min_position = GlobalPosition(*min_position);
-  query.timeout = std::chrono::milliseconds(*timeout);
+  query.timeout = std::min(std::chrono::milliseconds(*timeout), waits.max);
   Result<QueryAnswer> answer = bus.Execute(query);
   if (!answer.ok()) return ProblemResponse(answer.status());
   json::object body;
@@ -96,8 +100,9 @@ void AddReadRoutes(const ApiBackends& backends, Router* router) {
                  .blocks = [](const HttpRequest& request) {
                    return request.query.contains("min_position");
                  },
-                 .handle = [bus = backends.queries, wait = backends.default_query_wait](
-                               const HttpRequest& request) { return RunQuery(*bus, wait, request); },
+                 .handle = [bus = backends.queries,
+                            waits = QueryWaits{backends.default_query_wait, backends.max_query_wait}](
+                               const HttpRequest& request) { return RunQuery(*bus, waits, request); },
                  .summary = "answer a query from its read model"});
   }
   if (backends.store == nullptr) return;

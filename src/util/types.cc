@@ -3,17 +3,9 @@
 #include <charconv>
 #include <random>
 
+#include "util/hex.h"
+
 namespace duet {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 EventId EventId::Random() {
   // One generator per thread: no lock on the append path.
@@ -39,7 +31,7 @@ Result<EventId> EventId::Parse(std::string_view text) {
       if (text[i] != '-') return Status::InvalidArgument("event_id", "dashes must be at 8-4-4-4-12");
       continue;
     }
-    const int v = HexValue(text[i]);
+    const int v = HexDigitValue(text[i]);
     if (v < 0) return Status::InvalidArgument("event_id", "must contain only hex digits and dashes");
     uint64_t& word = words[digits / 16];
     word = (word << 4) | static_cast<uint64_t>(v);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/event_json.h"
+#include "tests/support/subscription_collector.h"
 #include "tests/server/test_feed_server.h"
 
 namespace duet::server {
@@ -45,22 +46,7 @@ void AppendN(TestFeedServer& server, int n) {
   }
 }
 
-// Everything a subscription delivered, in order.
-struct Collector {
-  std::mutex mu;
-  std::vector<RecordedEvent> events;
-  SubscriptionHandler Handler() {
-    return [this](std::span<const RecordedEvent> batch) {
-      std::lock_guard lock(mu);
-      events.insert(events.end(), batch.begin(), batch.end());
-      return Status::OK();
-    };
-  }
-  size_t size() {
-    std::lock_guard lock(mu);
-    return events.size();
-  }
-};
+using duet::testing::Collector;
 
 // Positions 1..n exactly once, in order, equal to what the server recorded.
 void ExpectSameAsServer(Collector& got, const TestFeedServer& server) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "duet/embedded_store.h"
+#include "tests/support/subscription_collector.h"
 #include "tests/store/store_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,23 +16,7 @@ using testing::FastOptions;
 using testing::MakeEvents;
 using testing::TempDir;
 
-// Collects what a subscription delivers.
-struct Collector {
-  std::mutex mu;
-  std::vector<RecordedEvent> events;
-
-  SubscriptionHandler Handler() {
-    return [this](std::span<const RecordedEvent> batch) {
-      std::lock_guard lock(mu);
-      events.insert(events.end(), batch.begin(), batch.end());
-      return Status::OK();
-    };
-  }
-  size_t size() {
-    std::lock_guard lock(mu);
-    return events.size();
-  }
-};
+using testing::Collector;
 
 // Waits (bounded) until the subscription has delivered `position`.
 bool WaitUntilDelivered(Subscription& sub, GlobalPosition position) {
