@@ -1,11 +1,10 @@
 -- POST /commands/Deposit, each request a deposit of 1 USD cent to one of the
--- seeded accounts. Optional pacing: args[2] = milliseconds between requests
--- on each connection (wrk's delay()), for a fixed rate (connections * 1000 /
--- delay requests per second) instead of as fast as possible.
+-- seeded accounts. Optional pacing (BENCH_PACED=1): args[2] = requests per
+-- second for each wrk thread (common.pacer).
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@?(.*/)") .. "?.lua"
 local common = require("common")
 local accounts = 1000
-local pause_ms = 0
+local pace = nil
 -- done() runs in its own Lua state, where init() never ran: name by env.
 local name = os.getenv("BENCH_PACED") == "1" and "paced_commands" or "commands"
 wrk.method = "POST"
@@ -13,7 +12,7 @@ wrk.headers["Content-Type"] = "application/json"
 
 function init(args)
   accounts = common.accounts(args)
-  pause_ms = tonumber(args[2] or "0")
+  if os.getenv("BENCH_PACED") == "1" then pace = common.pacer(tonumber(args[2])) end
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
 end
 
@@ -25,7 +24,7 @@ end
 
 if os.getenv("BENCH_PACED") == "1" then
   function delay()
-    return pause_ms
+    return pace()
   end
 end
 
