@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "duet/query_bus.h"
 #include "server/server_config.h"
 
 namespace duet::server {
@@ -117,7 +118,9 @@ const std::vector<Setting>& Table() {
        [](ServerConfig* c, uint64_t v) { c->limits.max_connections = static_cast<uint32_t>(v); }},
       {"max_query_wait_ms", "--max-query-wait-ms", "DUET_MAX_QUERY_WAIT_MS",
        "limits.max_query_wait_ms", "MS",
-       "longest wait for min_position a query may ask (timeout_ms is capped to it)", 0, kHourMs,
+       "longest wait for min_position a query may ask (timeout_ms is capped to it; at most "
+       "30000, the query bus's own cap)",
+       0, static_cast<uint64_t>(QueryBus::kMaxWait.count()),
        GetMs<&ServerLimits::max_query_wait>, SetMs<&ServerLimits::max_query_wait>},
       {"shutdown_grace_ms", "--shutdown-grace-ms", "DUET_SHUTDOWN_GRACE_MS",
        "limits.shutdown_grace_ms", "MS",
