@@ -122,6 +122,7 @@ server::ApiBackends Backends(const ServerConfig& config, Node& node) {
   backends.role = std::string(server::ServerRoleName(config.role));
   backends.store = node.store();
   backends.commands = node.app ? node.app->bus.get() : nullptr;
+  if (config.role == ServerRole::kQuery) backends.command_node_url = config.follow;
   backends.projections = node.engine();
   backends.queries = node.queries();
   backends.health = [&node]() -> Status {

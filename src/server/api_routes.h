@@ -24,6 +24,7 @@ struct ApiBackends {
   std::string role;                          // "all", "command" or "query"
   EventStore* store = nullptr;               // every role (a follower on query nodes)
   CommandBus* commands = nullptr;            // roles all and command
+  std::string command_node_url;              // role query: where commands go (named in 421s)
   ProjectionEngine* projections = nullptr;   // roles all and query
   QueryBus* queries = nullptr;               // roles all and query
   Limits limits;                             // names and sizes the store accepts

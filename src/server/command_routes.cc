@@ -103,9 +103,29 @@ HttpResponse AppendEvents(EventStore& store, const Limits& limits, const HttpReq
   return JsonOk(json::serialize(body));
 }
 
+// On a query node the write routes exist only to say where writes go:
+// 421 Misdirected Request, naming the command node.
+void AddMisdirectedWriteRoutes(const std::string& command_node_url, Router* router) {
+  for (const char* pattern : {"/commands/{type}", "/streams/{stream}"}) {
+    router->Add({.method = "POST",
+                 .pattern = pattern,
+                 .scope = Scope::kCommand,
+                 .execution = Execution::kInline,
+                 .handle = [command_node_url](const HttpRequest&) {
+                   return ProtocolProblem(421, "wrong_role",
+                                          "this is a query node; send commands and appends to "
+                                          "the command node at " + command_node_url);
+                 },
+                 .summary = "refused: writes go to the command node"});
+  }
+}
+
 }  // namespace
 
 void AddCommandRoutes(const ApiBackends& backends, Router* router) {
+  if (backends.commands == nullptr && !backends.command_node_url.empty()) {
+    return AddMisdirectedWriteRoutes(backends.command_node_url, router);
+  }
   if (backends.commands != nullptr) {
     router->Add({.method = "POST",
                  .pattern = "/commands/{type}",

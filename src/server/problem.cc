@@ -16,6 +16,7 @@ std::string_view TitleOf(unsigned http_status) {
     case 409: return "Conflict";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 422: return "Unprocessable Content";
     case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";

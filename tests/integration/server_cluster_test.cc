@@ -106,7 +106,8 @@ TEST_F(ServerClusterTest, QueryNodesConvergeToIdenticalReadModels) {
   // A query node refuses writes.
   Api query_node(queries_[0]->port());
   Reply refused = query_node.Command("OpenAccount", {{"account", "x"}, {"owner", "X"}});
-  EXPECT_GE(refused.status, 400u) << refused.Describe();
+  EXPECT_EQ(refused.status, 421u) << refused.Describe();
+  EXPECT_EQ(refused["code"], "wrong_role") << refused.Describe();
   EXPECT_EQ(writer_->Head(), position);
 }
 
