@@ -85,6 +85,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::chrono::milliseconds kAcceptRetry{50};
+
 // The headers the API reads; others are not copied out of the parser.
 constexpr std::string_view kKeptHeaders[] = {"authorization",  "idempotency-key",
                                              "expected-version", "last-event-id",
@@ -362,16 +364,24 @@ void Session::Send(const HttpResponse& response, const std::string& route) {
 }  // namespace
 
 void HttpServer::Core::Accept() {
-  runtime->acceptor.async_accept(net::make_strand(runtime->io), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || stopping.load()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      // Sessions keep the core alive; the acceptor callback runs only while
-      // Stop() has not closed the acceptor, so `this` is alive here.
-      std::make_shared<Session>(std::move(socket), self.lock())->Start();
-    }
-    Accept();
-  });
+  runtime->acceptor.async_accept(
+      net::make_strand(runtime->io), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || stopping.load()) return;
+        if (ec) {
+          // Out of descriptors or memory (EMFILE, ENOBUFS): retrying at once
+          // would spin; connections wait in the backlog meanwhile.
+          auto timer = std::make_shared<net::steady_timer>(runtime->io, kAcceptRetry);
+          timer->async_wait([this, timer](beast::error_code) {
+            if (!stopping.load()) Accept();
+          });
+          return;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        // Sessions keep the core alive; the acceptor callback runs only while
+        // Stop() has not closed the acceptor, so `this` is alive here.
+        std::make_shared<Session>(std::move(socket), self.lock())->Start();
+        Accept();
+      });
 }
 
 HttpServer::HttpServer(std::unique_ptr<Runtime> runtime, std::shared_ptr<Core> core)
