@@ -44,8 +44,10 @@ Status HttpFailure(const std::string& target, const HttpClientResponse& response
       detail = std::string(": ") + d->get_string().c_str();
     }
   }
-  return Status::IOError("http: GET " + target + ": HTTP " + std::to_string(response.status) +
-                         detail);
+  const std::string message =
+      "http: GET " + target + ": HTTP " + std::to_string(response.status) + detail;
+  // 5xx may pass (a restarting command node); 4xx will not.
+  return response.status >= 500 ? Status::IOError(message) : Status::FailedPrecondition(message);
 }
 
 // Parses `{"events":[...], ...}` (GET /events, GET /streams/{s}).
@@ -263,7 +265,26 @@ Result<std::vector<RecordedEvent>> FollowerStore::ReadAll(GlobalPosition from, s
     }
     ++stats_.http_reads;
   }
-  return ReadAllHttp(from, max_count);
+  return ReadAllHttpRetrying(from, max_count);
+}
+
+// A transport failure must not end the subscriptions reading through us (a
+// projection would fail over a command node restart), so it is retried with
+// backoff for up to read_retry_for; Close() ends the wait with an empty read.
+Result<std::vector<RecordedEvent>> FollowerStore::ReadAllHttpRetrying(GlobalPosition from,
+                                                                      size_t max_count) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.read_retry_for;
+  std::chrono::milliseconds delay = options_.backoff_initial;
+  for (;;) {
+    Result<std::vector<RecordedEvent>> events = ReadAllHttp(from, max_count);
+    const bool transient = events.status().IsIOError() || events.status().IsTimeout();
+    if (events.ok() || !transient || std::chrono::steady_clock::now() >= deadline) return events;
+    std::unique_lock lock(mu_);
+    if (head_cv_.wait_for(lock, delay, [this]() REQUIRES(mu_) { return closed_; })) {
+      return std::vector<RecordedEvent>();
+    }
+    delay = std::min(delay * 2, options_.backoff_max);
+  }
 }
 
 Result<std::vector<RecordedEvent>> FollowerStore::ReadAllHttp(GlobalPosition from,

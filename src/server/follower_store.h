@@ -55,6 +55,9 @@ struct FollowerOptions {
   std::chrono::milliseconds backoff_max{5000};
   // Largest single SSE message accepted from the feed.
   size_t max_event_bytes = size_t{64} << 20;
+  // How long ReadAll retries transport failures (kIOError, kTimeout) of its
+  // HTTP path before returning them; Close() ends the retrying at once.
+  std::chrono::milliseconds read_retry_for{60000};
   // Idle HTTP clients kept for the read path (more are created on demand).
   size_t client_pool_size = 4;
 };
@@ -88,8 +91,10 @@ class FollowerStore : public EventStore {
                                                 ReadDirection direction) override;
   // From the window when it holds `from`; empty when `from` is past the
   // newest head known (or after Close); else `GET /events` (at most 1000
-  // events). Errors: kIOError/kTimeout (transport), kCorruption (bad body or
-  // events that do not start at `from` contiguously).
+  // events), retrying transport failures for options.read_retry_for.
+  // Errors: kIOError/kTimeout (transport, after the retries),
+  // kFailedPrecondition (a 4xx answer), kCorruption (bad body or events that
+  // do not start at `from` contiguously).
   Result<std::vector<RecordedEvent>> ReadAll(GlobalPosition from, size_t max_count) override;
   // Via `GET /streams/{s}`; nullopt when the stream does not exist or the
   // command node cannot be reached.
@@ -124,6 +129,7 @@ class FollowerStore : public EventStore {
   // The HTTP read path.
   Result<HttpClientResponse> Get(const std::string& target);
   Result<std::vector<RecordedEvent>> ReadAllHttp(GlobalPosition from, size_t max_count);
+  Result<std::vector<RecordedEvent>> ReadAllHttpRetrying(GlobalPosition from, size_t max_count);
   void ObserveHead(GlobalPosition head);
 
   const std::string url_text_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -110,7 +111,10 @@ TEST(FollowerStoreTest, ResumesAfterTheServerDropsTheFeedMidStream) {
   Collector got;
   auto sub = (*store)->SubscribeToAll(kNoPosition, got.Handler());
   AppendN(server, 5);
-  ASSERT_TRUE(WaitUntil([&] { return (*store)->stats().events_received == 5; }));
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->stats().events_received == 5; }))
+      << "received " << (*store)->stats().events_received << " sessions "
+      << (*store)->stats().feed_sessions << " froms " << server.live_froms().size() << " "
+      << (*store)->last_error() << " connected " << (*store)->connected();
   server.DropConnections();
   AppendN(server, 5);
   ASSERT_TRUE(WaitUntil([&] { return got.size() >= 20; }));
@@ -228,6 +232,42 @@ TEST(FollowerStoreTest, ReadAllUsesTheWindowWhenItHoldsFromElseHttp) {
   auto future = (*store)->ReadAll(GlobalPosition(11), 5);
   ASSERT_TRUE(future.ok());
   EXPECT_TRUE(future->empty());
+}
+
+TEST(FollowerStoreTest, ReadAllRidesOutACommandNodeRestart) {
+  auto server = std::make_unique<TestFeedServer>();
+  const uint16_t port = server->port();
+  AppendN(*server, 3);
+  auto store = FollowerStore::Open(server->url(), FastRetry());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->HeadPosition() == GlobalPosition(3); }));
+  server->Stop();
+  std::atomic<bool> reading{false};
+  Result<std::vector<RecordedEvent>> read = Status::IOError("not read yet");
+  std::thread reader([&] {
+    reading = true;
+    read = (*store)->ReadAll(GlobalPosition(1), 10);
+  });
+  ASSERT_TRUE(WaitUntil([&] { return reading.load(); }));
+  server = std::make_unique<TestFeedServer>(port);  // the command node is back
+  AppendN(*server, 3);
+  reader.join();
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->empty());
+  EXPECT_EQ(read->front().position, GlobalPosition(1));
+}
+
+TEST(FollowerStoreTest, ReadAllGivesUpAfterReadRetryFor) {
+  TestFeedServer server;
+  AppendN(server, 3);
+  FollowerOptions options = FastRetry();
+  options.read_retry_for = 50ms;
+  auto store = FollowerStore::Open(server.url(), options);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->HeadPosition() == GlobalPosition(3); }));
+  server.Stop();
+  auto read = (*store)->ReadAll(GlobalPosition(1), 10);
+  EXPECT_TRUE(read.status().IsIOError()) << read.status();
 }
 
 TEST(FollowerStoreTest, ReadStreamAndStreamHeadGoToTheCommandNode) {
