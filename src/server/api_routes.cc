@@ -15,11 +15,16 @@ Result<uint64_t> UintParam(const HttpRequest& request, std::string_view name, ui
                            uint64_t min, uint64_t max) {
   auto it = request.query.find(name);
   if (it == request.query.end()) return fallback;
-  const std::string& text = it->second;
+  return ParseUint(it->second, name, min, max);
+}
+
+Result<uint64_t> ParseUint(std::string_view text, std::string_view name, uint64_t min,
+                           uint64_t max) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return Status::InvalidArgument(name, "must be a non-negative integer, got '" + text + "'");
+    return Status::InvalidArgument(name, "must be a non-negative integer, got '" +
+                                             std::string(text) + "'");
   }
   if (value < min || value > max) {
     return Status::InvalidArgument(

@@ -49,6 +49,9 @@ void AddAdminRoutes(const ApiBackends& backends, Router* router);    // projecti
 // (`fallback` when absent); InvalidArgument naming the parameter otherwise.
 Result<uint64_t> UintParam(const HttpRequest& request, std::string_view name, uint64_t fallback,
                            uint64_t min, uint64_t max);
+// The same check for a value from elsewhere (a header): `name` names it.
+Result<uint64_t> ParseUint(std::string_view text, std::string_view name, uint64_t min,
+                           uint64_t max);
 
 // A 200 JSON response from a serialized body.
 HttpResponse JsonOk(std::string body, unsigned status = 200);

@@ -24,9 +24,7 @@ std::string HeadMessage(GlobalPosition head) {
 // over ?from=.
 Result<GlobalPosition> FeedStart(const HttpRequest& request) {
   if (std::string_view last = request.Header("last-event-id"); !last.empty()) {
-    HttpRequest probe;
-    probe.query.emplace("Last-Event-ID", std::string(last));
-    DUET_ASSIGN_OR_RETURN(uint64_t id, UintParam(probe, "Last-Event-ID", 0, 0, UINT64_MAX - 1));
+    DUET_ASSIGN_OR_RETURN(uint64_t id, ParseUint(last, "Last-Event-ID", 0, UINT64_MAX - 1));
     return GlobalPosition(id + 1);
   }
   DUET_ASSIGN_OR_RETURN(uint64_t from, UintParam(request, "from", 1, 1, UINT64_MAX));
