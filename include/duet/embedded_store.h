@@ -50,8 +50,11 @@ class EmbeddedStore : public EventStore {
   // options.index_checkpoint_interval events).
   virtual Status CheckpointIndex() = 0;
 
-  // OK while appends are accepted; after a failed write or fsync, the
-  // sticky failure (kIOError / kStorageFull). Reads go on either way.
+  // OK while appends are accepted; after a failed fsync or a failed write
+  // other than a full disk, the sticky failure (kIOError / kStorageFull).
+  // A write that found the disk full fails only its own appends (and those
+  // queued with it) with kStorageFull: Health stays OK and appends resume
+  // once there is space. Reads go on either way.
   virtual Status Health() const = 0;
 };
 

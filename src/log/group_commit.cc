@@ -13,7 +13,13 @@ namespace duet::log {
 
 using Mode = Durability::Mode;
 
-Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last) {
+uint64_t Log::Impl::Epoch() const {
+  std::lock_guard lock(mu_);
+  return rewinds_.size();
+}
+
+Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
+                          uint64_t epoch) {
   if (encoded.size() > kMaxTransactionBytes) {
     return Status::InvalidArgument("transaction", "larger than the log's 1 GiB transaction limit");
   }
@@ -22,6 +28,8 @@ Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosit
     std::lock_guard lock(mu_);
     if (!failure_.ok()) return failure_;
     if (closing_) return Status::FailedPrecondition("log is closing");
+    if (epoch < rewinds_.size()) return rewinds_[epoch].why;  // positions of an ended epoch
+    if (epoch > rewinds_.size()) return Status::InvalidArgument("epoch", "not begun yet");
     if (first.value != queued_ + 1 || last < first || encoded.empty()) {
       return Status::InvalidArgument("positions", "transaction [" + std::to_string(first.value) +
                                                       ", " + std::to_string(last.value) +
@@ -41,14 +49,20 @@ Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosit
   return Status::OK();
 }
 
-Status Log::Impl::WaitCommitted(GlobalPosition last) {
+Status Log::Impl::WaitCommitted(GlobalPosition last, uint64_t epoch) {
   std::unique_lock lock(mu_);
-  if (last.value > queued_) {
+  if (epoch > rewinds_.size() || (epoch == rewinds_.size() && last.value > queued_)) {
     return Status::InvalidArgument("position", std::to_string(last.value) + " was never enqueued");
   }
   commit_slots_[last.value % kCommitSlots].wait(lock, [&] {
-    return committed_.load(std::memory_order_relaxed) >= last.value || !failure_.ok();
+    return epoch < rewinds_.size() || committed_.load(std::memory_order_relaxed) >= last.value ||
+           !failure_.ok();
   });
+  if (epoch < rewinds_.size()) {
+    // Its epoch ended: the position may since belong to another transaction.
+    if (last.value <= rewinds_[epoch].committed) return Status::OK();
+    return rewinds_[epoch].why;
+  }
   if (committed_.load(std::memory_order_relaxed) >= last.value) return Status::OK();
   return failure_;
 }
@@ -70,6 +84,15 @@ Status Log::Impl::health() const {
 void Log::Impl::Fail(const Status& status) {
   assert(!status.ok());
   if (failure_.ok()) failure_ = status;
+  NotifyAllWaiters();
+}
+
+void Log::Impl::Rewind(const Status& why) {
+  assert(!why.ok());
+  rewinds_.push_back({committed_.load(std::memory_order_relaxed), why});
+  pending_.clear();
+  pending_txns_.clear();
+  queued_ = written_;
   NotifyAllWaiters();
 }
 
@@ -125,7 +148,8 @@ void Log::Impl::FlusherLoop() {
     batch.swap(pending_);
     txns.swap(pending_txns_);
     lock.unlock();
-    Status status = txns.empty() ? Status::OK() : WriteRound(batch, txns);
+    RoundOutcome round = txns.empty() ? RoundOutcome{} : WriteRound(batch, txns);
+    Status status = round.status;
     // Syncing (sync mode): one fdatasync for the whole round.
     std::chrono::nanoseconds sync_time{0};
     if (status.ok() && !txns.empty() && options_.durability.mode == Mode::kSync) {
@@ -137,6 +161,19 @@ void Log::Impl::FlusherLoop() {
       options_.observer->OnCommitRound(txns.size(), batch.size(), sync_time);
     }
     lock.lock();
+    if (!status.ok() && round.recoverable) {
+      // Rewinding: what a roll already synced is committed, the rest of the
+      // round and everything queued behind it fails.
+      if (round.written_txns > 0) {
+        written_ = txns[round.written_txns - 1].last;
+        if (options_.durability.mode == Mode::kSync) synced_ = written_;
+        PublishCommitted();
+      }
+      Rewind(status);
+      batch.clear();
+      txns.clear();
+      continue;
+    }
     if (!status.ok()) {
       Fail(status);
       continue;
@@ -195,28 +232,36 @@ Status Log::Impl::BackgroundSync() {
   return std::move(synced.status);
 }
 
-Status Log::Impl::WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns) {
+Log::Impl::RoundOutcome Log::Impl::WriteRound(const std::string& batch,
+                                              const std::vector<PendingTxn>& txns) {
   const std::string_view bytes(batch);
   size_t run_begin = 0;  // first byte of batch not yet written
+  size_t run_first_txn = 0;  // index of the run's first transaction
   uint64_t run_records = 0;
   size_t txn_begin = 0;
-  for (const PendingTxn& txn : txns) {
+  for (size_t i = 0; i < txns.size(); ++i) {
+    const PendingTxn& txn = txns[i];
     // Roll only between transactions, and never leave a segment empty.
     const uint64_t projected = active_->size() + (txn_begin - run_begin);
     if (projected >= options_.segment_size_bytes && active_->record_count() + run_records > 0) {
-      DUET_RETURN_IF_ERROR(WriteRun(bytes.substr(run_begin, txn_begin - run_begin)));
-      DUET_RETURN_IF_ERROR(Roll(GlobalPosition(txn.first)));
+      WriteFailure wrote = WriteRun(bytes.substr(run_begin, txn_begin - run_begin));
+      if (!wrote.status.ok()) return {std::move(wrote.status), wrote.recoverable, run_first_txn};
+      // A failed roll leaves the transactions before it in a synced segment.
+      WriteFailure rolled = Roll(GlobalPosition(txn.first));
+      if (!rolled.status.ok()) return {std::move(rolled.status), rolled.recoverable, i};
       run_begin = txn_begin;
+      run_first_txn = i;
       run_records = 0;
     }
     run_records += txn.last - txn.first + 1;
     txn_begin = txn.end;
   }
-  return WriteRun(bytes.substr(run_begin));
+  WriteFailure wrote = WriteRun(bytes.substr(run_begin));
+  return {std::move(wrote.status), wrote.recoverable, run_first_txn};
 }
 
-Status Log::Impl::WriteRun(std::string_view bytes) {
-  if (bytes.empty()) return Status::OK();
+Log::Impl::WriteFailure Log::Impl::WriteRun(std::string_view bytes) {
+  if (bytes.empty()) return {};
   const uint64_t base_offset = active_->size();
   run_offsets_.clear();
   for (size_t off = 0; off < bytes.size();) {
@@ -229,22 +274,55 @@ Status Log::Impl::WriteRun(std::string_view bytes) {
     assert(off <= bytes.size());
   }
   active_->Reserve(run_offsets_.size());
-  DUET_RETURN_IF_ERROR(active_->file()->WriteAt(base_offset, bytes));
+  Status status = active_->file()->WriteAt(base_offset, bytes);
+  if (status.code() == StatusCode::kStorageFull) {
+    return CutBack(active_->file(), base_offset, std::move(status));
+  }
+  if (!status.ok()) return {std::move(status), false};
   std::unique_lock lock(segments_mu_);
   active_->Publish(run_offsets_, base_offset + bytes.size());
-  return Status::OK();
+  return {};
 }
 
-Status Log::Impl::Roll(GlobalPosition next_base) {
+Log::Impl::WriteFailure Log::Impl::CutBack(File* file, uint64_t keep, Status why) {
+  // The cut is synced so that a crash cannot bring back whole transactions
+  // of the failed write that were never acknowledged.
+  Status cut = file->Truncate(keep);
+  if (cut.ok()) cut = file->Sync();
+  if (!cut.ok()) return {std::move(cut), false};
+  return {std::move(why), true};
+}
+
+Log::Impl::WriteFailure Log::Impl::Roll(GlobalPosition next_base) {
   assert(next_base == active_->end());
-  DUET_RETURN_IF_ERROR(active_->file()->Sync());
+  if (Status synced = active_->file()->Sync(); !synced.ok()) return {std::move(synced), false};
   // Best effort: a missing sidecar only makes the next open rescan.
   (void)WriteSegmentIndex(fs_, dir_, active_->base(), active_->size(), active_->offsets());
-  DUET_ASSIGN_OR_RETURN(std::unique_ptr<Segment> segment, CreateSegment(fs_, dir_, next_base));
+  const std::filesystem::path path = dir_ / SegmentFileName(next_base);
+  auto file = fs_->Open(path, OpenMode::kCreateNew);
+  if (!file.ok()) {
+    // Nothing was created: the next round tries the roll again.
+    return {file.status(), file.status().code() == StatusCode::kStorageFull};
+  }
+  Status status = (*file)->WriteAt(0, EncodeSegmentHeader(next_base));
+  if (status.code() == StatusCode::kStorageFull) {
+    // A half-made segment must not stay: recovery would take it for the
+    // last segment, and the next roll could not create it.
+    file->reset();
+    Status removed = fs_->Remove(path);
+    if (removed.ok()) removed = fs_->SyncDir(dir_);
+    if (!removed.ok()) return {std::move(removed), false};
+    return {std::move(status), true};
+  }
+  if (status.ok()) status = (*file)->Sync();
+  if (status.ok()) status = fs_->SyncDir(dir_);
+  if (!status.ok()) return {std::move(status), false};
+  auto segment = std::make_unique<Segment>(next_base, std::move(*file), std::vector<uint32_t>{},
+                                           kSegmentHeaderSize);
   std::unique_lock lock(segments_mu_);
   segments_.push_back(std::move(segment));
   active_ = segments_.back().get();
-  return Status::OK();
+  return {};
 }
 
 Result<std::unique_ptr<Segment>> Log::Impl::CreateSegment(FileSystem* fs,

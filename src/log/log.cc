@@ -159,11 +159,24 @@ Log::~Log() = default;
 
 const RecoveryReport& Log::recovery_report() const { return impl_->recovery_report(); }
 
-Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last) {
-  return impl_->Enqueue(std::move(encoded), first, last);
+uint64_t Log::Epoch() const { return impl_->Epoch(); }
+
+Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
+                    uint64_t epoch) {
+  return impl_->Enqueue(std::move(encoded), first, last, epoch);
 }
 
-Status Log::WaitCommitted(GlobalPosition last) { return impl_->WaitCommitted(last); }
+Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last) {
+  return impl_->Enqueue(std::move(encoded), first, last, impl_->Epoch());
+}
+
+Status Log::WaitCommitted(GlobalPosition last, uint64_t epoch) {
+  return impl_->WaitCommitted(last, epoch);
+}
+
+Status Log::WaitCommitted(GlobalPosition last) {
+  return impl_->WaitCommitted(last, impl_->Epoch());
+}
 
 GlobalPosition Log::CommittedPosition() const { return impl_->CommittedPosition(); }
 

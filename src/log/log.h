@@ -11,9 +11,17 @@
 // "Committed" is what an appender may be acknowledged for and what readers may
 // see: synced in sync mode, written in interval and none modes.
 //
-// After any write or fsync failure the log is failed: every later Enqueue and
-// every waiter gets the same IOError/StorageFull (never retry an fsync: the
-// kernel may have dropped the dirty pages). Reads keep working.
+// After a failed fsync, or any write failure other than a full disk, the log
+// is failed: every later Enqueue and every waiter gets the same
+// IOError/StorageFull (never retry an fsync: the kernel may have dropped the
+// dirty pages). Reads keep working.
+//
+// A write that fails with ENOSPC/EDQUOT is not sticky: the flusher cuts the
+// active segment back to its last whole transaction and *rewinds*: the
+// failing round and everything queued behind it fail with StorageFull, the
+// queued position falls back to the committed one, and a new epoch starts.
+// The writer above must notice the new Epoch() and give up the positions it
+// had handed out beyond CommittedPosition() before it enqueues again.
 //
 // Thread-safe: Enqueue must be externally serialized; everything else may be
 // called from any thread.
@@ -89,14 +97,24 @@ class Log {
 
   const RecoveryReport& recovery_report() const;
 
+  // The current epoch: 0 at open, one more after every rewind.
+  uint64_t Epoch() const;
+
   // Queues one transaction: `encoded` holds records [first, last] encoded by
   // AppendRecord, in position order, the last (only the last) with commit set.
-  // Never blocks on I/O. Fails at once if the log has failed.
+  // Never blocks on I/O. Fails at once if the log has failed, and with the
+  // rewind's StorageFull if `epoch` is no longer the current one.
   // REQUIRES: externally serialized; first == last queued position + 1.
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
+                 uint64_t epoch);
+  // The same in the current epoch.
   Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
 
-  // Blocks until `last` is committed; returns the log's failure if it failed
-  // before that.
+  // Blocks until `last`, enqueued in `epoch`, is committed; returns the log's
+  // failure if it failed before that, or the rewind's StorageFull if its
+  // epoch ended without it.
+  Status WaitCommitted(GlobalPosition last, uint64_t epoch);
+  // The same for a transaction enqueued in the current epoch.
   Status WaitCommitted(GlobalPosition last);
 
   GlobalPosition CommittedPosition() const;

@@ -35,8 +35,9 @@ class Log::Impl {
   void StartFlusher();
 
   const RecoveryReport& recovery_report() const { return report_; }
-  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
-  Status WaitCommitted(GlobalPosition last);
+  uint64_t Epoch() const;
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch);
+  Status WaitCommitted(GlobalPosition last, uint64_t epoch);
   GlobalPosition CommittedPosition() const {
     return GlobalPosition(committed_.load(std::memory_order_acquire));
   }
@@ -61,12 +62,33 @@ class Log::Impl {
     size_t end;
   };
 
+  // How a round's writing ended. `recoverable`: the storage was full and
+  // the active segment is back at its last whole transaction, so the log can
+  // rewind instead of failing; the first `written_txns` transactions are in
+  // segments that a roll already synced.
+  struct RoundOutcome {
+    Status status;
+    bool recoverable = false;
+    size_t written_txns = 0;
+  };
+  // A write failure: recoverable after the file is cut back to `keep` bytes.
+  struct WriteFailure {
+    Status status;
+    bool recoverable = false;
+  };
+
   void FlusherLoop();
   // Writes one round: one write per segment touched, rolling between
   // transactions. Flusher thread only, without mu_.
-  Status WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns);
-  Status WriteRun(std::string_view bytes);
-  Status Roll(GlobalPosition next_base);
+  RoundOutcome WriteRound(const std::string& batch, const std::vector<PendingTxn>& txns);
+  WriteFailure WriteRun(std::string_view bytes);
+  WriteFailure Roll(GlobalPosition next_base);
+  // A storage-full write left part of `bytes` past `keep`: cuts the file back
+  // and syncs the cut. Anything failing here makes the failure sticky.
+  WriteFailure CutBack(File* file, uint64_t keep, Status why);
+  // Recoverable failure: drops everything queued, fails its waiters with
+  // `why`, and starts a new epoch from the committed position.
+  void Rewind(const Status& why) REQUIRES(mu_);
   // fdatasync of the active segment and how long it took. Flusher thread.
   struct SyncOutcome {
     Status status;
@@ -116,6 +138,14 @@ class Log::Impl {
   uint64_t written_ GUARDED_BY(mu_);  // last position written to its segment
   uint64_t synced_ GUARDED_BY(mu_);   // last position made durable
   Status failure_ GUARDED_BY(mu_);    // sticky
+  // Rewinds after a full disk. An epoch is one run of contiguous positions;
+  // rewinds_[e] says where epoch e ended (its last committed position) and
+  // why, so a late waiter of epoch e learns whether its transaction made it.
+  struct RewindPoint {
+    uint64_t committed;
+    Status why;
+  };
+  std::vector<RewindPoint> rewinds_ GUARDED_BY(mu_);  // epoch == rewinds_.size()
   bool closing_ GUARDED_BY(mu_) = false;
   // What appenders may be acknowledged for and readers may see; written
   // under mu_, read without it.

@@ -1,5 +1,7 @@
 #include "projection/projection_runner.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -60,6 +62,7 @@ void ProjectionRunner::Start() {
     state_ = RunnerState::kCatchingUp;
     failed_at_.reset();
     error_.clear();
+    stopping_ = false;
   }
   subscription_.reset();  // a failed one's thread has ended: this only joins it
   rate_.Reset();
@@ -74,6 +77,11 @@ void ProjectionRunner::Start() {
 void ProjectionRunner::Stop() {
   std::lock_guard control(control_mu_);
   if (!subscription_) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  retry_cv_.notify_all();
   subscription_->Stop();
   subscription_.reset();  // waits for the batch in flight
   std::lock_guard lock(mu_);
@@ -92,12 +100,38 @@ RunnerSnapshot ProjectionRunner::Snapshot() {
   return snapshot;
 }
 
-Status ProjectionRunner::Handle(std::span<const RecordedEvent> batch) {
-  Result<BatchResult> result = Status::FailedPrecondition("not applied");
+namespace {
+constexpr std::chrono::milliseconds kFirstRetryPause{10};
+constexpr std::chrono::milliseconds kMaxRetryPause{1000};
+}  // namespace
+
+Result<BatchResult> ProjectionRunner::Apply(std::span<const RecordedEvent> batch) {
   try {
-    result = applier_->ApplyBatch(*store_, batch);
+    return applier_->ApplyBatch(*store_, batch);
   } catch (const std::exception& e) {  // e.g. bad_alloc: the batch is not committed
-    result = Status::FailedPrecondition(std::string("applying a batch threw: ") + e.what());
+    return Status::FailedPrecondition(std::string("applying a batch threw: ") + e.what());
+  }
+}
+
+bool ProjectionRunner::WaitToRetry(std::chrono::milliseconds backoff, std::string error) {
+  std::unique_lock lock(mu_);
+  error_ = std::move(error);
+  return !retry_cv_.wait_for(lock, backoff, [this] { return stopping_; });
+}
+
+Status ProjectionRunner::Handle(std::span<const RecordedEvent> batch) {
+  Result<BatchResult> result = Apply(batch);
+  for (auto pause = kFirstRetryPause;
+       !result.ok() && result.status().code() == StatusCode::kStorageFull;
+       pause = std::min(pause * 2, kMaxRetryPause)) {
+    if (!WaitToRetry(pause, "waiting for space: " + result.status().ToString())) {
+      return result.status();  // stopping
+    }
+    result = Apply(batch);
+    if (result.ok()) {
+      std::lock_guard lock(mu_);
+      error_.clear();
+    }
   }
   if (!result.ok()) {
     Fail(batch.front().position, result.status().ToString());

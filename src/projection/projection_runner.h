@@ -4,9 +4,16 @@
 // then live); each batch becomes one read-store transaction committed with
 // the batch's last position (Applier::ApplyBatch). The runner only pulls, so
 // it never slows appends, and it holds at most one batch in memory.
+//
+// A batch whose commit fails with storage_full (the read store's disk is
+// full) is retried with a growing pause (up to a second) until it
+// commits or the runner stops: a full disk passes, so the projection must
+// not stay failed. The error shows in Snapshot().error meanwhile, with the
+// state unchanged. Any other failure makes the runner kFailed.
 #ifndef DUET_PROJECTION_PROJECTION_RUNNER_H_
 #define DUET_PROJECTION_PROJECTION_RUNNER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -65,6 +72,10 @@ class ProjectionRunner {
   class FailureWatch;
 
   Status Handle(std::span<const RecordedEvent> batch) EXCLUDES(mu_);
+  Result<BatchResult> Apply(std::span<const RecordedEvent> batch);
+  // Waits `backoff` before retrying a batch the read store had no space
+  // for, showing `error` meanwhile; false when the runner is stopping.
+  bool WaitToRetry(std::chrono::milliseconds backoff, std::string error) EXCLUDES(mu_);
   void CaughtUp(GlobalPosition position) EXCLUDES(mu_);
   void Fail(std::optional<GlobalPosition> at, std::string error) EXCLUDES(mu_);
 
@@ -83,6 +94,9 @@ class ProjectionRunner {
   RunnerState state_ GUARDED_BY(mu_) = RunnerState::kStopped;
   std::optional<GlobalPosition> failed_at_ GUARDED_BY(mu_);
   std::string error_ GUARDED_BY(mu_);
+  // Set by Stop, cleared by Start: ends a storage-full retry wait.
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::condition_variable retry_cv_;
 };
 
 }  // namespace duet::projection

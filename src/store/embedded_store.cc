@@ -7,6 +7,10 @@
 // into the log; release the lock and wait for the log's group commit. Readers
 // never take append_mu_: they read the index under its shared lock, filtered
 // by the log's committed position, and pread the log.
+//
+// After a full disk the log rewinds to its committed position (a new epoch,
+// src/log/README.md); the next append notices under append_mu_ and rolls
+// back the positions and index entries handed out past it (RollBack).
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -139,9 +143,12 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     result.streams.resize(appends.size());
     GlobalPosition last;
     uint64_t event_count = 0;
+    uint64_t epoch = 0;
     {
       std::lock_guard lock(append_mu_);
       DUET_RETURN_IF_ERROR(log_->health());
+      epoch = log_->Epoch();
+      if (epoch != epoch_) RollBack(epoch);
       bool all_idempotent = true;
       for (size_t i = 0; i < appends.size(); ++i) {
         DUET_ASSIGN_OR_RETURN(decisions[i], Decide(appends[i]));
@@ -183,9 +190,9 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
         }
       }
       last = GlobalPosition(next_position_.value - 1);
-      DUET_RETURN_IF_ERROR(log_->Enqueue(std::move(encoded), first, last));
+      DUET_RETURN_IF_ERROR(log_->Enqueue(std::move(encoded), first, last, epoch));
     }
-    DUET_RETURN_IF_ERROR(log_->WaitCommitted(last));
+    DUET_RETURN_IF_ERROR(log_->WaitCommitted(last, epoch));
     result.position = last;
     NoteAppended(event_count);
     return result;
@@ -324,7 +331,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
       positions.push_back(*index_.PositionOf(append.stream, StreamVersion(v)));
     }
     // The earlier events may still be in the group commit: wait for them.
-    DUET_RETURN_IF_ERROR(log_->WaitCommitted(positions.back()));
+    DUET_RETURN_IF_ERROR(log_->WaitCommitted(positions.back(), epoch_));
     for (uint64_t i = 0; i < n; ++i) {
       bool same = false;
       DUET_RETURN_IF_ERROR(log_->Scan(positions[i], 1, [&](const log::RecordView& record) {
@@ -336,6 +343,19 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     decision.idempotent = true;
     decision.original = AppendResult{StreamVersion(start + n - 1), positions.back()};
     return decision;
+  }
+
+  // The log rewound after a full disk (src/log/README.md, "Rewind"): the
+  // positions, versions and stream entries handed out beyond its committed
+  // position were never written, so they are given up and handed out again.
+  // Command-id records are events too, so a failed command's id is free
+  // again with them. Nobody else enqueues while append_mu_ is held, so the
+  // log's queued position equals its committed one here.
+  void RollBack(uint64_t epoch) REQUIRES(append_mu_) {
+    const GlobalPosition committed = log_->CommittedPosition();
+    index_.RemoveAfter(committed);
+    next_position_ = committed.Next();
+    epoch_ = epoch;
   }
 
   void NoteAppended(uint64_t events) {
@@ -370,6 +390,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
 
   std::mutex append_mu_;
   GlobalPosition next_position_ GUARDED_BY(append_mu_);
+  uint64_t epoch_ GUARDED_BY(append_mu_) = 0;  // the log's epoch next_position_ belongs to
   int64_t last_timestamp_us_ GUARDED_BY(append_mu_) = 0;
 
   std::mutex checkpoint_write_mu_;  // serializes CheckpointIndex()

@@ -100,4 +100,17 @@ void StreamIndex::Reset(std::unordered_map<std::string, std::vector<uint64_t>> s
   for (auto& [name, positions] : streams) streams_.emplace(name, std::move(positions));
 }
 
+void StreamIndex::RemoveAfter(GlobalPosition committed) {
+  std::unique_lock lock(mu_);
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    std::vector<uint64_t>& positions = it->second;
+    while (!positions.empty() && positions.back() > committed.value) positions.pop_back();
+    if (positions.empty()) {
+      it = streams_.erase(it);  // a stream the failed appends created
+    } else {
+      ++it;
+    }
+  }
+}
+
 }  // namespace duet::store

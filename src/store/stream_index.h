@@ -51,6 +51,11 @@ class StreamIndex {
   void ForEach(GlobalPosition upto,
                const std::function<void(std::string_view, std::span<const uint64_t>)>& visit) const;
 
+  // Forgets every entry after `committed`: the appends the log refused when
+  // it rewound after a full disk. Streams left without entries disappear.
+  // REQUIRES: called by the single writer.
+  void RemoveAfter(GlobalPosition committed);
+
   // Replaces the whole index (used when loading a checkpoint).
   void Reset(std::unordered_map<std::string, std::vector<uint64_t>> streams);
 

@@ -114,7 +114,7 @@ TEST_F(FaultTest, PartialWriteIsCutOnReopen) {
   {
     auto log = Open();
     ASSERT_TRUE(AppendTxn(*log, 1, 2).ok());
-    fs_.FailNth(Op::kWrite, 1, ENOSPC, 30);
+    fs_.FailNth(Op::kWrite, 1, EIO, 30);
     EXPECT_FALSE(AppendTxn(*log, 3, 2).ok());
   }
   RecoveryReport report;
