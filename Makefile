@@ -7,6 +7,9 @@
 #                 `concurrency`), installed-package consumer; prints totals
 #   make bench    Google Benchmark binaries under build/bench/ and bench/run.sh
 #   make bench-peers   PostgreSQL 15 / Redis 7 peer figures (bench/peers/run.sh)
+#   make soak     DURATION seconds (default 600) of mixed HTTP load on a command
+#                 node and two query nodes with random SIGKILLs, then the checks
+#                 of tests/soak/README.md (Release build)
 #
 # Every dependency comes from Debian and is listed in DEPS or DEPS_PEERS below;
 # docs/decisions.md says why each one is there.
@@ -42,6 +45,10 @@ RUN_CMD ?= $(BUILD_DIR)/duet serve --data $(DATA_DIR) --host $(HOST) --port $(PO
 TEST_TIMEOUT ?= 300
 CTEST_ARGS ?=
 CMAKE_ARGS ?=
+# `make soak`: how long the load runs, in seconds, and extra duet_soak flags
+# (--seed N, --command-clients N, --query-clients N, --max-rss-mib N, ...).
+DURATION ?= 600
+SOAK_ARGS ?=
 FORMAT_DIRS := src include tests bench examples
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format || echo clang-format-14)
 
@@ -55,7 +62,7 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 TEST_LOGS := $(BUILD_DIR)/test-logs
 
 .PHONY: deps deps-peers build test test-release test-asan test-tsan test-summary \
-	run demo bench bench-peers clean format install
+	run demo bench bench-peers soak clean format install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
 # second run is a few dpkg-query calls and nothing else.
@@ -179,6 +186,13 @@ bench: deps deps-peers build
 
 bench-peers: deps-peers
 	bench/peers/run.sh
+
+# The soak: a Release build of the server and of tests/soak/duet_soak, then one
+# run; it prints a summary and exits non-zero when a check fails.
+soak: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD_DIR) --target duet_soak -j$(JOBS)
+	$(BUILD_DIR)/tests/soak/duet_soak --duration $(DURATION) $(SOAK_ARGS)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
