@@ -4,7 +4,11 @@
 #                 example domains) on $(HOST):$(PORT) with data in $(DATA_DIR)
 #   make demo     the scripted demo of both domains in a scratch folder
 #   make test     the whole suite: Release -Werror, ASan+UBSan, TSan (label
-#                 `concurrency`), installed-package consumer; prints totals
+#                 `concurrency`), installed-package consumer, then each libFuzzer
+#                 target for FUZZ_TEST_SECONDS (default 30); prints totals
+#   make fuzz     every libFuzzer target (tests/fuzz) for FUZZ_SECONDS (default
+#                 300) each in build-fuzz/ (clang-14); FUZZ_TARGET=name runs one.
+#                 New inputs stay in build-fuzz/, never in the source corpus
 #   make bench    Google Benchmark binaries under build/bench/ and bench/run.sh
 #   make bench-peers   PostgreSQL 15 / Redis 7 peer figures (bench/peers/run.sh)
 #   make soak     DURATION seconds (default 600) of mixed HTTP load on a command
@@ -31,6 +35,14 @@ JOBS ?= 2
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
+# The libFuzzer tree (clang-14, tests/fuzz/README.md): `make test` runs each
+# target FUZZ_TEST_SECONDS, `make fuzz` FUZZ_SECONDS (FUZZ_TARGET=name: one).
+FUZZ_DIR ?= build-fuzz
+FUZZ_TEST_SECONDS ?= 30
+FUZZ_SECONDS ?= 300
+FUZZ_TARGET ?=
+FUZZ_CMAKE_ARGS := -DDUET_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 \
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo
 PREFIX ?= /usr/local
 # The server of `make run`: its data folder (kept between runs) and address.
 DATA_DIR ?= data
@@ -61,8 +73,8 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 TEST_LOGS := $(BUILD_DIR)/test-logs
 
-.PHONY: deps deps-peers build test test-release test-asan test-tsan test-summary \
-	run demo bench bench-peers soak clean format install
+.PHONY: deps deps-peers build test test-release test-asan test-tsan test-fuzz test-summary \
+	run demo bench bench-peers soak fuzz clean format install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
 # second run is a few dpkg-query calls and nothing else.
@@ -106,7 +118,7 @@ build: deps
 test: deps
 	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); \
 	status=0; \
-	for phase in release asan tsan; do \
+	for phase in release asan tsan fuzz; do \
 	  if ! $(MAKE) --no-print-directory test-$$phase; then status=1; \
 	    echo "make test: phase $$phase failed" >&2; break; fi; \
 	done; \
@@ -141,12 +153,20 @@ test-tsan:
 	cmake --build $(TSAN_DIR) -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/tsan.build.log
 	@$(call ctest_phase,$(TSAN_DIR),tsan,-L concurrency)
 
+# Phase 4: every libFuzzer target for FUZZ_TEST_SECONDS over a scratch copy
+# of its corpus and kept regressions (label `fuzz`), so CI exercises them.
+test-fuzz:
+	@mkdir -p $(TEST_LOGS); echo "== test phase: libFuzzer in $(FUZZ_DIR)/ ($(FUZZ_TEST_SECONDS) s per target)"
+	cmake -S . -B $(FUZZ_DIR) $(FUZZ_CMAKE_ARGS) -DDUET_FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) $(CMAKE_ARGS)
+	cmake --build $(FUZZ_DIR) --target duet_fuzz_all -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/fuzz.build.log
+	@$(call ctest_phase,$(FUZZ_DIR),fuzz,-L fuzz)
+
 # Sums CTest's "x% tests passed, F tests failed out of T" over the phases. A
 # phase that failed before CTest could summarize (a build error) counts as one
 # failure, so the totals never look clean when something broke.
 test-summary:
 	@passed=0; failed=0; \
-	for phase in release asan tsan; do \
+	for phase in release asan tsan fuzz; do \
 	  log=$(TEST_LOGS)/$$phase.log; \
 	  line=""; \
 	  if [ -f "$$log" ]; then \
@@ -194,6 +214,14 @@ soak: deps
 	cmake --build $(BUILD_DIR) --target duet_soak -j$(JOBS)
 	$(BUILD_DIR)/tests/soak/duet_soak --duration $(DURATION) $(SOAK_ARGS)
 
+# Longer fuzzing: each target FUZZ_SECONDS (one at a time, so each gets a
+# core); crash inputs land in $(FUZZ_DIR)/tests/fuzz/work/<name>/artifacts/.
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) $(FUZZ_CMAKE_ARGS) -DDUET_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_ARGS)
+	cmake --build $(FUZZ_DIR) --target $(if $(FUZZ_TARGET),$(FUZZ_TARGET),duet_fuzz_all) -j$(JOBS)
+	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz \
+	  $(if $(FUZZ_TARGET),-R '^fuzz\.$(FUZZ_TARGET)$$') $(CTEST_ARGS)
+
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
@@ -203,4 +231,4 @@ format:
 	  | xargs -0 -r $(CLANG_FORMAT) -i
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "server/problem.h"
+#include "server/request_dispatch.h"
 
 namespace duet::server {
 
@@ -40,10 +41,9 @@ struct HttpServer::Runtime {
 struct HttpServer::Core {
   Core(const Router* r, const TokenAuthority* a, HttpObserver* o, const HttpServerOptions& opts,
        Runtime* rt)
-      : router(r), authority(a), observer(o), options(opts), runtime(rt) {}
+      : dispatcher(r, a, opts.limits), observer(o), options(opts), runtime(rt) {}
 
-  const Router* router;
-  const TokenAuthority* authority;
+  RequestDispatcher dispatcher;
   HttpObserver* observer;
   HttpServerOptions options;
   Runtime* runtime;  // outlives every use: see HttpServer::Stop
@@ -86,11 +86,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kAcceptRetry{50};
-
-// The headers the API reads; others are not copied out of the parser.
-constexpr std::string_view kKeptHeaders[] = {"authorization",  "idempotency-key",
-                                             "expected-version", "last-event-id",
-                                             "content-type",   "accept"};
 
 class Session;
 
@@ -169,45 +164,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadRequest() {
     parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(core_->options.limits.max_header_bytes));
-    parser_->body_limit(core_->options.limits.max_body_bytes);
+    core_->dispatcher.Bound(*parser_);
     stream_.expires_after(core_->options.limits.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == net::error::eof ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
-      return Close();
-    }
     if (ec) {
+      std::optional<HttpResponse> answer = core_->dispatcher.ReadFailure(ec);
+      if (!answer) return Close();
       keep_alive_ = false;
-      if (ec == http::error::body_limit) {
-        return Send(ProtocolProblem(413, "payload_too_large",
-                                    "the body is larger than max_body_bytes (" +
-                                        std::to_string(core_->options.limits.max_body_bytes) + ")"),
-                    "unmatched");
-      }
-      if (ec == http::error::header_limit) {
-        return Send(ProtocolProblem(431, "headers_too_large",
-                                    "the headers are larger than max_header_bytes"),
-                    "unmatched");
-      }
-      // A request that does not arrive in time (beast::error::timeout) finds
-      // its socket already closed by the stream's deadline: nothing to answer.
-      if (ec == beast::error::timeout) return Close();
-      return Send(ProtocolProblem(400, "malformed_request", "malformed HTTP request: " + ec.message()),
-                  "unmatched");
+      return Send(*answer, "unmatched");
     }
     Handle(parser_->release());
   }
 
   void Handle(http::request<http::string_body> message);
   void Send(const HttpResponse& response, const std::string& route);
-  void StartStream(const Route* route, HttpRequest request);
+  void StartStream(DispatchPlan plan);
 
   void Close() {
     if (closed_) return;
@@ -252,69 +228,31 @@ bool SessionStreamWriter::Write(std::string chunk) {
   return !failed_;
 }
 
-HttpRequest ToHttpRequest(http::request<http::string_body>& message, bool* query_ok) {
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  std::string_view target = message.target();
-  size_t question = target.find('?');
-  request.path = std::string(target.substr(0, question));
-  *query_ok = question == std::string_view::npos ||
-              ParseQueryString(target.substr(question + 1), &request.query);
-  for (std::string_view name : kKeptHeaders) {
-    auto it = message.find(name);
-    if (it != message.end()) request.headers[std::string(name)] = std::string(it->value());
-  }
-  request.body = std::move(message.body());
-  return request;
-}
-
 void Session::Handle(http::request<http::string_body> message) {
   started_at_ = Clock::now();
   keep_alive_ = message.keep_alive() && !core_->stopping.load();
   core_->BeginWork();
   counted_ = true;
-  bool query_ok = true;
-  HttpRequest request = ToHttpRequest(message, &query_ok);
-  method_ = request.method;
-  RouteMatch match = core_->router->Find(request.method, request.path);
-  if (match.route == nullptr) {
-    HttpResponse response =
-        match.status == 405
-            ? ProtocolProblem(405, "method_not_allowed", request.method + " is not allowed here")
-            : ProblemResponse(Status::NotFound("route", "no route " + request.path));
-    if (match.status == 405) response.headers.emplace_back("Allow", match.allow);
-    return Send(response, "unmatched");
-  }
-  const Route* route = match.route;
-  if (!query_ok) {
-    return Send(ProblemResponse(Status::InvalidArgument("query", "bad percent-encoding")),
-                route->pattern);
-  }
-  if (route->scope && core_->authority != nullptr && core_->authority->enabled()) {
-    Status allowed = core_->authority->Authorize(request.Header("authorization"), *route->scope);
-    if (!allowed.ok()) return Send(ProblemResponse(allowed), route->pattern);
-  }
-  request.path_params = std::move(match.params);
-  Execution execution = route->execution;
-  if (execution == Execution::kInline && route->blocks && route->blocks(request)) {
-    execution = Execution::kWorker;
-  }
-  switch (execution) {
+  DispatchPlan plan = core_->dispatcher.Plan(std::move(message));
+  method_ = plan.request.method;
+  if (plan.response) return Send(*plan.response, plan.route_label);
+  switch (plan.execution) {
     case Execution::kInline:
-      return Send(route->handle(request), route->pattern);
+      return Send(RequestDispatcher::Run(plan), plan.route_label);
     case Execution::kWorker:
-      net::post(core_->runtime->workers, [self = shared_from_this(), route, request = std::move(request)] {
-        self->SendFromAnyThread(route->handle(request), route->pattern);
+      net::post(core_->runtime->workers, [self = shared_from_this(), plan = std::move(plan)] {
+        self->SendFromAnyThread(RequestDispatcher::Run(plan), plan.route_label);
       });
       return;
     case Execution::kStream:
-      return StartStream(route, std::move(request));
+      return StartStream(std::move(plan));
   }
 }
 
-void Session::StartStream(const Route* route, HttpRequest request) {
+void Session::StartStream(DispatchPlan plan) {
   core_->AddStreamThread();
-  std::thread([self = shared_from_this(), route, request = std::move(request)]() mutable {
+  std::thread([self = shared_from_this(), route = plan.route,
+               request = std::move(plan.request)]() mutable {
     std::shared_ptr<HttpServer::Core> core = self->core_;
     {
       SessionStreamWriter writer(self, core.get());

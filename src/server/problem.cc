@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "server/utf8.h"
+
 namespace duet::server {
 namespace {
 
@@ -31,7 +33,9 @@ boost::json::object ProblemBody(unsigned http_status, std::string_view code,
   body["type"] = "https://duet.dev/problems/" + std::string(code);
   body["title"] = TitleOf(http_status);
   body["status"] = http_status;
-  body["detail"] = detail;
+  // Details and subjects quote request bytes (a path, a parameter): repaired,
+  // so that the document stays valid JSON whatever a client sent.
+  body["detail"] = ReplaceInvalidUtf8(detail);
   body["code"] = code;
   return body;
 }
@@ -70,7 +74,7 @@ HttpResponse ProblemResponse(const Status& status) {
   const unsigned http_status = HttpStatusOf(status);
   boost::json::object body = ProblemBody(http_status, StatusCodeName(status.code()),
                                          status.message());
-  if (!status.subject().empty()) body["subject"] = status.subject();
+  if (!status.subject().empty()) body["subject"] = ReplaceInvalidUtf8(status.subject());
   if (status.code() == StatusCode::kWrongExpectedVersion) {
     if (status.actual_version()) {
       body["actual_version"] = *status.actual_version();
