@@ -15,6 +15,13 @@
 // the handler runs again on fresh state, up to max_attempts in all; then the
 // conflict is returned.
 //
+// A refusal is an answer about the current state: when the handler returns
+// DomainRuleViolated, every stream it loaded is checked against the store's
+// head (StreamHead). If one moved on since it was loaded (the repository's
+// cache lagged), the refusal rested on a stale state and is handled like a
+// conflict: evict, run the handler again; out of attempts, the conflict
+// (kWrongExpectedVersion naming that stream) is returned, never the refusal.
+//
 // Idempotency: with CommandOptions::command_id, the commit also appends one
 // "$CommandHandled" event to stream "$command-<command id>" with
 // ExpectedVersion::NoStream, recording the result. A second dispatch with the

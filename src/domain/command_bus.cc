@@ -97,6 +97,23 @@ Result<CommandResult> Commit(Repository* repository, UnitOfWork& unit,
   return result;
 }
 
+// OK if every stream `unit` loaded is still at the version it was loaded at,
+// so that a refusal decided on those states answers about the current state;
+// else the conflict of the first stream that moved on. A cached state may lag
+// the store (another writer, or an eviction racing a slower load), and a
+// refusal, unlike an append, has no expected version to catch that.
+Status CheckStillCurrent(EventStore* store, UnitOfWork& unit) {
+  for (const UnitOfWork::Touched& t : unit.touched()) {
+    const std::optional<StreamVersion> head = store->StreamHead(t.stream);
+    if (head != t.loaded.version) {
+      return Status::WrongExpectedVersion(
+          t.stream, ExpectedVersion::FromCurrent(t.loaded.version).ToString(),
+          head ? std::optional<uint64_t>(head->value) : std::nullopt);
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 CommandBus::CommandBus(Repository* repository, BusOptions options)
@@ -198,13 +215,22 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
       }
     }
     UnitOfWork unit(repository_, command_id, metadata);
+    Status handled;
     try {
-      DUET_RETURN_IF_ERROR(entry.handle(command, unit));
+      handled = entry.handle(command, unit);
     } catch (const std::exception& e) {
       return Status::FailedPrecondition("handler of '" + entry.name + "' threw: " + e.what());
     }
-    Result<CommandResult> result =
-        Commit(repository_, unit, entry.name, idempotent ? command_id : std::string_view());
+    Status stale;  // a refusal decided on a state that has since moved on
+    if (handled.IsDomainRuleViolated()) {
+      stale = CheckStillCurrent(repository_->store(), unit);
+      if (stale.ok()) return handled;
+    } else if (!handled.ok()) {
+      return handled;
+    }
+    Result<CommandResult> result = stale.ok() ? Commit(repository_, unit, entry.name,
+                                                       idempotent ? command_id : std::string_view())
+                                              : Result<CommandResult>(stale);
     if (result.ok()) ++succeeded_;
     if (result.ok() || !result.status().IsWrongExpectedVersion()) return result;
     ++conflicts_;

@@ -188,6 +188,44 @@ TEST_F(CommandBusTest, ExhaustedRetriesAreWrongExpectedVersion) {
   EXPECT_EQ(bus_->Stats().retries_exhausted, 1u);
 }
 
+// Another writer resets the counter behind this bus's cache, which still holds
+// it full (999): the stream moves on without the cache knowing.
+void ResetBehindTheCache(EventStore* store) {
+  const EventData reset{EventId::Random(), "CounterReset", "{}", "{}"};
+  ASSERT_TRUE(store->Append("counter-c1", ExpectedVersion::Any(), {&reset, 1}).ok());
+}
+
+TEST_F(CommandBusTest, RefusalIsDecidedOnTheCurrentStateNotAStaleCache) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 999}).ok());  // cached: 999 at version 0
+  ResetBehindTheCache(store_.get());                                // now: 0 at version 1
+  auto r = bus_->Dispatch(counter::Increment{"c1", 5});             // the stale 999 would refuse it
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->version, StreamVersion(2));
+  EXPECT_EQ(bus_->Stats().conflicts, 1u);
+  EXPECT_EQ(repo_->Load(counter::kCounter, "c1")->state.value, 5);
+}
+
+TEST_F(CommandBusTest, StaleRefusalWithoutAttemptsLeftIsAConflict) {
+  Open(BusOptions{1, {}});
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 999}).ok());
+  ResetBehindTheCache(store_.get());
+  auto r = bus_->Dispatch(counter::Increment{"c1", 5});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsWrongExpectedVersion()) << r.status();
+  EXPECT_EQ(r.status().subject(), "counter-c1");
+  EXPECT_EQ(r.status().actual_version(), std::optional<uint64_t>(1));
+  EXPECT_EQ(Read("counter-c1").size(), 2u);  // nothing appended
+  EXPECT_EQ(bus_->Stats().retries_exhausted, 1u);
+}
+
+TEST_F(CommandBusTest, RefusalOnCurrentStateIsReturnedWithoutRetry) {
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 999}).ok());
+  auto r = bus_->Dispatch(counter::Increment{"c1", 5});
+  EXPECT_EQ(r.status().subject(), "max-1000");
+  EXPECT_EQ(bus_->Stats().conflicts, 0u);
+  EXPECT_EQ(faults_->appends(), 1u);
+}
+
 TEST_F(CommandBusTest, StorageFailurePassesThroughUnchanged) {
   faults_->FailAppends(1, Status::IOError("disk on fire"));
   auto r = bus_->Dispatch(counter::Increment{"c1", 1});
