@@ -139,6 +139,11 @@ Result<SegmentScan> ScanSegment(const File& file) {
     Result<BodyKind> kind = DecodeBody(body, &record);
     if (!kind.ok()) return SegmentCorruption(file, offset, kind.status().message());
     if (*kind == BodyKind::kEvent) {
+      // The last position, 2^64 - 1, is refused too: the segment's end (one
+      // past its last record) would wrap to 0 and the next record would be 0.
+      if (record.position.value == UINT64_MAX) {
+        return SegmentCorruption(file, offset, "record position 2^64 - 1 is beyond the last");
+      }
       if (record.position != next) {
         return SegmentCorruption(file, offset,
                                  "record position " + std::to_string(record.position.value) +

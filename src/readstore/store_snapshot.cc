@@ -42,11 +42,33 @@ Result<DbHandle> OpenReadOnly(const fs::path& file) {
   return db;
 }
 
-Result<StmtHandle> Prepare(sqlite3* db, const std::string& sql) {
+// CheckStoreFile's statements read nothing but the file under check, so an
+// SQL-level error there (a schema SQLite cannot parse, "unsupported file
+// format", a table that is not there) means the file is not a whole Duet
+// store: corruption, as the header promises. I/O, memory and lock errors keep
+// SqliteError's codes.
+Status StoreFileError(sqlite3* db, int rc, std::string_view what) {
+  switch (rc & 0xff) {
+    case SQLITE_ERROR:
+    case SQLITE_SCHEMA:
+    case SQLITE_FORMAT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+    case SQLITE_TOOBIG:
+      return Status::Corruption(std::string(what) + ": " +
+                                (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    default:
+      return SqliteError(db, rc, what);
+  }
+}
+
+using SqliteErrorFn = Status (*)(sqlite3* db, int rc, std::string_view what);
+
+Result<StmtHandle> Prepare(sqlite3* db, const std::string& sql, SqliteErrorFn error = SqliteError) {
   sqlite3_stmt* raw = nullptr;
   const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
   StmtHandle stmt(raw);
-  if (rc != SQLITE_OK) return SqliteError(db, rc, sql);
+  if (rc != SQLITE_OK) return error(db, rc, sql);
   return stmt;
 }
 
@@ -62,11 +84,11 @@ Status SyncFile(const fs::path& file) {
 
 // Every value the first column of `sql` yields must be "ok".
 Status ExpectOk(sqlite3* db, const std::string& sql, const fs::path& file) {
-  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql));
+  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql, StoreFileError));
   for (;;) {
     const int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) return Status::OK();
-    if (rc != SQLITE_ROW) return SqliteError(db, rc, sql + " on " + file.string());
+    if (rc != SQLITE_ROW) return StoreFileError(db, rc, sql + " on " + file.string());
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
     if (text == nullptr || std::strcmp(text, "ok") != 0) {
       return Status::Corruption(file.string() + ": " + (text != nullptr ? text : "?"));
@@ -74,12 +96,13 @@ Status ExpectOk(sqlite3* db, const std::string& sql, const fs::path& file) {
   }
 }
 
+// For CheckStoreFile only: errors as StoreFileError.
 Result<int64_t> QueryInt(sqlite3* db, const std::string& sql) {
-  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql));
+  DUET_ASSIGN_OR_RETURN(StmtHandle stmt, Prepare(db, sql, StoreFileError));
   const int rc = sqlite3_step(stmt.get());
   if (rc == SQLITE_ROW) return sqlite3_column_int64(stmt.get(), 0);
   if (rc == SQLITE_DONE) return int64_t{0};
-  return SqliteError(db, rc, sql);
+  return StoreFileError(db, rc, sql);
 }
 
 }  // namespace
@@ -116,14 +139,17 @@ Result<GlobalPosition> CheckStoreFile(const fs::path& file, ReadStoreKind kind) 
   if (app_id != kApplicationId) {
     return Status::Corruption(file.string() + " is not a Duet read store");
   }
-  DUET_ASSIGN_OR_RETURN(StmtHandle meta, Prepare(db.get(), "SELECT key, value FROM duet_meta"));
+  DUET_ASSIGN_OR_RETURN(StmtHandle meta,
+                        Prepare(db.get(), "SELECT key, value FROM duet_meta", StoreFileError));
   std::optional<int64_t> version;
   std::optional<int64_t> checkpoint;
   std::string stored_kind;
   for (;;) {
     const int rc = sqlite3_step(meta.get());
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return SqliteError(db.get(), rc, "reading duet_meta of " + file.string());
+    if (rc != SQLITE_ROW) {
+      return StoreFileError(db.get(), rc, "reading duet_meta of " + file.string());
+    }
     const auto* key = reinterpret_cast<const char*>(sqlite3_column_text(meta.get(), 0));
     const std::string_view k = key != nullptr ? key : "";
     if (k == "format_version") version = sqlite3_column_int64(meta.get(), 1);

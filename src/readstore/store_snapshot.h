@@ -28,7 +28,9 @@ Status SnapshotStoreFile(const std::filesystem::path& store_dir, const std::file
 // Checks that `file` is a whole, readable read store of `kind` in this
 // build's format (PRAGMA quick_check, the Duet application id, duet_meta)
 // and returns its checkpoint. A truncated or damaged copy gives
-// kCorruption; another kind or format version kFailedPrecondition.
+// kCorruption; another kind or format version kFailedPrecondition. SQLite's
+// "out of memory" stays kIOError even when a damaged file caused it (SQLite
+// refuses oversized allocations; it cannot tell those from memory pressure).
 Result<GlobalPosition> CheckStoreFile(const std::filesystem::path& file, ReadStoreKind kind);
 
 }  // namespace duet::readstore

@@ -128,13 +128,18 @@ Result<LoadedIndex> DecodeIndexCheckpoint(std::string_view bytes) {
     if (!in.Varint(&name_size) || !in.Bytes(name_size, &name) || !in.Varint(&count)) {
       return Bad("truncated stream entry");
     }
-    if (count == 0 || count > position - events) return Bad("bad event count");
+    // Every position takes at least one byte, so a count beyond the bytes left
+    // is a lie; checked before reserving, since the count comes from the file.
+    if (count == 0 || count > position - events || count > in.remaining()) {
+      return Bad("bad event count");
+    }
     std::vector<uint64_t> positions;
     positions.reserve(count);
     uint64_t previous = 0;
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t delta = 0;
-      if (!in.Varint(&delta) || delta == 0 || previous + delta > position) {
+      // Compared as `delta > position - previous`: `previous + delta` could wrap.
+      if (!in.Varint(&delta) || delta == 0 || delta > position - previous) {
         return Bad("bad position delta");
       }
       previous += delta;
@@ -146,8 +151,17 @@ Result<LoadedIndex> DecodeIndexCheckpoint(std::string_view bytes) {
     }
   }
   if (in.remaining() != 0) return Bad("trailing bytes");
-  // Positions are contiguous from 1, so the checkpoint must cover every one.
+  // Positions are contiguous from 1, so the checkpoint must cover every one,
+  // each in exactly one stream. `position` equals the events read, so the
+  // bitmap is bounded by the file's size.
   if (events != position) return Bad("event count does not match position");
+  std::vector<bool> seen(position + 1, false);
+  for (const auto& [name, positions] : loaded.streams) {
+    for (uint64_t p : positions) {
+      if (seen[p]) return Bad("position listed in two streams");
+      seen[p] = true;
+    }
+  }
   return loaded;
 }
 
