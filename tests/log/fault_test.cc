@@ -7,9 +7,9 @@
 
 #include "log/file.h"
 #include "log/log.h"
+#include "tests/log/faulty_log_test.h"
 #include "tests/log/log_test_util.h"
 #include "tests/support/faulty_file_system.h"
-#include "tests/support/temp_dir.h"
 
 namespace duet::log {
 namespace {
@@ -21,25 +21,7 @@ using testing::EncodeTxn;
 using testing::Options;
 using testing::ReadAll;
 
-class FaultTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Log> Open(Durability::Mode mode = Durability::Mode::kSync,
-                            uint64_t segment_size = 256 << 20) {
-    LogOptions options = Options(mode, segment_size);
-    options.file_system = &fs_;
-    return testing::OpenOrDie(dir_, options);
-  }
-  // Reopens on the real file system and returns what it holds.
-  std::vector<testing::Record> Reopened(RecoveryReport* report = nullptr) {
-    auto log = testing::OpenOrDie(dir_, Options());
-    if (report != nullptr) *report = log->recovery_report();
-    return ReadAll(*log);
-  }
-
-  duet::testing::TempDir tmp_;
-  std::filesystem::path dir_ = tmp_ / "log";
-  FaultyFileSystem fs_{DefaultFileSystem()};
-};
+using FaultTest = testing::FaultyLogTest;
 
 TEST_F(FaultTest, FailedWriteFailsItsWaiter) {
   auto log = Open();

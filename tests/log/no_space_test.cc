@@ -10,9 +10,9 @@
 
 #include "log/file.h"
 #include "log/log.h"
+#include "tests/log/faulty_log_test.h"
 #include "tests/log/log_test_util.h"
 #include "tests/support/faulty_file_system.h"
-#include "tests/support/temp_dir.h"
 
 namespace duet::log {
 namespace {
@@ -22,29 +22,13 @@ using Op = FaultyFileSystem::Op;
 using testing::AppendTxn;
 using testing::EncodeTxn;
 using testing::Options;
-using testing::ReadAll;
 using testing::RecordAt;
 
-class NoSpaceTest : public ::testing::Test {
+class NoSpaceTest : public testing::FaultyLogTest {
  protected:
-  std::unique_ptr<Log> Open(Durability::Mode mode = Durability::Mode::kSync,
-                            uint64_t segment_size = 256 << 20) {
-    LogOptions options = Options(mode, segment_size);
-    options.file_system = &fs_;
-    return testing::OpenOrDie(dir_, options);
-  }
-  std::vector<testing::Record> Reopened(RecoveryReport* report = nullptr) {
-    auto log = testing::OpenOrDie(dir_, Options());
-    if (report != nullptr) *report = log->recovery_report();
-    return ReadAll(*log);
-  }
   uint64_t SegmentBytes(uint64_t base) {
     return std::filesystem::file_size(testing::SegmentPath(dir_, base));
   }
-
-  duet::testing::TempDir tmp_;
-  std::filesystem::path dir_ = tmp_ / "log";
-  FaultyFileSystem fs_{DefaultFileSystem()};
 };
 
 TEST_F(NoSpaceTest, FailedWriteIsCutBackAndAppendsResumeWithoutReopen) {
