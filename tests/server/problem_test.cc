@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "server/utf8.h"
+#include "util/utf8.h"
 
 namespace duet::server {
 namespace {

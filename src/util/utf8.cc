@@ -1,8 +1,8 @@
-#include "server/utf8.h"
+#include "util/utf8.h"
 
 #include <cstdint>
 
-namespace duet::server {
+namespace duet {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -71,4 +71,4 @@ std::string ReplaceInvalidUtf8(std::string_view text) {
   return out;
 }
 
-}  // namespace duet::server
+}  // namespace duet
