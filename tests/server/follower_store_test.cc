@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "server/event_json.h"
-#include "tests/support/subscription_collector.h"
 #include "tests/server/test_feed_server.h"
+#include "tests/support/subscription_collector.h"
 
 namespace duet::server {
 namespace {
@@ -43,7 +43,8 @@ uint16_t FreePort() {
 
 void AppendN(TestFeedServer& server, int n) {
   for (int i = 0; i < n; ++i) {
-    server.Append(i % 2 ? "acct-a" : "acct-b", "Deposited", R"({"cents":)" + std::to_string(i) + "}");
+    server.Append(i % 2 ? "acct-a" : "acct-b", "Deposited",
+                  R"({"cents":)" + std::to_string(i) + "}");
   }
 }
 
@@ -123,8 +124,8 @@ TEST(FollowerStoreTest, ResumesAfterTheServerDropsTheFeedMidStream) {
   ExpectSameAsServer(got, server);
   const std::vector<uint64_t> froms = server.live_froms();
   ASSERT_GE(froms.size(), 2u);
-  EXPECT_EQ(froms[0], 11u);  // the feed starts at the head it found
-  EXPECT_EQ(froms[1], 16u);  // and resumes after the last event received
+  EXPECT_EQ(froms[0], 11u);                           // the feed starts at the head it found
+  EXPECT_EQ(froms[1], 16u);                           // and resumes after the last event received
   EXPECT_EQ((*store)->stats().events_received, 10u);  // nothing received twice
 }
 
@@ -172,7 +173,7 @@ TEST(FollowerStoreTest, GapInTheFeedIsCorruption) {
   Result<std::vector<RecordedEvent>> read = (*store)->ReadAll(GlobalPosition(5), 10);
   ASSERT_TRUE(read.ok());
   EXPECT_TRUE(read->empty());  // the forged event was not kept
-  (*store)->Close();  // returns although the feed thread is in a long backoff
+  (*store)->Close();           // returns although the feed thread is in a long backoff
 }
 
 TEST(FollowerStoreTest, PositionGoingBackIsCorruption) {
@@ -249,11 +250,11 @@ TEST(FollowerStoreTest, ReadAllRidesOutACommandNodeRestart) {
     read = (*store)->ReadAll(GlobalPosition(1), 10);
   });
   ASSERT_TRUE(WaitUntil([&] { return reading.load(); }));
-  server = std::make_unique<TestFeedServer>(port);  // the command node is back
-  AppendN(*server, 3);
+  // The command node is back, holding its events before it accepts the retry.
+  server = std::make_unique<TestFeedServer>(port, [](TestFeedServer& s) { AppendN(s, 3); });
   reader.join();
   ASSERT_TRUE(read.ok()) << read.status();
-  EXPECT_FALSE(read->empty());
+  ASSERT_FALSE(read->empty());
   EXPECT_EQ(read->front().position, GlobalPosition(1));
 }
 

@@ -87,7 +87,8 @@ bool ReadRequest(int fd, std::string& pending, const std::atomic<bool>& stop, Te
       if (amp == std::string::npos) amp = query.size();
       std::string kv = query.substr(pos, amp - pos);
       const size_t eq = kv.find('=');
-      if (!kv.empty()) out->query[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      if (!kv.empty())
+        out->query[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
       pos = amp + 1;
     }
   }
@@ -102,8 +103,8 @@ bool ReadRequest(int fd, std::string& pending, const std::atomic<bool>& stop, Te
     out->headers[name] = value;
     line_end = next;
   }
-  const size_t length = out->headers.count("content-length")
-                            ? std::stoul(out->headers["content-length"]) : 0;
+  const size_t length =
+      out->headers.count("content-length") ? std::stoul(out->headers["content-length"]) : 0;
   while (pending.size() < length) {
     char buf[4096];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -117,7 +118,8 @@ bool ReadRequest(int fd, std::string& pending, const std::atomic<bool>& stop, Te
 
 }  // namespace
 
-TestFeedServer::TestFeedServer(uint16_t port) {
+TestFeedServer::TestFeedServer(uint16_t port,
+                               const std::function<void(TestFeedServer&)>& before_accepting) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -133,6 +135,7 @@ TestFeedServer::TestFeedServer(uint16_t port) {
   socklen_t len = sizeof addr;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
+  if (before_accepting) before_accepting(*this);
   accept_thread_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -200,8 +203,8 @@ bool TestFeedServer::Handle(int fd, const TestRequest& request) {
     return WriteAll(fd, Response(found ? 200 : 404, body));
   }
   if (request.path == "/echo") {
-    boost::json::object o{{"method", request.method}, {"target", request.target},
-                          {"body", request.body}};
+    boost::json::object o{
+        {"method", request.method}, {"target", request.target}, {"body", request.body}};
     auto h = request.headers.find("x-test");
     o["x_test"] = h == request.headers.end() ? "" : h->second;
     return WriteAll(fd, Response(200, boost::json::serialize(o)));
@@ -238,8 +241,8 @@ bool TestFeedServer::StreamPage(const TestRequest& request, std::string* body) {
     *body = R"({"detail":"stream not found"})";
     return false;
   }
-  const bool backward = request.query.count("direction") &&
-                        request.query.at("direction") == "backward";
+  const bool backward =
+      request.query.count("direction") && request.query.at("direction") == "backward";
   const uint64_t limit = QueryNumber(request, "limit", 100);
   int64_t v = static_cast<int64_t>(QueryNumber(request, "from", backward ? size->second - 1 : 0));
   std::vector<const RecordedEvent*> by_version;
@@ -269,8 +272,9 @@ void TestFeedServer::ServeLive(int fd, const TestRequest& request) {
     raw_index = raw_for_live_.size();
     head = events_.size();
   }
-  if (!WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                    "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n") ||
+  if (!WriteAll(fd,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n") ||
       !WriteChunk(fd, "event: head\ndata: {\"head\":" + std::to_string(head) + "}\n\n")) {
     return;
   }
@@ -286,8 +290,8 @@ void TestFeedServer::ServeLive(int fd, const TestRequest& request) {
       if (stop_.load() || !open_fds_.count(fd)) return;
       for (; raw_index < raw_for_live_.size(); ++raw_index) out += raw_for_live_[raw_index];
       for (; sent < events_.size(); ++sent) {
-        out += "id: " + std::to_string(sent + 1) + "\nevent: event\ndata: " +
-               EventToJson(events_[sent]) + "\n\n";
+        out += "id: " + std::to_string(sent + 1) +
+               "\nevent: event\ndata: " + EventToJson(events_[sent]) + "\n\n";
       }
       if (out.empty()) out = "event: head\ndata: {\"head\":" + std::to_string(sent) + "}\n\n";
     }

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -42,8 +43,10 @@ struct TestRequest {
 class TestFeedServer {
  public:
   // Listens on 127.0.0.1:`port` (0: any free port). Aborts the test binary if
-  // it cannot bind.
-  explicit TestFeedServer(uint16_t port = 0);
+  // it cannot bind. `before_accepting` may Append the events a restarted node
+  // already holds, so that no client sees it without them.
+  explicit TestFeedServer(uint16_t port = 0,
+                          const std::function<void(TestFeedServer&)>& before_accepting = {});
   ~TestFeedServer();
 
   uint16_t port() const { return port_; }
