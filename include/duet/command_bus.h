@@ -55,6 +55,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "duet/contract.h"
 #include "duet/json_reader.h"
 #include "duet/repository.h"
 #include "duet/result.h"
@@ -86,12 +87,30 @@ struct CommandResult {
   bool duplicate = false;  // the recorded result of an earlier dispatch with this id
 };
 
-// How one command type is named and read from JSON.
+// What a command type declares besides its handler: its name, its contract
+// (contract.h) and how it is read from JSON. The contract is the one
+// declaration of the body: the bus checks a JSON body against it before
+// `decode` runs, a server documents it in its OpenAPI document, the CLI
+// prints it. `validate` is for rules the contract cannot state (one field
+// against another) and runs on both the JSON and the typed path.
 template <typename Cmd>
 struct CommandType {
   std::string_view name;                      // e.g. "Deposit"
   Result<Cmd> (*decode)(JsonReader& fields);  // JSON object -> command (shape only)
-  Status (*validate)(const Cmd&) = nullptr;   // field rules; InvalidArgument(field, reason)
+  Status (*validate)(const Cmd&) = nullptr;   // cross-field rules; InvalidArgument(field, reason)
+  // The body's fields. Empty: undeclared, the body is whatever `decode`
+  // accepts and the API docs show a free-form object.
+  std::vector<FieldSpec> fields{};
+  std::string description{};  // one line, for the API docs and --help
+  std::string example{};      // a valid body as JSON text, for the docs and tests
+};
+
+// A registered command type's contract, for documentation and help.
+struct CommandInfo {
+  std::string name;
+  std::string description;
+  std::vector<FieldSpec> fields;  // empty: undeclared
+  std::string example;            // JSON text; may be empty
 };
 
 template <typename Cmd>
@@ -130,11 +149,13 @@ class CommandBus {
 
   // Registers the handler of command type `type`.
   // Errors: FailedPrecondition if the name or C++ type is already registered;
-  // InvalidArgument for an empty name. REQUIRES: no Dispatch() running.
+  // InvalidArgument for an empty name or an ill-declared contract
+  // (ValidateFields). REQUIRES: no Dispatch() running.
   template <typename Cmd>
   Status Register(CommandType<Cmd> type, CommandHandler<Cmd> handler) {
     Entry entry;
-    entry.name = std::string(type.name);
+    entry.info = CommandInfo{std::string(type.name), std::move(type.description),
+                             std::move(type.fields), std::move(type.example)};
     entry.decode = [type](JsonReader& fields) -> Result<std::shared_ptr<const void>> {
       Result<Cmd> command = type.decode(fields);
       if (!fields.status().ok()) return fields.status();
@@ -171,12 +192,15 @@ class CommandBus {
   // Registered command type names, sorted.
   std::vector<std::string> CommandTypes() const;
 
+  // Every registered command type's contract, sorted by name.
+  std::vector<CommandInfo> Commands() const;
+
   // OK if `id` is a valid command id; else InvalidArgument("command_id", ...).
   static Status ValidateCommandId(std::string_view id);
 
  private:
   struct Entry {
-    std::string name;
+    CommandInfo info;
     std::function<Result<std::shared_ptr<const void>>(JsonReader&)> decode;
     std::function<Status(const void*)> validate;
     std::function<Status(const void*, UnitOfWork&)> handle;

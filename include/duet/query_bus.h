@@ -47,6 +47,7 @@ struct QueryParam {
   // kString only: when not empty, the value must be one of these (checked
   // by the bus, so a bad value is refused before any wait).
   std::vector<std::string> choices{};
+  std::string description{};  // one line, for the API docs and --help
 };
 
 // Validated parameters, by name: only the declared ones, converted to their
@@ -121,6 +122,10 @@ struct QueryDefinition {
   std::vector<QueryParam> params{};
   QueryHandler handler{};
   std::string description{};  // one line, for listings and the API docs
+  // The JSON Schema (draft 2020-12) of the answer's `result` (`data` over
+  // HTTP), for the API
+  // docs; a null value documents it as any JSON value.
+  boost::json::value result_schema{};
 };
 
 struct QueryRequest {

@@ -133,16 +133,17 @@ Status CommandBus::ValidateCommandId(std::string_view id) {
 }
 
 Status CommandBus::Add(std::type_index type, Entry entry) {
-  if (entry.name.empty() || entry.name.size() > 128 ||
-      !std::all_of(entry.name.begin(), entry.name.end(), IsIdChar)) {
+  if (entry.info.name.empty() || entry.info.name.size() > 128 ||
+      !std::all_of(entry.info.name.begin(), entry.info.name.end(), IsIdChar)) {
     return Status::InvalidArgument("command type",
-                                   "'" + entry.name + "' is not 1..128 of [A-Za-z0-9-_.:]");
+                                   "'" + entry.info.name + "' is not 1..128 of [A-Za-z0-9-_.:]");
   }
-  if (by_name_.count(entry.name) != 0 || by_type_.count(type) != 0) {
-    return Status::FailedPrecondition("command type '" + entry.name + "' registered twice");
+  DUET_RETURN_IF_ERROR(ValidateFields(entry.info.fields));
+  if (by_name_.count(entry.info.name) != 0 || by_type_.count(type) != 0) {
+    return Status::FailedPrecondition("command type '" + entry.info.name + "' registered twice");
   }
   entries_.push_back(std::make_unique<Entry>(std::move(entry)));
-  by_name_[entries_.back()->name] = entries_.back().get();
+  by_name_[entries_.back()->info.name] = entries_.back().get();
   by_type_[type] = entries_.back().get();
   return Status::OK();
 }
@@ -154,9 +155,17 @@ const CommandBus::Entry* CommandBus::FindByType(std::type_index type) const {
 
 std::vector<std::string> CommandBus::CommandTypes() const {
   std::vector<std::string> names;
-  for (const auto& entry : entries_) names.push_back(entry->name);
+  for (const auto& entry : entries_) names.push_back(entry->info.name);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<CommandInfo> CommandBus::Commands() const {
+  std::vector<CommandInfo> commands;
+  for (const auto& entry : entries_) commands.push_back(entry->info);
+  std::sort(commands.begin(), commands.end(),
+            [](const CommandInfo& a, const CommandInfo& b) { return a.name < b.name; });
+  return commands;
 }
 
 Result<CommandResult> CommandBus::Dispatch(std::string_view type, std::string_view json,
@@ -168,12 +177,13 @@ Result<CommandResult> CommandBus::Dispatch(std::string_view type, std::string_vi
   const Entry& entry = *it->second;
   Result<boost::json::object> object = ParseJsonObject(json, "body");
   if (!object.ok()) return object.status();
+  if (!entry.info.fields.empty()) DUET_RETURN_IF_ERROR(CheckFields(entry.info.fields, *object));
   JsonReader fields(*object);
   Result<std::shared_ptr<const void>> command = Status::FailedPrecondition("not decoded");
   try {
     command = entry.decode(fields);
   } catch (const std::exception& e) {
-    return Status::FailedPrecondition("decoder of '" + entry.name + "' threw: " + e.what());
+    return Status::FailedPrecondition("decoder of '" + entry.info.name + "' threw: " + e.what());
   }
   if (!command.ok()) return command.status();
   DUET_RETURN_IF_ERROR(fields.Finish());
@@ -193,11 +203,11 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
   try {
     DUET_RETURN_IF_ERROR(entry.validate(command));
   } catch (const std::exception& e) {
-    return Status::FailedPrecondition("validator of '" + entry.name + "' threw: " + e.what());
+    return Status::FailedPrecondition("validator of '" + entry.info.name + "' threw: " + e.what());
   }
   const std::string command_id = idempotent ? options.command_id : EventId::Random().ToString();
   const std::string metadata = domain::EncodeMetadata(
-      entry.name, command_id, options.correlation_id.empty() ? command_id : options.correlation_id,
+      entry.info.name, command_id, options.correlation_id.empty() ? command_id : options.correlation_id,
       options.causation_id.empty() ? command_id : options.causation_id);
 
   ++dispatched_;
@@ -206,7 +216,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     if (attempt > 0) Backoff(attempt, options_.retry_backoff);
     if (idempotent) {
       Result<std::optional<CommandResult>> prior =
-          FindRecorded(repository_->store(), command_id, entry.name);
+          FindRecorded(repository_->store(), command_id, entry.info.name);
       if (!prior.ok()) return prior.status();
       if (*prior) {
         ++duplicates_;
@@ -219,7 +229,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     try {
       handled = entry.handle(command, unit);
     } catch (const std::exception& e) {
-      return Status::FailedPrecondition("handler of '" + entry.name + "' threw: " + e.what());
+      return Status::FailedPrecondition("handler of '" + entry.info.name + "' threw: " + e.what());
     }
     Status stale;  // a refusal decided on a state that has since moved on
     if (handled.IsDomainRuleViolated()) {
@@ -228,7 +238,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     } else if (!handled.ok()) {
       return handled;
     }
-    Result<CommandResult> result = stale.ok() ? Commit(repository_, unit, entry.name,
+    Result<CommandResult> result = stale.ok() ? Commit(repository_, unit, entry.info.name,
                                                        idempotent ? command_id : std::string_view())
                                               : Result<CommandResult>(stale);
     if (result.ok()) ++succeeded_;
@@ -239,7 +249,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
   }
   if (idempotent) {  // the last conflict may have been a concurrent twin of this command
     Result<std::optional<CommandResult>> prior =
-        FindRecorded(repository_->store(), command_id, entry.name);
+        FindRecorded(repository_->store(), command_id, entry.info.name);
     if (!prior.ok()) return prior.status();
     if (*prior) {
       ++duplicates_;

@@ -1,0 +1,36 @@
+// The whole `duet` command line for a program's own domains.
+//
+//   int main(int argc, char** argv) {
+//     return duet::Main(argc, argv, {my::Domain()});
+//   }
+//
+// gives a program `serve` (every role, --follow), `command`, `query`,
+// `projections ...`, `read`, `verify`, `stats`, `demo` and `bench ...` over
+// the domains it passes, exactly as the shipped `duet` binary has them for
+// the example domains (which is built the same way). `help` lists every
+// command; `help command` and `help query` list the domains' command
+// contracts and queries.
+#ifndef DUET_MAIN_H_
+#define DUET_MAIN_H_
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "duet/app.h"
+
+namespace duet {
+
+// Runs the command line `argv` (argv[0] is the program) over `domains` on
+// std::cout / std::cerr. Returns the process exit code: 0 success, 1
+// failure, 2 bad usage.
+int Main(int argc, char** argv, std::vector<Domain> domains);
+
+// The same with the arguments after the program name and explicit streams
+// (what tests drive).
+int RunCli(const std::vector<std::string>& args, const std::vector<Domain>& domains,
+           std::ostream& out, std::ostream& err);
+
+}  // namespace duet
+
+#endif  // DUET_MAIN_H_
