@@ -123,8 +123,7 @@ struct QueryDefinition {
   QueryHandler handler{};
   std::string description{};  // one line, for listings and the API docs
   // The JSON Schema (draft 2020-12) of the answer's `result` (`data` over
-  // HTTP), for the API
-  // docs; a null value documents it as any JSON value.
+  // HTTP), for the API docs; a null value documents it as any JSON value.
   boost::json::value result_schema{};
 };
 
