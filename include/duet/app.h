@@ -74,6 +74,7 @@ struct DomainBench {
   struct TimedQuery {
     std::string label{};
     std::function<SampleQuery(uint64_t i, uint64_t keys)> make{};
+    uint64_t iterations_divisor = 1;  // a slow query runs iterations / this many calls
   };
   std::vector<TimedQuery> queries{};
 };
@@ -158,13 +159,6 @@ class App {
   // longer catching up, up to `timeout`; NotYet naming the first one that
   // has not. FailedPrecondition without a read side.
   Status WaitForProjections(std::chrono::milliseconds timeout) const;
-
-  // Starts a rebuild of projection `name` and blocks until it has been
-  // switched in or has failed, calling `on_progress` (may be empty) every
-  // `poll`. Returns the projection's status then (state kFailed: it failed).
-  Result<ProjectionStatus> RebuildAndWait(
-      std::string_view name, std::chrono::milliseconds poll,
-      const std::function<void(const RebuildProgress&)>& on_progress = {}) const;
 
   // Stops following (role kQuery) so that a shutdown does not wait on the
   // feed; the App is still destroyed as usual afterwards.

@@ -18,6 +18,7 @@
 #define DUET_PROJECTION_ENGINE_H_
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -141,6 +142,13 @@ class ProjectionEngine {
   virtual Result<std::unique_ptr<ReadStore>> BuildAt(std::string_view name, PointInTime at,
                                                      const std::filesystem::path& dir) = 0;
 };
+
+// Starts engine.Rebuild(name) and blocks until the rebuild has been switched
+// in or has failed, calling `on_progress` (may be empty) every `poll`
+// meanwhile. Returns the projection's status then (state kFailed: it failed).
+Result<ProjectionStatus> RebuildAndWait(
+    ProjectionEngine& engine, std::string_view name, std::chrono::milliseconds poll,
+    const std::function<void(const RebuildProgress&)>& on_progress = {});
 
 }  // namespace duet
 

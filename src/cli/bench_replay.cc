@@ -1,6 +1,6 @@
-// duet bench replay | queries: read-side benchmarks over a ledger history.
-// Both fill the data folder with ledger events first (only the ones missing,
-// durability none, not timed), then print one JSON line of figures.
+// duet bench replay | queries: read-side benchmarks over a domain's bench
+// history (DomainBench). Both fill the data folder with its events first (only
+// the ones missing, durability none, not timed), then print one JSON line.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -11,59 +11,22 @@
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
-#include "cli/example_app.h"
 #include "duet/embedded_store.h"
 #include "duet/projection_engine.h"
-#include "ledger/ledger.h"
-#include "ledger/ledger_views.h"
 
 namespace duet::cli {
 namespace {
 
-namespace ledger = examples::ledger;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kCurrencies[] = {"EUR", "USD", "GBP"};
-
-std::string AccountId(uint64_t i) { return "acct-" + std::to_string(i); }
-
-// Appends ledger events until the store holds `events`: each account opened
-// once, then deposits, withdrawals and transfer legs in batches of 100 events
-// per account stream. Deterministic (seeded), so runs compare.
-Status FillLedger(EventStore& store, uint64_t events, uint64_t accounts) {
-  const auto& codec = ledger::AccountCodec();
-  std::mt19937_64 rng(42);
-  auto encode = [&](const ledger::AccountEvent& e) {
-    return EventData{{}, std::string(codec.Name(e)), codec.EncodeData(e), "{}"};
-  };
-  uint64_t have = store.HeadPosition().value;
-  for (uint64_t a = have; a < accounts && have < events; ++a, ++have) {
-    std::vector<EventData> open{encode(ledger::AccountOpened{AccountId(a), "Owner " + std::to_string(a % 997)})};
-    DUET_RETURN_IF_ERROR(
-        store.Append("account-" + AccountId(a), ExpectedVersion::Any(), open).status());
-  }
-  std::vector<EventData> batch;
-  while (have < events) {
-    const std::string account = AccountId(rng() % accounts);
-    batch.clear();
-    for (int i = 0; i < 100 && have + batch.size() < events; ++i) {
-      const std::string currency = kCurrencies[rng() % 3];
-      const int64_t amount = static_cast<int64_t>(rng() % 10000) + 1;
-      switch (rng() % 4) {
-        case 0:
-        case 1: batch.push_back(encode(ledger::MoneyDeposited{account, currency, amount})); break;
-        case 2: batch.push_back(encode(ledger::MoneyWithdrawn{account, currency, amount / 4})); break;
-        default:
-          batch.push_back(encode(ledger::TransferDebited{"t-" + std::to_string(have + batch.size()),
-                                                         account, AccountId(rng() % accounts),
-                                                         currency, amount / 8}));
-      }
+// The first domain with a bench history (or the one --domain names).
+Result<const Domain*> BenchDomain(const Flags& flags, const Domains& domains) {
+  for (const Domain& domain : domains) {
+    if (domain.bench.history && (!flags.Has("domain") || *flags.Get("domain") == domain.name)) {
+      return &domain;
     }
-    DUET_RETURN_IF_ERROR(
-        store.Append("account-" + account, ExpectedVersion::Any(), batch).status());
-    have += batch.size();
   }
-  return Status::OK();
+  return Status::NotFound("domain", "no domain declares a bench history");
 }
 
 struct ReplayFlags {
@@ -81,23 +44,27 @@ Result<ReplayFlags> ParseReplayFlags(const Flags& flags, uint64_t default_events
   return f;
 }
 
-Result<std::unique_ptr<EmbeddedStore>> OpenFilled(const ReplayFlags& f) {
+Result<std::unique_ptr<EmbeddedStore>> OpenFilled(const ReplayFlags& f, const Domain& domain) {
   StoreOptions options;
   options.durability.mode = Durability::Mode::kNone;
   DUET_ASSIGN_OR_RETURN(auto store, EmbeddedStore::Open(f.dir, options));
-  DUET_RETURN_IF_ERROR(FillLedger(*store, f.events, f.accounts));
+  DUET_RETURN_IF_ERROR(domain.bench.history(*store, f.events, f.accounts));
   return store;
 }
 
-// The ledger projection that writes a store of `kind`.
-Result<std::unique_ptr<Projection>> LedgerProjectionFor(ReadStoreKind kind) {
-  const char* name = kind == ReadStoreKind::kDocument ? "ledger-accounts"
-                     : kind == ReadStoreKind::kSearch ? "ledger-search"
-                                                      : "ledger-volume";
-  for (std::unique_ptr<Projection>& p : ledger::LedgerProjections()) {
-    if (p->info().name == name) return std::move(p);
+// The domain's projection named `name`, or else its first one that writes a
+// store of `kind`.
+Result<std::unique_ptr<Projection>> BenchProjection(const Domain& domain, ReadStoreKind kind,
+                                                    const std::optional<std::string>& name) {
+  if (domain.projections) {
+    for (std::unique_ptr<Projection>& p : domain.projections()) {
+      if (name ? p->info().name == *name : p->info().store == kind) return std::move(p);
+    }
   }
-  return Status::NotFound("projection", name);
+  return Status::NotFound("projection", name ? *name
+                                             : domain.name + " has no " +
+                                                   std::string(ReadStoreKindName(kind)) +
+                                                   " projection");
 }
 
 // Seconds until `name` has applied `head` (polling the engine's WaitFor).
@@ -112,9 +79,12 @@ Result<double> TimeCatchUp(ProjectionEngine& engine, const std::string& name, Gl
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int RunBenchReplay(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunBenchReplay(const Flags& flags, const Domains& domains, std::ostream& out,
+                   std::ostream& err) {
   auto f = ParseReplayFlags(flags, 1'000'000);
   if (!f.ok()) return ReportError(f.status(), err);
+  auto domain = BenchDomain(flags, domains);
+  if (!domain.ok()) return ReportError(domain.status(), err);
   const std::string store_name = flags.Get("store").value_or("memory");
   const bool in_memory = store_name == "memory";
   ReadStoreKind kind = ReadStoreKind::kDocument;
@@ -123,9 +93,9 @@ int RunBenchReplay(const Flags& flags, std::ostream& out, std::ostream& err) {
   else if (store_name != "memory" && store_name != "document") {
     return ReportError(Status::InvalidArgument("--store", "memory, document, search or analytics"), err);
   }
-  auto store = OpenFilled(*f);
+  auto store = OpenFilled(*f, **domain);
   if (!store.ok()) return ReportError(store.status(), err);
-  auto projection = LedgerProjectionFor(kind);
+  auto projection = BenchProjection(**domain, kind, flags.Get("projection"));
   if (!projection.ok()) return ReportError(projection.status(), err);
   const std::string name = (*projection)->info().name;
   const std::filesystem::path readstores = std::filesystem::path(f->dir) / ("bench-readstores-" + store_name);
@@ -175,81 +145,74 @@ boost::json::object TimeCalls(uint64_t iterations, const std::function<bool(uint
   return {{"p50_us", s.p50_us}, {"p99_us", s.p99_us}, {"calls", s.count}, {"failures", failures}};
 }
 
-int RunBenchQueries(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& out,
+                    std::ostream& err) {
   auto f = ParseReplayFlags(flags, 200'000);
   auto iterations = flags.Uint("iterations", 20000);
-  for (const Status& s : {f.status(), iterations.status()}) {
+  auto domain = BenchDomain(flags, domains);
+  for (const Status& s : {f.status(), iterations.status(), domain.status()}) {
     if (!s.ok()) return ReportError(s, err);
   }
   {
-    auto filled = OpenFilled(*f);
+    auto filled = OpenFilled(*f, **domain);
     if (!filled.ok()) return ReportError(filled.status(), err);
   }
-  auto app = ExampleApp::Open(f->dir, StoreOptions{}, ExampleApp::ReadSide::kRun);
+  AppOptions options;
+  options.data = f->dir;
+  auto app = App::Open(domains, options);
   if (!app.ok()) return ReportError(app.status(), err);
   if (Status s = (*app)->WaitForProjections(std::chrono::minutes(30)); !s.ok()) {
     return ReportError(s, err);
   }
-  std::mt19937_64 rng(7);
-  auto account = [&] { return AccountId(rng() % f->accounts); };
-  auto accounts_store = (*app)->engine->ServingStore("ledger-accounts");
-  if (!accounts_store.ok()) return ReportError(accounts_store.status(), err);
-  auto* documents = static_cast<DocumentStore*>(accounts_store->get());
-  QueryBus& queries = *(*app)->queries;
-  auto query = [&](std::string name, boost::json::object params) {
-    QueryRequest request{std::move(name), std::move(params), kNoPosition, {}};
-    return queries.Execute(request).ok();
-  };
-  boost::json::object o{{"bench", "queries"}, {"events", (*app)->store->HeadPosition().value}};
-  o["store_get"] = TimeCalls(*iterations, [&](uint64_t) {
-    auto r = documents->Get(AccountId(rng() % f->accounts));
-    return r.ok() && r->doc.has_value();
-  });
-  o["balance"] = TimeCalls(*iterations, [&](uint64_t) { return query("balance", {{"account", account()}}); });
-  o["accounts_page"] = TimeCalls(*iterations, [&](uint64_t i) {
-    return query("accounts", {{"owner", "Owner " + std::to_string(i % 997)}, {"limit", 20}});
-  });
-  o["statement_page"] = TimeCalls(*iterations, [&](uint64_t) {
-    return query("statement", {{"account", account()}, {"limit", 50}});
-  });
-  o["search_accounts"] = TimeCalls(*iterations, [&](uint64_t i) {
-    return query("search-accounts", {{"q", "owner " + std::to_string(i % 997)}});
-  });
-  o["volume_day"] = TimeCalls(*iterations / 10, [&](uint64_t i) {
-    return query("volume", {{"currency", kCurrencies[i % 3]}, {"bucket", "day"}});
-  });
+  QueryBus& queries = *(*app)->queries();
+  boost::json::object o{{"bench", "queries"},
+                        {"domain", (*domain)->name},
+                        {"events", (*app)->store()->HeadPosition().value}};
+  for (const DomainBench::TimedQuery& timed : (*domain)->bench.queries) {
+    const uint64_t calls = std::max<uint64_t>(*iterations / timed.iterations_divisor, 1);
+    o[timed.label] = TimeCalls(calls, [&](uint64_t i) {
+      const SampleQuery sample = timed.make(i, f->accounts);
+      Result<boost::json::object> params = ParseJsonObject(sample.params_json, "params");
+      if (!params.ok()) return false;
+      QueryRequest request{sample.name, std::move(*params), kNoPosition, {}};
+      return queries.Execute(request).ok();
+    });
+  }
   out << boost::json::serialize(o) << "\n";
   return 0;
 }
 
 }  // namespace
 
-void AddReplayBenchCommands(std::vector<Command>* commands) {
+void AddReplayBenchCommands(const Domains& domains, std::vector<Command>* commands) {
   commands->push_back(
       {"bench replay",
        "duet bench replay --data DIR [--events N] [--store memory|document|search|analytics] "
        "[--accounts N] [--batch N] [--rebuild]",
-       "Replay throughput: fill DIR with N ledger events (only the missing ones, not timed),\n"
-       "then time one ledger projection catching up from nothing into a fresh read store.\n"
+       "Replay throughput: fill DIR with N events of a domain's bench history (only the\n"
+       "missing ones, not timed), then time one of its projections catching up from nothing\n"
+       "into a fresh read store (--projection, or the first of the --store kind).\n"
        "--rebuild also times a side-by-side rebuild. Prints one JSON line.",
        {{"data", "data folder (required; reused across runs)"},
-        {"events", "ledger events in the history (default 1000000)"},
+        {"events", "events in the history (default 1000000)"},
         {"store", "memory (default), document, search or analytics"},
         {"accounts", "accounts the events spread over (default 10000)"},
         {"batch", "events per read-store transaction (default: the engine's)"},
-        {"rebuild", "also time Rebuild of the same projection", false}},
-       RunBenchReplay});
+        {"rebuild", "also time Rebuild of the same projection", false},
+        {"projection", "the projection to replay (default: the domain's first of --store's kind)"},
+        {"domain", "the domain whose history is used (default: the first that has one)"}},
+       WithDomains(domains, RunBenchReplay)});
   commands->push_back(
       {"bench queries",
        "duet bench queries --data DIR [--events N] [--accounts N] [--iterations N]",
-       "In-process query latency (p50/p99) after every example projection caught up:\n"
-       "get by key, the balance query, an index page, a statement page, a search and an\n"
-       "analytics query. Prints one JSON line.",
+       "In-process query latency (p50/p99) of a domain's bench queries once every projection\n"
+       "caught up on its bench history. Prints one JSON line.",
        {{"data", "data folder (required; reused across runs)"},
-        {"events", "ledger events in the history (default 200000)"},
-        {"accounts", "accounts (default 10000)"},
-        {"iterations", "calls per query (default 20000)"}},
-       RunBenchQueries});
+        {"events", "events in the history (default 200000)"},
+        {"accounts", "aggregates (default 10000)"},
+        {"iterations", "calls per query (default 20000)"},
+        {"domain", "the domain whose history and queries are used (default: the first)"}},
+       WithDomains(domains, RunBenchQueries)});
 }
 
 }  // namespace duet::cli

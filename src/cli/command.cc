@@ -1,6 +1,9 @@
 #include "cli/command.h"
 
+#include <iostream>
 #include <ostream>
+
+#include "duet/main.h"
 
 namespace duet::cli {
 namespace {
@@ -20,14 +23,14 @@ std::string TopLevelHelp(const std::vector<Command>& commands) {
 
 }  // namespace
 
-std::vector<Command> AllCommands() {
+std::vector<Command> AllCommands(const Domains& domains) {
   std::vector<Command> commands;
   AddStoreCommands(&commands);
-  AddDomainCommands(&commands);
-  AddServeCommands(&commands);
-  AddReadCommands(&commands);
+  AddDomainCommands(domains, &commands);
+  AddServeCommands(domains, &commands);
+  AddReadCommands(domains, &commands);
   AddBenchCommands(&commands);
-  AddReplayBenchCommands(&commands);
+  AddReplayBenchCommands(domains, &commands);
   return commands;
 }
 
@@ -46,8 +49,23 @@ int ReportError(const Status& status, std::ostream& err) {
   return status.IsInvalidArgument() ? 2 : 1;
 }
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::vector<Command> commands = AllCommands();
+Result<std::unique_ptr<App>> OpenApp(const Flags& flags, const Domains& domains, bool read_side) {
+  AppOptions options;
+  DUET_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  options.data = dir;
+  DUET_ASSIGN_OR_RETURN(options.store, StoreOptionsFromFlags(flags));
+  options.read_side = read_side;
+  return App::Open(domains, std::move(options));
+}
+
+}  // namespace duet::cli
+
+namespace duet {
+
+int RunCli(const std::vector<std::string>& args, const std::vector<Domain>& domains,
+           std::ostream& out, std::ostream& err) {
+  using namespace cli;
+  const std::vector<Command> commands = AllCommands(domains);
   if (args.empty() || args[0] == "--help" || args[0] == "help" || args[0] == "-h") {
     (args.empty() ? err : out) << TopLevelHelp(commands);
     return args.empty() ? 2 : 0;
@@ -76,7 +94,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   const std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
   for (const std::string& arg : rest) {
     if (arg == "--help" || arg == "-h") {
-      out << FlagsHelp(chosen->usage, chosen->summary, chosen->flags);
+      out << FlagsHelp(chosen->usage, chosen->summary, chosen->flags) << chosen->details;
       return 0;
     }
   }
@@ -89,4 +107,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   return chosen->run(*flags, out, err);
 }
 
-}  // namespace duet::cli
+int Main(int argc, char** argv, std::vector<Domain> domains) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return RunCli(args, domains, std::cout, std::cerr);
+}
+
+}  // namespace duet

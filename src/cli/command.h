@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/flags.h"
+#include "duet/app.h"
 #include "duet/options.h"
 
 namespace duet::cli {
@@ -21,21 +22,24 @@ struct Command {
   std::function<int(const Flags&, std::ostream& out, std::ostream& err)> run;
   // Arguments that are not flags (named in `usage`), at most this many.
   size_t max_positional = 0;
+  // More help after the flags (e.g. the domains' command contracts).
+  std::string details{};
 };
 
-// Every command of the CLI, in help order.
-std::vector<Command> AllCommands();
+using Domains = std::vector<Domain>;
 
-// Entry point used by main() and by the CLI tests: args exclude argv[0].
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// Every command of the CLI over `domains`, in help order. The commands refer
+// to `domains`, which must outlive them.
+std::vector<Command> AllCommands(const Domains& domains);
 
-// Registrations of each command group (store_commands.cc, bench_commands.cc, ...).
+// Registrations of each command group (store_commands.cc, bench_commands.cc,
+// ...); those that run the domains keep a reference to `domains`.
 void AddStoreCommands(std::vector<Command>* commands);
 void AddBenchCommands(std::vector<Command>* commands);
-void AddDomainCommands(std::vector<Command>* commands);
-void AddReadCommands(std::vector<Command>* commands);
-void AddReplayBenchCommands(std::vector<Command>* commands);
-void AddServeCommands(std::vector<Command>* commands);
+void AddDomainCommands(const Domains& domains, std::vector<Command>* commands);
+void AddReadCommands(const Domains& domains, std::vector<Command>* commands);
+void AddReplayBenchCommands(const Domains& domains, std::vector<Command>* commands);
+void AddServeCommands(const Domains& domains, std::vector<Command>* commands);
 
 // The --durability flag shared by every command that opens a store.
 extern const FlagSpec kDurabilityFlag;
@@ -44,6 +48,18 @@ Result<StoreOptions> StoreOptionsFromFlags(const Flags& flags);
 
 // Prints `status` as "error: ..." and returns the exit code for it.
 int ReportError(const Status& status, std::ostream& err);
+
+// Opens an App over `domains` on --data with --durability (role all).
+// Without the read side: the store and the command bus only.
+Result<std::unique_ptr<App>> OpenApp(const Flags& flags, const Domains& domains, bool read_side);
+
+// `run` with the domains bound, for a Command.
+template <typename Run>
+auto WithDomains(const Domains& domains, Run run) {
+  return [&domains, run](const Flags& flags, std::ostream& out, std::ostream& err) {
+    return run(flags, domains, out, err);
+  };
+}
 
 }  // namespace duet::cli
 

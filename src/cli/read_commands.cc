@@ -1,4 +1,4 @@
-// duet projections ... | query: the read side of the example domains from the
+// duet projections ... | query: the read side of the domains from the
 // shell. Each command opens the data folder with the projections running
 // (they catch up from their checkpoints first).
 #include <algorithm>
@@ -11,7 +11,6 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/example_app.h"
 #include "server/projection_json.h"
 
 namespace duet::cli {
@@ -20,10 +19,8 @@ namespace {
 using std::chrono::milliseconds;
 constexpr milliseconds kCatchUpWait{120000};
 
-Result<std::unique_ptr<ExampleApp>> OpenReadSide(const Flags& flags) {
-  DUET_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
-  DUET_ASSIGN_OR_RETURN(StoreOptions options, StoreOptionsFromFlags(flags));
-  return ExampleApp::Open(dir, options, ExampleApp::ReadSide::kRun);
+Result<std::unique_ptr<App>> OpenReadSide(const Flags& flags, const Domains& domains) {
+  return OpenApp(flags, domains, /*read_side=*/true);
 }
 
 Result<std::string> ProjectionName(const Flags& flags) {
@@ -31,13 +28,14 @@ Result<std::string> ProjectionName(const Flags& flags) {
   return flags.positional()[0];
 }
 
-int RunStatus(const Flags& flags, std::ostream& out, std::ostream& err) {
-  auto app = OpenReadSide(flags);
+int RunStatus(const Flags& flags, const Domains& domains, std::ostream& out,
+              std::ostream& err) {
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   if (flags.Has("wait")) {
     if (Status s = (*app)->WaitForProjections(kCatchUpWait); !s.ok()) return ReportError(s, err);
   }
-  for (const ProjectionStatus& s : (*app)->engine->Statuses()) {
+  for (const ProjectionStatus& s : (*app)->projections()->Statuses()) {
     out << boost::json::serialize(server::ProjectionStatusJson(s)) << "\n";
   }
   return 0;
@@ -59,12 +57,13 @@ void DrawProgress(const RebuildProgress& p, std::ostream& err) {
   err << line << std::flush;
 }
 
-int RunRebuild(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out,
+               std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
-  auto app = OpenReadSide(flags);
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
-  ProjectionEngine& engine = *(*app)->engine;
+  ProjectionEngine& engine = *(*app)->projections();
   const auto start = std::chrono::steady_clock::now();
   auto status = RebuildAndWait(engine, *name, milliseconds(200),
                                [&](const RebuildProgress& p) { DrawProgress(p, err); });
@@ -87,13 +86,14 @@ int RunRebuild(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-int RunVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunVerify(const Flags& flags, const Domains& domains, std::ostream& out,
+              std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
-  auto app = OpenReadSide(flags);
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   if (Status s = (*app)->WaitForProjections(kCatchUpWait); !s.ok()) return ReportError(s, err);
-  auto report = (*app)->engine->Verify(*name);
+  auto report = (*app)->projections()->Verify(*name);
   if (!report.ok()) return ReportError(report.status(), err);
   boost::json::array keys;
   for (const std::string& key : report->differing_keys) keys.emplace_back(key);
@@ -108,17 +108,18 @@ int RunVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
   return report->matches() ? 0 : 1;
 }
 
-int RunParked(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunParked(const Flags& flags, const Domains& domains, std::ostream& out,
+              std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
-  auto app = OpenReadSide(flags);
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   if (flags.Has("retry")) {
-    auto remaining = (*app)->engine->RetryParked(*name);
+    auto remaining = (*app)->projections()->RetryParked(*name);
     if (!remaining.ok()) return ReportError(remaining.status(), err);
     err << *remaining << " event(s) still parked\n";
   }
-  auto store = (*app)->engine->ServingStore(*name);
+  auto store = (*app)->projections()->ServingStore(*name);
   if (!store.ok()) return ReportError(store.status(), err);
   auto parked = (*store)->Parked();
   if (!parked.ok()) return ReportError(parked.status(), err);
@@ -152,7 +153,8 @@ Result<PointInTime> ParseAt(const std::string& text) {
   return at;
 }
 
-int RunBuild(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunBuild(const Flags& flags, const Domains& domains, std::ostream& out,
+             std::ostream& err) {
   auto name = ProjectionName(flags);
   auto at_text = flags.Required("at");
   for (const Status& s : {name.status(), at_text.status()}) {
@@ -160,10 +162,10 @@ int RunBuild(const Flags& flags, std::ostream& out, std::ostream& err) {
   }
   auto at = ParseAt(*at_text);
   if (!at.ok()) return ReportError(at.status(), err);
-  auto app = OpenReadSide(flags);
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   // Without --out: memory for document models, else a scratch folder removed after.
-  auto status = (*app)->engine->StatusOf(*name);
+  auto status = (*app)->projections()->StatusOf(*name);
   if (!status.ok()) return ReportError(status.status(), err);
   std::filesystem::path dir = flags.Get("out").value_or("");
   std::filesystem::path scratch;
@@ -179,7 +181,7 @@ int RunBuild(const Flags& flags, std::ostream& out, std::ostream& err) {
       if (!path.empty()) std::filesystem::remove_all(path, ec);
     }
   } remove_scratch{scratch};
-  auto built = (*app)->engine->BuildAt(*name, *at, dir);
+  auto built = (*app)->projections()->BuildAt(*name, *at, dir);
   if (!built.ok()) return ReportError(built.status(), err);
   uint64_t entries = 0;
   Status s = (*built)->ForEachEntry([&](std::string_view key, std::string_view content) {
@@ -193,7 +195,8 @@ int RunBuild(const Flags& flags, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-int RunQuery(const Flags& flags, std::ostream& out, std::ostream& err) {
+int RunQuery(const Flags& flags, const Domains& domains, std::ostream& out,
+             std::ostream& err) {
   if (flags.positional().empty()) return ReportError(Status::InvalidArgument("QUERY", "is required"), err);
   QueryRequest request;
   request.name = flags.positional()[0];
@@ -210,13 +213,13 @@ int RunQuery(const Flags& flags, std::ostream& out, std::ostream& err) {
   for (const Status& s : {min_position.status(), timeout.status()}) {
     if (!s.ok()) return ReportError(s, err);
   }
-  auto app = OpenReadSide(flags);
+  auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   // From the shell, read your own earlier writes by default: wait for the head.
   request.min_position =
-      flags.Has("min-position") ? GlobalPosition(*min_position) : (*app)->store->HeadPosition();
+      flags.Has("min-position") ? GlobalPosition(*min_position) : (*app)->store()->HeadPosition();
   request.timeout = milliseconds(*timeout);
-  auto answer = (*app)->queries->Execute(request);
+  auto answer = (*app)->queries()->Execute(request);
   if (!answer.ok()) return ReportError(answer.status(), err);
   boost::json::object o{{"query", request.name},
                         {"read_model", answer->read_model},
@@ -228,31 +231,55 @@ int RunQuery(const Flags& flags, std::ostream& out, std::ostream& err) {
 
 const FlagSpec kDataFlag{"data", "data folder (required)"};
 
+// `duet query --help`: every query with its parameters.
+std::string QueriesHelp(const Domains& domains) {
+  QueryBus bus(nullptr);  // registration only: the definitions, never a query
+  for (const Domain& domain : domains) {
+    if (domain.register_queries && !domain.register_queries(bus).ok()) continue;
+  }
+  std::string help = "\nQueries:\n";
+  for (const QueryDefinition& query : bus.definitions()) {
+    help += "  " + query.name + " (read model " + query.read_model + ")" +
+            (query.description.empty() ? "" : ": " + query.description) + "\n";
+    for (const QueryParam& param : query.params) {
+      help += "    " + param.name + (param.required ? "  required" : "  optional");
+      if (!param.choices.empty()) {
+        std::string choices;
+        for (const std::string& choice : param.choices) choices += (choices.empty() ? "" : "|") + choice;
+        help += ", one of " + choices;
+      }
+      if (!param.description.empty()) help += ": " + param.description;
+      help += "\n";
+    }
+  }
+  return help;
+}
+
 }  // namespace
 
-void AddReadCommands(std::vector<Command>* commands) {
+void AddReadCommands(const Domains& domains, std::vector<Command>* commands) {
   commands->push_back({"projections status", "duet projections status --data DIR [--wait]",
                        "One JSON line per projection: state, checkpoint, head, lag, rate, parked.",
                        {kDataFlag, {"wait", "first wait until every projection is live", false}},
-                       RunStatus});
+                       WithDomains(domains, RunStatus)});
   commands->push_back(
       {"projections rebuild", "duet projections rebuild NAME --data DIR",
        "Replay the whole history into a fresh read model beside the current one, which keeps\n"
        "serving; switch to it once caught up. Shows progress, rate and ETA.",
        {kDataFlag},
-       RunRebuild,
+       WithDomains(domains, RunRebuild),
        1});
   commands->push_back(
       {"projections verify", "duet projections verify NAME --data DIR",
        "Determinism check: rebuild into a scratch store, compare content digests with the live\n"
        "read model at the same position and list the keys that differ (exit 1 if any).",
        {kDataFlag},
-       RunVerify,
+       WithDomains(domains, RunVerify),
        1});
   commands->push_back({"projections parked", "duet projections parked NAME --data DIR [--retry]",
                        "List the events the projection parked; --retry re-applies them first.",
                        {kDataFlag, {"retry", "re-apply the parked events first", false}},
-                       RunParked,
+                       WithDomains(domains, RunParked),
                        1});
   commands->push_back(
       {"projections build", "duet projections build NAME --at POSITION|YYYY-MM-DDTHH:MM:SSZ --data DIR",
@@ -261,17 +288,18 @@ void AddReadCommands(std::vector<Command>* commands) {
        {kDataFlag,
         {"at", "a global position, or a UTC time (the last event at or before it)"},
         {"out", "build into this folder (default: in memory where the store kind allows)"}},
-       RunBuild,
+       WithDomains(domains, RunBuild),
        1});
   commands->push_back(
       {"query", "duet query NAME [param=value ...] --data DIR [--min-position P] [--timeout-ms T]",
-       "Run a named query of the example domains against its read model. Waits for the read\n"
-       "model to reach the store's head first (or --min-position).",
+       "Run a named query against its read model. Waits for the read model to reach the\n"
+       "store's head first (or --min-position). The queries are listed below.",
        {kDataFlag,
         {"min-position", "answer only once the read model has applied this position"},
         {"timeout-ms", "how long to wait for it (default 10000)"}},
-       RunQuery,
-       64});
+       WithDomains(domains, RunQuery),
+       64,
+       QueriesHelp(domains)});
 }
 
 }  // namespace duet::cli

@@ -74,22 +74,6 @@ Status ValidateToken(const ApiToken& token, size_t index, std::set<std::string_v
 
 }  // namespace
 
-std::string_view ScopeName(Scope scope) {
-  switch (scope) {
-    case Scope::kCommand: return "command";
-    case Scope::kQuery: return "query";
-    case Scope::kAdmin: return "admin";
-  }
-  return "unknown";
-}
-
-Result<Scope> ParseScope(std::string_view name) {
-  for (Scope scope : kScopes) {
-    if (ScopeName(scope) == name) return scope;
-  }
-  return Status::InvalidArgument("scope", "must be command, query or admin");
-}
-
 Result<TokenAuthority> TokenAuthority::Create(std::vector<ApiToken> tokens) {
   std::set<std::string_view> names, secrets;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -136,3 +120,23 @@ Status TokenAuthority::Authorize(std::string_view authorization_header, Scope ne
 }
 
 }  // namespace duet::server
+
+namespace duet {
+
+std::string_view ScopeName(Scope scope) {
+  switch (scope) {
+    case Scope::kCommand: return "command";
+    case Scope::kQuery: return "query";
+    case Scope::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+Result<Scope> ParseScope(std::string_view name) {
+  for (Scope scope : kScopes) {
+    if (ScopeName(scope) == name) return scope;
+  }
+  return Status::InvalidArgument("scope", "must be command, query or admin");
+}
+
+}  // namespace duet

@@ -17,22 +17,16 @@
 #include <vector>
 
 #include "duet/result.h"
+#include "duet/server.h"
 #include "duet/status.h"
 
 namespace duet::server {
 
-enum class Scope : uint8_t { kCommand, kQuery, kAdmin };
-
-// "command", "query", "admin".
-std::string_view ScopeName(Scope scope);
-// InvalidArgument("scope", ...) for anything else.
-Result<Scope> ParseScope(std::string_view name);
-
-struct ApiToken {
-  std::string name;   // who: shown in logs and errors
-  std::string token;  // the secret
-  std::vector<Scope> scopes;
-};
+// Scopes and tokens are public (duet/server.h).
+using duet::ApiToken;
+using duet::ParseScope;
+using duet::Scope;
+using duet::ScopeName;
 
 // Limits on a configured token (and on a presented one).
 inline constexpr size_t kMinTokenBytes = 16;

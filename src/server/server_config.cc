@@ -8,7 +8,7 @@
 #include "server/server_config.h"
 #include "util/file_util.h"
 
-namespace duet::server {
+namespace duet {
 namespace {
 
 // "<source>:<line>: " for messages.
@@ -138,22 +138,6 @@ bool IsFollowUrl(std::string_view url) {
 
 }  // namespace
 
-std::string_view ServerRoleName(ServerRole role) {
-  switch (role) {
-    case ServerRole::kAll: return "all";
-    case ServerRole::kCommand: return "command";
-    case ServerRole::kQuery: return "query";
-  }
-  return "unknown";
-}
-
-Result<ServerRole> ParseServerRole(std::string_view name) {
-  for (ServerRole role : {ServerRole::kAll, ServerRole::kCommand, ServerRole::kQuery}) {
-    if (ServerRoleName(role) == name) return role;
-  }
-  return Status::InvalidArgument("role", "must be all, command or query");
-}
-
 Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view source) {
   toml::table root;
   try {
@@ -167,7 +151,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view s
   ServerConfig config;
   DUET_RETURN_IF_ERROR(ApplyRoot(root, source, &config));
   // Token rules (length, uniqueness) checked now, so a bad file fails at load.
-  DUET_RETURN_IF_ERROR(TokenAuthority::Create(config.tokens).status());
+  DUET_RETURN_IF_ERROR(server::TokenAuthority::Create(config.tokens).status());
   return config;
 }
 
@@ -179,14 +163,14 @@ Result<ServerConfig> LoadServerConfigFile(const std::filesystem::path& path) {
 }
 
 Status ValidateServerConfig(const ServerConfig& config) {
-  DUET_RETURN_IF_ERROR(CheckServerSettingRanges(config));
+  DUET_RETURN_IF_ERROR(server::CheckServerSettingRanges(config));
   if (config.host.empty()) return Status::InvalidArgument("host", "must not be empty");
   if (config.data.empty()) return Status::InvalidArgument("data", "must name a folder");
   if (config.durability.mode == Durability::Mode::kInterval &&
       config.durability.interval.count() <= 0) {
     return Status::InvalidArgument("durability", "interval must be > 0 ms");
   }
-  if (config.role == ServerRole::kQuery) {
+  if (config.role == AppRole::kQuery) {
     if (config.follow.empty()) {
       return Status::InvalidArgument("follow",
                                      "role query needs follow = http://host:port of a command node");
@@ -197,9 +181,9 @@ Status ValidateServerConfig(const ServerConfig& config) {
   } else if (!config.follow.empty()) {
     return Status::InvalidArgument(
         "follow", "only a query node follows another node (role is " +
-                      std::string(ServerRoleName(config.role)) + ")");
+                      std::string(AppRoleName(config.role)) + ")");
   }
-  return TokenAuthority::Create(config.tokens).status();
+  return server::TokenAuthority::Create(config.tokens).status();
 }
 
-}  // namespace duet::server
+}  // namespace duet

@@ -6,7 +6,7 @@
 #include "duet/query_bus.h"
 #include "server/server_config.h"
 
-namespace duet::server {
+namespace duet {
 namespace {
 
 using std::chrono::milliseconds;
@@ -39,7 +39,7 @@ Status SetHost(ServerConfig* c, std::string_view text) {
 }
 
 Status SetRole(ServerConfig* c, std::string_view text) {
-  DUET_ASSIGN_OR_RETURN(c->role, ParseServerRole(text));
+  DUET_ASSIGN_OR_RETURN(c->role, ParseAppRole(text));
   return Status::OK();
 }
 
@@ -76,7 +76,7 @@ const std::vector<Setting>& Table() {
        "what this node serves: all, command (writes and the event feed) or query (follows a "
        "command node)",
        0, 0, nullptr, nullptr, SetRole,
-       [](const ServerConfig& c) { return std::string(ServerRoleName(c.role)); }},
+       [](const ServerConfig& c) { return std::string(AppRoleName(c.role)); }},
       {"follow", "--follow", "DUET_FOLLOW", "server.follow", "URL",
        "http://host:port of the command node a query node follows", 0, 0, nullptr, nullptr,
        [](ServerConfig* c, std::string_view text) {
@@ -155,7 +155,7 @@ const std::vector<SettingInfo>& ServerSettings() {
   return kInfo;
 }
 
-std::string ServerSettingsHelp() {
+std::string server::ServerSettingsHelp() {
   std::string out;
   for (const Setting& s : Table()) {
     std::string head = "  " + std::string(s.flag) + " " + std::string(s.metavar);
@@ -195,7 +195,7 @@ Status ApplyServerEnv(ServerConfig* config,
   return Status::OK();
 }
 
-Status CheckServerSettingRanges(const ServerConfig& config) {
+Status server::CheckServerSettingRanges(const ServerConfig& config) {
   for (const Setting& s : Table()) {
     if (!s.integer()) continue;
     const uint64_t value = s.get_int(config);
@@ -204,4 +204,4 @@ Status CheckServerSettingRanges(const ServerConfig& config) {
   return Status::OK();
 }
 
-}  // namespace duet::server
+}  // namespace duet

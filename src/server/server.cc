@@ -1,0 +1,130 @@
+// duet::Server (duet/server.h): an App behind the HTTP API, with its metrics
+// and tokens. What `duet serve` runs, and what a user's own program runs.
+#include "duet/server.h"
+
+#include "server/api_routes.h"
+#include "server/http_metrics.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/server_config.h"
+#include "server/store_metrics.h"
+
+namespace duet {
+namespace {
+
+void AddProjectionMetrics(ProjectionEngine* engine, server::Registry& registry) {
+  if (engine == nullptr) return;
+  for (const ProjectionStatus& status : engine->Statuses()) {
+    const server::Labels labels{{"projection", status.name}};
+    registry.CallbackGauge("duet_projection_lag_events",
+                           "events the projection has not applied yet", labels,
+                           [engine, name = status.name] {
+                             Result<ProjectionStatus> now = engine->StatusOf(name);
+                             return now.ok() ? static_cast<double>(now->lag_events) : -1.0;
+                           });
+    registry.CallbackGauge("duet_projection_lag_seconds",
+                           "age of the oldest event not applied yet", labels,
+                           [engine, name = status.name] {
+                             Result<ProjectionStatus> now = engine->StatusOf(name);
+                             return now.ok() ? now->lag_seconds : -1.0;
+                           });
+  }
+}
+
+server::HttpServerOptions HttpOptions(const ServerConfig& config) {
+  server::HttpServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.io_threads = static_cast<int>(config.io_threads);
+  options.worker_threads = static_cast<int>(config.worker_threads);
+  options.limits.max_body_bytes = config.limits.max_body_bytes;
+  options.limits.max_header_bytes = config.limits.max_header_bytes;
+  options.limits.request_timeout = config.limits.request_timeout;
+  options.limits.idle_timeout = config.limits.idle_timeout;
+  options.limits.max_connections = config.limits.max_connections;
+  return options;
+}
+
+// Every part a node runs. Members are destroyed in reverse order: the HTTP
+// server first, the App (and with it the store) last but one, the metrics
+// the store reports to last.
+class ServingNode final : public Server {
+ public:
+  explicit ServingNode(ServerConfig config) : config_(std::move(config)) {}
+  ~ServingNode() override { Stop(std::chrono::milliseconds(0)); }
+
+  Status Open(std::vector<Domain> domains) {
+    AppOptions options;
+    options.data = config_.data;
+    options.role = config_.role;
+    options.follow = config_.follow;
+    options.store.durability = config_.durability;
+    options.store.observer = &store_metrics_;
+    DUET_ASSIGN_OR_RETURN(app_, App::Open(std::move(domains), std::move(options)));
+    DUET_ASSIGN_OR_RETURN(authority_, server::TokenAuthority::Create(config_.tokens));
+    server::AddApiRoutes(Backends(), &router_);
+    AddProjectionMetrics(app_->projections(), registry_);
+    DUET_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(&router_, &authority_, &http_metrics_,
+                                                           HttpOptions(config_)));
+    registry_.CallbackGauge("duet_http_open_connections", "open HTTP connections", {},
+                            [http = http_.get()] {
+                              return static_cast<double>(http->open_connections());
+                            });
+    return Status::OK();
+  }
+
+  void Stop(std::chrono::milliseconds grace) override {
+    if (http_ == nullptr || stopped_) return;
+    stopped_ = true;
+    http_->Stop(grace);
+    registry_.RemoveCallback("duet_http_open_connections", {});
+    app_->StopFollowing();
+  }
+
+  App& app() override { return *app_; }
+  const ServerConfig& config() const override { return config_; }
+  uint16_t port() const override { return http_->port(); }
+  std::string url() const override {
+    return "http://" + config_.host + ":" + std::to_string(port());
+  }
+
+ private:
+  server::ApiBackends Backends() {
+    server::ApiBackends backends;
+    backends.role = std::string(AppRoleName(config_.role));
+    backends.store = app_->store();
+    backends.commands = app_->commands();
+    if (config_.role == AppRole::kQuery) backends.command_node_url = config_.follow;
+    backends.projections = app_->projections();
+    backends.queries = app_->queries();
+    backends.health = [app = app_.get()] { return app->Health(); };
+    backends.readiness = [app = app_.get()] { return app->Readiness(); };
+    backends.metrics = [registry = &registry_] { return registry->RenderPrometheus(); };
+    backends.max_query_wait = config_.limits.max_query_wait;
+    backends.default_query_wait =
+        std::min(config_.limits.max_query_wait, std::chrono::milliseconds(5000));
+    return backends;
+  }
+
+  const ServerConfig config_;
+  server::Registry registry_;
+  server::StoreMetrics store_metrics_{&registry_};
+  server::HttpMetrics http_metrics_{&registry_};
+  std::unique_ptr<App> app_;
+  server::TokenAuthority authority_;
+  server::Router router_;
+  std::unique_ptr<server::HttpServer> http_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(std::vector<Domain> domains,
+                                              const ServerConfig& config) {
+  DUET_RETURN_IF_ERROR(ValidateServerConfig(config));
+  auto node = std::make_unique<ServingNode>(config);
+  DUET_RETURN_IF_ERROR(node->Open(std::move(domains)));
+  return std::unique_ptr<Server>(std::move(node));
+}
+
+}  // namespace duet
