@@ -6,8 +6,8 @@
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
-#include "server/event_json.h"
 #include "cli/example_app.h"
+#include "follow/event_json.h"
 
 namespace duet::cli {
 namespace {

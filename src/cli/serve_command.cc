@@ -8,8 +8,8 @@
 
 #include "cli/command.h"
 #include "cli/example_app.h"
+#include "follow/follower_store.h"
 #include "server/api_routes.h"
-#include "server/follower_store.h"
 #include "server/http_metrics.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
