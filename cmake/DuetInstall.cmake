@@ -2,8 +2,10 @@
 # (after every area has defined its targets).
 #
 # - The area libraries and the `duet` INTERFACE target are exported as
-#   Duet::util, Duet::log, Duet::store, Duet::domain, Duet::readstore,
-#   Duet::projection, Duet::query and Duet::duet.
+#   Duet::util, Duet::log, Duet::store, Duet::follow, Duet::domain,
+#   Duet::readstore, Duet::projection, Duet::query and Duet::duet. Duet::follow
+#   (the query node's client) is exported because a user's own query node
+#   links it.
 # - include/duet/ (the public API) is installed to include/duet.
 # - DuetConfig.cmake finds Threads, Boost.JSON 1.81 and SQLite 3 for the consumer.
 # - duet_build_flags is never installed: areas link it PRIVATE and wrapped in
@@ -16,8 +18,8 @@ set(DUET_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/Duet"
     CACHE STRING "Where DuetConfig.cmake is installed, relative to the prefix")
 
 # Area library -> exported name (Duet::<name>).
-set(_duet_export_libs duet_util util duet_log log duet_store store duet_domain domain
-  duet_readstore readstore duet_projection projection duet_query query)
+set(_duet_export_libs duet_util util duet_log log duet_store store duet_follow follow
+  duet_domain domain duet_readstore readstore duet_projection projection duet_query query)
 set(_duet_installed_targets)
 while(_duet_export_libs)
   list(POP_FRONT _duet_export_libs _target _export_name)

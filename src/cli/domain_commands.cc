@@ -6,8 +6,8 @@
 
 #include "cli/bench_util.h"
 #include "cli/command.h"
-#include "server/event_json.h"
 #include "duet/contract.h"
+#include "follow/event_json.h"
 
 namespace duet::cli {
 namespace {
@@ -94,7 +94,7 @@ int RunDemo(const Flags& flags, const Domains& domains, std::ostream& out, std::
     auto events = (*app)->store()->ReadStream(first_stream, StreamVersion(0), 100,
                                               ReadDirection::kForward);
     if (!events.ok()) return ReportError(events.status(), err);
-    for (const RecordedEvent& e : *events) out << "  " << server::EventToJson(e) << "\n";
+    for (const RecordedEvent& e : *events) out << "  " << follow::EventToJson(e) << "\n";
   }
   RunDemoQueries(**app, out);
   out << "\n" << (*app)->store()->HeadPosition().value << " events. Try:\n"

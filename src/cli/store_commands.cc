@@ -3,8 +3,8 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "server/event_json.h"
 #include "duet/embedded_store.h"
+#include "follow/event_json.h"
 
 namespace duet::cli {
 namespace {

@@ -6,8 +6,8 @@
 // after the client has taken the previous one.
 #include <boost/json.hpp>
 
+#include "follow/event_json.h"
 #include "server/api_routes.h"
-#include "server/event_json.h"
 #include "server/problem.h"
 
 namespace duet::server {
@@ -52,7 +52,7 @@ HttpResponse Feed(EventStore& store, const HttpRequest& request, StreamWriter& w
     chunk.clear();
     for (const RecordedEvent& event : *events) {
       chunk += "id: " + std::to_string(event.position.value) + "\nevent: event\ndata: ";
-      chunk += EventToJson(event);
+      chunk += follow::EventToJson(event);
       chunk += "\n\n";
     }
     sent = events->back().position;

@@ -3,8 +3,8 @@
 // waits for read-your-writes.
 #include <boost/json.hpp>
 
+#include "follow/event_json.h"
 #include "server/api_routes.h"
-#include "server/event_json.h"
 #include "server/problem.h"
 
 namespace duet::server {
@@ -46,7 +46,7 @@ HttpResponse RunQuery(const QueryBus& bus, QueryWaits waits, const HttpRequest& 
 json::array EventsJson(const std::vector<RecordedEvent>& events) {
   json::array array;
   array.reserve(events.size());
-  for (const RecordedEvent& event : events) array.push_back(EventJson(event));
+  for (const RecordedEvent& event : events) array.push_back(follow::EventJson(event));
   return array;
 }
 

@@ -108,7 +108,7 @@ TEST_F(ServerApiTest, OrdersCommandThenQueryReadsItsWrite) {
 
 TEST_F(ServerApiTest, IdempotencyKeyAppendsOnce) {
   ASSERT_EQ(api_->Command("OpenAccount", {{"account", "bob"}, {"owner", "Bob"}}).status, 200u);
-  const server::HttpHeaders key{{"Idempotency-Key", "3b1f6a52-8f0e-4c7d-9a11-5e2b7c9d0f44"}};
+  const follow::HttpHeaders key{{"Idempotency-Key", "3b1f6a52-8f0e-4c7d-9a11-5e2b7c9d0f44"}};
   json::object deposit{{"account", "bob"}, {"currency", "USD"}, {"amount", 5}};
   Reply first = api_->Command("Deposit", deposit, key);
   ASSERT_EQ(first.status, 200u) << first.Describe();
@@ -161,8 +161,8 @@ TEST_F(ServerApiTest, AppendsAndReadsRawStreamsAndTheLog) {
 // Reads the live feed from `from` (or after Last-Event-ID) until `count`
 // events arrived; returns their ids.
 std::vector<uint64_t> FeedIds(uint16_t port, std::string_view target,
-                              const server::HttpHeaders& headers, size_t count) {
-  auto client = server::HttpClient::Create({"127.0.0.1", port, ""}, std::chrono::seconds(60));
+                              const follow::HttpHeaders& headers, size_t count) {
+  auto client = follow::HttpClient::Create({"127.0.0.1", port, ""}, std::chrono::seconds(60));
   std::string buffer;
   std::vector<uint64_t> ids;
   bool saw_head = false;

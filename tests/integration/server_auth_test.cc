@@ -106,7 +106,7 @@ TEST_F(ServerAuthTest, RightScopePasses) {
     Reply reply = Call(route, route.right_token);
     EXPECT_EQ(reply.status, route.ok_status) << reply.Describe();
   }
-  auto client = server::HttpClient::Create({"127.0.0.1", server_->port(), ""},
+  auto client = follow::HttpClient::Create({"127.0.0.1", server_->port(), ""},
                                            std::chrono::seconds(60));
   std::string received;
   Status feed = client->Stream("/events/live?from=1",

@@ -16,9 +16,9 @@ namespace {
 
 constexpr std::chrono::seconds kRequestTimeout{60};
 
-std::unique_ptr<server::HttpClient> NewClient(uint16_t port) {
-  server::HttpUrl url{"127.0.0.1", port, ""};
-  return server::HttpClient::Create(url, kRequestTimeout);
+std::unique_ptr<follow::HttpClient> NewClient(uint16_t port) {
+  follow::HttpUrl url{"127.0.0.1", port, ""};
+  return follow::HttpClient::Create(url, kRequestTimeout);
 }
 
 json::value ParseOrNull(std::string_view body) {
@@ -78,11 +78,11 @@ Api::Api(uint16_t port, std::string token) : token_(std::move(token)), client_(N
 void Api::Reconnect(uint16_t port) { client_ = NewClient(port); }
 
 Reply Api::Send(std::string_view method, std::string_view target, std::string_view body,
-                server::HttpHeaders headers) {
+                follow::HttpHeaders headers) {
   if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
   if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
   Reply reply;
-  Result<server::HttpClientResponse> response = client_->Request(method, target, body, headers);
+  Result<follow::HttpClientResponse> response = client_->Request(method, target, body, headers);
   if (!response.ok()) {
     reply.error = response.status();
     return reply;
@@ -94,17 +94,17 @@ Reply Api::Send(std::string_view method, std::string_view target, std::string_vi
   return reply;
 }
 
-Reply Api::Get(std::string_view target, const server::HttpHeaders& headers) {
+Reply Api::Get(std::string_view target, const follow::HttpHeaders& headers) {
   return Send("GET", target, {}, headers);
 }
 
 Reply Api::Post(std::string_view target, std::string_view body,
-                const server::HttpHeaders& headers) {
+                const follow::HttpHeaders& headers) {
   return Send("POST", target, body, headers);
 }
 
 Reply Api::Command(std::string_view type, const json::object& body,
-                   const server::HttpHeaders& headers) {
+                   const follow::HttpHeaders& headers) {
   return Post("/commands/" + std::string(type), json::serialize(body), headers);
 }
 

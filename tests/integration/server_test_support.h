@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/http_client.h"
+#include "follow/http_client.h"
 #include "tests/integration/server_process.h"
 
 namespace duet::testing {
@@ -34,7 +34,7 @@ void WriteFile(const std::filesystem::path& path, std::string_view text);
 struct Reply {
   unsigned status = 0;
   std::string body;
-  server::HttpHeaders headers;
+  follow::HttpHeaders headers;
   boost::json::value json;  // the parsed body; null when it is not JSON
   Status error;
 
@@ -52,15 +52,15 @@ class Api {
   // A new connection to `port` (after a restart).
   void Reconnect(uint16_t port);
 
-  Reply Get(std::string_view target, const server::HttpHeaders& headers = {});
+  Reply Get(std::string_view target, const follow::HttpHeaders& headers = {});
   Reply Post(std::string_view target, std::string_view body,
-             const server::HttpHeaders& headers = {});
+             const follow::HttpHeaders& headers = {});
   Reply Send(std::string_view method, std::string_view target, std::string_view body,
-             server::HttpHeaders headers);
+             follow::HttpHeaders headers);
 
   // POST /commands/{type} with the object as body.
   Reply Command(std::string_view type, const boost::json::object& body,
-                const server::HttpHeaders& headers = {});
+                const follow::HttpHeaders& headers = {});
   // GET /queries/{name}?{params}&min_position=..&timeout_ms=.. ; retries a
   // 503 "not yet" until `patience` is over (generous: the machine is noisy).
   Reply Query(std::string_view name, std::string_view params, uint64_t min_position = 0,
@@ -68,11 +68,11 @@ class Api {
   // The log's head from GET /events (fails the test if it cannot be read).
   uint64_t Head();
 
-  server::HttpClient& client() { return *client_; }
+  follow::HttpClient& client() { return *client_; }
 
  private:
   std::string token_;
-  std::unique_ptr<server::HttpClient> client_;
+  std::unique_ptr<follow::HttpClient> client_;
 };
 
 // Asserts a problem+json reply: HTTP status, `status` member, `code`, and

@@ -29,12 +29,12 @@ std::string HttpReply::Describe() const {
 }
 
 NodeClient::NodeClient(uint16_t port, std::chrono::milliseconds timeout)
-    : client_(server::HttpClient::Create(server::HttpUrl{"127.0.0.1", port, ""}, timeout)) {}
+    : client_(follow::HttpClient::Create(follow::HttpUrl{"127.0.0.1", port, ""}, timeout)) {}
 
 HttpReply NodeClient::Send(std::string_view method, std::string_view target, std::string_view body,
-                           const server::HttpHeaders& headers) {
+                           const follow::HttpHeaders& headers) {
   HttpReply reply;
-  Result<server::HttpClientResponse> response = client_->Request(method, target, body, headers);
+  Result<follow::HttpClientResponse> response = client_->Request(method, target, body, headers);
   if (!response.ok()) {
     reply.error = response.status();
     return reply;
@@ -51,7 +51,7 @@ HttpReply NodeClient::Get(std::string_view target) { return Send("GET", target, 
 
 HttpReply NodeClient::Post(std::string_view target, std::string_view body,
                            std::string_view idempotency_key) {
-  server::HttpHeaders headers{{"Content-Type", "application/json"}};
+  follow::HttpHeaders headers{{"Content-Type", "application/json"}};
   if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
   return Send("POST", target, body, headers);
 }

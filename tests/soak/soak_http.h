@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "duet/status.h"
-#include "server/http_client.h"
+#include "follow/http_client.h"
 
 namespace duet::soak {
 
@@ -42,9 +42,9 @@ class NodeClient {
 
  private:
   HttpReply Send(std::string_view method, std::string_view target, std::string_view body,
-                 const server::HttpHeaders& headers);
+                 const follow::HttpHeaders& headers);
 
-  std::unique_ptr<server::HttpClient> client_;
+  std::unique_ptr<follow::HttpClient> client_;
 };
 
 // A JSON non-negative integer; nullopt for anything else.

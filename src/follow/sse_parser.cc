@@ -1,8 +1,8 @@
-#include "server/sse_parser.h"
+#include "follow/sse_parser.h"
 
 #include <utility>
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
@@ -78,4 +78,4 @@ Status SseParser::Line(std::string_view line, const Handler& handler) {
   return Status::OK();
 }
 
-}  // namespace duet::server
+}  // namespace duet::follow

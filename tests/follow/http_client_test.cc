@@ -1,13 +1,13 @@
-#include "server/http_client.h"
+#include "follow/http_client.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <thread>
 
-#include "tests/server/test_feed_server.h"
+#include "tests/follow/test_feed_server.h"
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 using namespace std::chrono_literals;
@@ -187,4 +187,4 @@ TEST(HttpClientTest, AbortStopsAStreamFromAnotherThread) {
 }
 
 }  // namespace
-}  // namespace duet::server
+}  // namespace duet::follow

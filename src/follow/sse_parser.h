@@ -9,8 +9,8 @@
 // Not supported: lines ended by a lone CR; the `retry` field (ignored).
 //
 // Thread-compatible.
-#ifndef DUET_SERVER_SSE_PARSER_H_
-#define DUET_SERVER_SSE_PARSER_H_
+#ifndef DUET_FOLLOW_SSE_PARSER_H_
+#define DUET_FOLLOW_SSE_PARSER_H_
 
 #include <cstddef>
 #include <functional>
@@ -19,7 +19,7 @@
 
 #include "duet/status.h"
 
-namespace duet::server {
+namespace duet::follow {
 
 struct SseEvent {
   std::string id;     // this event's id field; empty when it had none
@@ -56,6 +56,6 @@ class SseParser {
   Status error_;
 };
 
-}  // namespace duet::server
+}  // namespace duet::follow
 
-#endif  // DUET_SERVER_SSE_PARSER_H_
+#endif  // DUET_FOLLOW_SSE_PARSER_H_

@@ -1,4 +1,4 @@
-#include "tests/server/test_feed_server.h"
+#include "tests/follow/test_feed_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "server/event_json.h"
+#include "follow/event_json.h"
 
-namespace duet::server::testing {
+namespace duet::follow::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -335,4 +335,4 @@ std::vector<RecordedEvent> TestFeedServer::events() const {
   return events_;
 }
 
-}  // namespace duet::server::testing
+}  // namespace duet::follow::testing

@@ -1,11 +1,11 @@
-#include "server/sse_parser.h"
+#include "follow/sse_parser.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 struct Collected {
@@ -138,4 +138,4 @@ TEST(SseParserTest, HandlerErrorStopsParsing) {
 }
 
 }  // namespace
-}  // namespace duet::server
+}  // namespace duet::follow

@@ -1,8 +1,8 @@
-#include "server/event_json.h"
+#include "follow/event_json.h"
 
 #include <gtest/gtest.h>
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 RecordedEvent Sample() {
@@ -73,4 +73,4 @@ TEST(EventJsonTest, RejectsBadValues) {
 }
 
 }  // namespace
-}  // namespace duet::server
+}  // namespace duet::follow

@@ -1,14 +1,14 @@
-#include "server/follower_store.h"
+#include "follow/follower_store.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <random>
 #include <utility>
 
-#include "server/event_json.h"
-#include "server/sse_parser.h"
+#include "follow/event_json.h"
+#include "follow/sse_parser.h"
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 // The server's largest page for GET /events and GET /streams/{s}.
@@ -390,4 +390,4 @@ FollowerStats FollowerStore::stats() const {
   return stats_;
 }
 
-}  // namespace duet::server
+}  // namespace duet::follow

@@ -1,8 +1,8 @@
-#include "server/event_json.h"
+#include "follow/event_json.h"
 
 #include <boost/json.hpp>
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 boost::json::value JsonOrString(const std::string& bytes) {
@@ -91,4 +91,4 @@ Result<RecordedEvent> EventFromJsonText(std::string_view text) {
   return EventFromJson(json);
 }
 
-}  // namespace duet::server
+}  // namespace duet::follow

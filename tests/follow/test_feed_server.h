@@ -1,7 +1,7 @@
 // TestFeedServer: a tiny test-only HTTP/1.1 server on 127.0.0.1 standing in
 // for the command node's read API, over plain sockets so tests do not depend
 // on the real server. Serves, from an in-memory vector of RecordedEvent and
-// in the API's event JSON (server/event_json.h):
+// in the API's event JSON (follow/event_json.h):
 //   GET /events?from=&limit=         {"events":[...],"head":h}
 //   GET /events/live?from=           text/event-stream, chunked: `event: head`
 //                                     first, then catch-up, then live events,
@@ -13,8 +13,8 @@
 //   GET /hang     never answers (until the server stops)
 //
 // Thread-safe. One thread per connection; everything stops in Stop().
-#ifndef DUET_TESTS_SERVER_TEST_FEED_SERVER_H_
-#define DUET_TESTS_SERVER_TEST_FEED_SERVER_H_
+#ifndef DUET_TESTS_FOLLOW_TEST_FEED_SERVER_H_
+#define DUET_TESTS_FOLLOW_TEST_FEED_SERVER_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -29,7 +29,7 @@
 
 #include "duet/types.h"
 
-namespace duet::server::testing {
+namespace duet::follow::testing {
 
 struct TestRequest {
   std::string method;
@@ -92,6 +92,6 @@ class TestFeedServer {
   std::thread accept_thread_;
 };
 
-}  // namespace duet::server::testing
+}  // namespace duet::follow::testing
 
-#endif  // DUET_TESTS_SERVER_TEST_FEED_SERVER_H_
+#endif  // DUET_TESTS_FOLLOW_TEST_FEED_SERVER_H_

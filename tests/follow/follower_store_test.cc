@@ -1,4 +1,4 @@
-#include "server/follower_store.h"
+#include "follow/follower_store.h"
 
 #include <gtest/gtest.h>
 
@@ -7,11 +7,11 @@
 #include <mutex>
 #include <thread>
 
-#include "server/event_json.h"
-#include "tests/server/test_feed_server.h"
+#include "follow/event_json.h"
+#include "tests/follow/test_feed_server.h"
 #include "tests/support/subscription_collector.h"
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 using namespace std::chrono_literals;
@@ -321,4 +321,4 @@ TEST(FollowerStoreTest, CloseStopsAConnectedFeed) {
 }
 
 }  // namespace
-}  // namespace duet::server
+}  // namespace duet::follow

@@ -1,4 +1,4 @@
-#include "server/http_client.h"
+#include "follow/http_client.h"
 
 #include <algorithm>
 #include <atomic>
@@ -12,7 +12,7 @@
 #include <charconv>
 #include <limits>
 
-namespace duet::server {
+namespace duet::follow {
 namespace {
 
 namespace asio = boost::asio;
@@ -283,4 +283,4 @@ void HttpClient::Abort() {
   asio::post(impl->ioc, [impl] { impl->stream.cancel(); });
 }
 
-}  // namespace duet::server
+}  // namespace duet::follow

@@ -3,8 +3,8 @@
 //
 // One object holds one keep-alive connection. Thread-compatible: one thread
 // at a time per object, except Abort(), which any thread may call.
-#ifndef DUET_SERVER_HTTP_CLIENT_H_
-#define DUET_SERVER_HTTP_CLIENT_H_
+#ifndef DUET_FOLLOW_HTTP_CLIENT_H_
+#define DUET_FOLLOW_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <cstdint>
@@ -18,7 +18,7 @@
 #include "duet/result.h"
 #include "duet/status.h"
 
-namespace duet::server {
+namespace duet::follow {
 
 struct HttpUrl {
   std::string host;
@@ -83,6 +83,6 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace duet::server
+}  // namespace duet::follow
 
-#endif  // DUET_SERVER_HTTP_CLIENT_H_
+#endif  // DUET_FOLLOW_HTTP_CLIENT_H_

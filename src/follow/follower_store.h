@@ -1,7 +1,7 @@
 // FollowerStore: the event store of a query node (`duet serve --role query
 // --follow URL`). Read-only; fed by the command node's HTTP event feed.
 //
-// Design (see src/server/README.md):
+// Design (see src/follow/README.md):
 // - A feed thread keeps one SSE connection to `<url>/events/live?from=<next>`
 //   and appends every event received to an in-memory window of the most
 //   recent events (bounded by count and bytes). Positions must arrive
@@ -18,8 +18,8 @@
 // - Appends are refused with kFailedPrecondition: send them to the command node.
 //
 // Thread-safe: any number of threads may read and wait concurrently.
-#ifndef DUET_SERVER_FOLLOWER_STORE_H_
-#define DUET_SERVER_FOLLOWER_STORE_H_
+#ifndef DUET_FOLLOW_FOLLOWER_STORE_H_
+#define DUET_FOLLOW_FOLLOWER_STORE_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -34,10 +34,10 @@
 #include <vector>
 
 #include "duet/event_store.h"
-#include "server/http_client.h"
+#include "follow/http_client.h"
 #include "util/thread_annotations.h"
 
-namespace duet::server {
+namespace duet::follow {
 
 struct SseEvent;
 
@@ -156,6 +156,6 @@ class FollowerStore : public EventStore {
   std::thread feed_thread_;                         // last: starts after the rest
 };
 
-}  // namespace duet::server
+}  // namespace duet::follow
 
-#endif  // DUET_SERVER_FOLLOWER_STORE_H_
+#endif  // DUET_FOLLOW_FOLLOWER_STORE_H_

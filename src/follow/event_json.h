@@ -1,6 +1,9 @@
-// The JSON form of a recorded event, shared by `duet read` (CLI), the HTTP
-// API (GET /events, /events/live, /streams/{s}) and the query node's follower
-// store, which decodes it back:
+// The JSON form of a recorded event: the wire format of the event feed. The
+// HTTP API writes it (GET /events, /events/live, /streams/{s}; src/server),
+// as does `duet read` (CLI); the query node's follower store decodes it back.
+// It lives here, with its decoder, so that what the feed writes and what the
+// follower parses are one codec; the server depends on this area, not the
+// other way round.
 //   {"position":p,"stream":s,"version":v,"timestamp_us":t,"id":"<uuid>",
 //    "type":t,"data":<JSON, or a string when not JSON>,"metadata":<same>}
 // Empty data/metadata are written as null.
@@ -11,8 +14,8 @@
 // contents (the encoding cannot tell them apart).
 //
 // Stateless functions; thread-safe.
-#ifndef DUET_SERVER_EVENT_JSON_H_
-#define DUET_SERVER_EVENT_JSON_H_
+#ifndef DUET_FOLLOW_EVENT_JSON_H_
+#define DUET_FOLLOW_EVENT_JSON_H_
 
 #include <string>
 #include <string_view>
@@ -22,7 +25,7 @@
 
 #include <boost/json/object.hpp>
 
-namespace duet::server {
+namespace duet::follow {
 
 // The form above as a JSON object (for embedding in a larger answer).
 boost::json::object EventJson(const RecordedEvent& event);
@@ -34,6 +37,6 @@ std::string EventToJson(const RecordedEvent& event);
 Result<RecordedEvent> EventFromJson(const boost::json::value& json);
 Result<RecordedEvent> EventFromJsonText(std::string_view text);
 
-}  // namespace duet::server
+}  // namespace duet::follow
 
-#endif  // DUET_SERVER_EVENT_JSON_H_
+#endif  // DUET_FOLLOW_EVENT_JSON_H_
