@@ -73,7 +73,7 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 TEST_LOGS := $(BUILD_DIR)/test-logs
 
-.PHONY: deps deps-peers build test test-release test-asan test-tsan test-fuzz test-summary \
+.PHONY: deps deps-peers build build-duet test test-release test-asan test-tsan test-fuzz test-summary \
 	run demo bench bench-peers soak fuzz clean format install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
@@ -187,10 +187,16 @@ test-summary:
 	done; \
 	echo "$$passed passed, $$failed failed"
 
-run: build
+# `make run` and `make demo` build the `duet` binary alone (and what it
+# links), not the tests: a first run on a fresh machine waits minutes.
+build-duet: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD_DIR) --target duet_exe -j$(JOBS)
+
+run: build-duet
 	$(RUN_CMD)
 
-demo: build
+demo: build-duet
 	rm -rf $(DEMO_DIR) && $(BUILD_DIR)/duet demo --data $(DEMO_DIR)
 
 bench: deps deps-peers build

@@ -19,7 +19,8 @@ set(DUET_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/Duet"
 
 # Area library -> exported name (Duet::<name>).
 set(_duet_export_libs duet_util util duet_log log duet_store store duet_follow follow
-  duet_domain domain duet_readstore readstore duet_projection projection duet_query query)
+  duet_domain domain duet_readstore readstore duet_projection projection duet_query query
+  duet_app app duet_server server duet_cli cli)
 set(_duet_installed_targets)
 while(_duet_export_libs)
   list(POP_FRONT _duet_export_libs _target _export_name)
@@ -61,15 +62,9 @@ install(FILES
   ${PROJECT_BINARY_DIR}/DuetConfigVersion.cmake
   DESTINATION ${DUET_INSTALL_CMAKEDIR})
 
-# The CLI: build/duet, installed to bin/duet.
-if(EXISTS ${PROJECT_SOURCE_DIR}/src/cli/CMakeLists.txt)
-  get_property(_duet_cli_targets DIRECTORY ${PROJECT_SOURCE_DIR}/src/cli
-               PROPERTY BUILDSYSTEM_TARGETS)
-  foreach(_target IN LISTS _duet_cli_targets)
-    get_target_property(_type ${_target} TYPE)
-    if(_type STREQUAL "EXECUTABLE")
-      set_target_properties(${_target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
-      install(TARGETS ${_target} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-    endif()
-  endforeach()
+# The shipped CLI (examples/duet_main.cc, the example domains on duet::Main):
+# build/duet, installed to bin/duet.
+if(TARGET duet_exe)
+  set_target_properties(duet_exe PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR})
+  install(TARGETS duet_exe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

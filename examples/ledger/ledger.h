@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include <duet/app.h>
 #include <duet/command_bus.h>
 #include <duet/decider.h>
 #include <duet/result.h>
@@ -136,6 +137,9 @@ Status ValidateCurrency(std::string_view field, std::string_view currency);
 
 // Registers OpenAccount, Deposit, Withdraw, CloseAccount and Transfer.
 Status Register(CommandBus& bus);
+
+// The ledger domain as one value: commands, projections, queries, demo tour and benchmark workload.
+duet::Domain Domain();
 
 }  // namespace duet::examples::ledger
 

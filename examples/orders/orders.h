@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include <duet/app.h>
 #include <duet/command_bus.h>
 #include <duet/decider.h>
 #include <duet/result.h>
@@ -124,6 +125,9 @@ Status Validate(const CancelOrder& c);
 
 // Registers PlaceOrder, AddItem, ConfirmOrder, ShipOrder and CancelOrder.
 Status Register(CommandBus& bus);
+
+// The orders domain as one value: commands, projections, queries, demo tour.
+duet::Domain Domain();
 
 }  // namespace duet::examples::orders
 

@@ -3,7 +3,7 @@
 #include <set>
 #include <thread>
 
-#include "server/follower_store.h"
+#include "follow/follower_store.h"
 
 namespace duet {
 
@@ -60,9 +60,9 @@ App::~App() {
 
 Status App::OpenStore() {
   if (options_.role == AppRole::kQuery) {
-    DUET_ASSIGN_OR_RETURN(std::unique_ptr<server::FollowerStore> follower,
-                          server::FollowerStore::Open(options_.follow));
-    server::FollowerStore* raw = follower.get();
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<follow::FollowerStore> follower,
+                          follow::FollowerStore::Open(options_.follow));
+    follow::FollowerStore* raw = follower.get();
     following_ = [raw]() -> Status {
       if (raw->connected()) return Status::OK();
       return Status::Overloaded("not following " + raw->url() + " yet: " +

@@ -76,7 +76,7 @@ int RunRead(const Flags& flags, std::ostream& out, std::ostream& err) {
                                              backward ? ReadDirection::kBackward
                                                       : ReadDirection::kForward);
     if (!events.ok()) return ReportError(events.status(), err);
-    for (const RecordedEvent& e : *events) out << server::EventToJson(e) << "\n";
+    for (const RecordedEvent& e : *events) out << follow::EventToJson(e) << "\n";
     remaining -= events->size();
     if (events->size() < page) break;
     const RecordedEvent& last = events->back();

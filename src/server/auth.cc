@@ -133,7 +133,7 @@ std::string_view ScopeName(Scope scope) {
 }
 
 Result<Scope> ParseScope(std::string_view name) {
-  for (Scope scope : kScopes) {
+  for (Scope scope : server::kScopes) {
     if (ScopeName(scope) == name) return scope;
   }
   return Status::InvalidArgument("scope", "must be command, query or admin");

@@ -1,4 +1,4 @@
-// Runs the `duet` CLI in process and captures what it printed, for the CLI tests.
+// Runs the `duet` CLI (duet::RunCli over the example domains) in process and captures what it printed, for the CLI tests.
 #ifndef DUET_TESTS_CLI_CLI_RUN_H_
 #define DUET_TESTS_CLI_CLI_RUN_H_
 
@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/command.h"
+#include "duet/main.h"
+#include "ledger/ledger.h"
+#include "orders/orders.h"
 
 namespace duet::cli {
 
@@ -16,9 +18,12 @@ struct CliRun {
   std::string err;
 };
 
+// The shipped `duet` binary's CLI: both example domains.
 inline CliRun Cli(std::vector<std::string> args) {
+  static const std::vector<Domain> domains{examples::ledger::Domain(),
+                                           examples::orders::Domain()};
   std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
+  const int code = RunCli(args, domains, out, err);
   return {code, out.str(), err.str()};
 }
 

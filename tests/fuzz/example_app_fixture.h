@@ -1,5 +1,5 @@
 // The store both example domains run on for the fuzz targets fuzz_http and
-// fuzz_commands: an ExampleApp (ledger and orders) in a temp directory made
+// fuzz_commands: an App of the example domains (ledger and orders) in a temp directory made
 // once per process, with a few aggregates already there (an open account with
 // money, a placed order) so that one input can reach the deciders' deeper
 // rules. Header-only, because each fuzz target is one source file.
@@ -19,7 +19,9 @@
 #include <string>
 #include <string_view>
 
-#include "cli/example_app.h"
+#include "duet/app.h"
+#include "ledger/ledger.h"
+#include "orders/orders.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace duet::fuzz {
@@ -29,7 +31,7 @@ class ExampleAppFixture {
   static constexpr size_t kInputsPerStore = 2000;
 
   // `read_side`: whether projections and queries run (fuzz_http) or not.
-  explicit ExampleAppFixture(cli::ExampleApp::ReadSide read_side) : read_side_(read_side) {
+  explicit ExampleAppFixture(bool read_side) : read_side_(read_side) {
     const char* base = std::getenv("TMPDIR");
     std::string pattern =
         std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/duet-fuzz-XXXXXX";
@@ -45,7 +47,7 @@ class ExampleAppFixture {
   ExampleAppFixture(const ExampleAppFixture&) = delete;
   ExampleAppFixture& operator=(const ExampleAppFixture&) = delete;
 
-  cli::ExampleApp& app() { return *app_; }
+  App& app() { return *app_; }
 
   // Call once per input, before using app(): true when the app was reopened
   // (anything built on the old one must be rebuilt).
@@ -61,15 +63,18 @@ class ExampleAppFixture {
     inputs_ = 0;
     ++generation_;
     const std::filesystem::path data = root_ / ("data-" + std::to_string(generation_));
-    StoreOptions options;
+    AppOptions options;
+    options.data = data;
+    options.read_side = read_side_;
     // No fsync: the targets check logic, not durability, and syncs would
     // cost most of the time.
-    options.durability.mode = Durability::Mode::kNone;
-    Result<std::unique_ptr<cli::ExampleApp>> app = cli::ExampleApp::Open(data, options, read_side_);
+    options.store.durability.mode = Durability::Mode::kNone;
+    Result<std::unique_ptr<App>> app =
+        App::Open({examples::ledger::Domain(), examples::orders::Domain()}, std::move(options));
     DUET_FUZZ_CHECK(app.ok(), app.status().ToString().c_str());
     app_ = std::move(*app);
     for (auto [type, json] : kBaseline) {
-      Result<CommandResult> done = app_->bus->Dispatch(type, json);
+      Result<CommandResult> done = app_->commands()->Dispatch(type, json);
       DUET_FUZZ_CHECK(done.ok(), done.status().ToString().c_str());
     }
     data_ = data;
@@ -90,10 +95,10 @@ class ExampleAppFixture {
        R"({"order":"o1","customer":"Carol","items":[{"sku":"tea","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})"},
   };
 
-  cli::ExampleApp::ReadSide read_side_;
+  bool read_side_;
   std::filesystem::path root_;
   std::filesystem::path data_;
-  std::unique_ptr<cli::ExampleApp> app_;
+  std::unique_ptr<App> app_;
   size_t inputs_ = 0;
   size_t generation_ = 0;
 };

@@ -53,23 +53,23 @@ void CheckAccepted(duet::EventStore& store, std::string_view type, const Command
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Destroyed at exit: the app closes and its folder is removed.
-  static duet::fuzz::ExampleAppFixture fixture(duet::cli::ExampleApp::ReadSide::kNone);
-  static const std::vector<std::string> types = fixture.app().bus->CommandTypes();
+  static duet::fuzz::ExampleAppFixture fixture(/*read_side=*/false);
+  static const std::vector<std::string> types = fixture.app().commands()->CommandTypes();
   if (size == 0) return 0;
   fixture.NextInput();
-  duet::cli::ExampleApp& app = fixture.app();
+  duet::App& app = fixture.app();
   const std::string& type = types[data[0] % types.size()];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  const GlobalPosition head_before = app.store->HeadPosition();
-  Result<CommandResult> result = app.bus->Dispatch(type, body);
+  const GlobalPosition head_before = app.store()->HeadPosition();
+  Result<CommandResult> result = app.commands()->Dispatch(type, body);
   if (result.ok()) {
-    CheckAccepted(*app.store, type, *result, head_before);
+    CheckAccepted(*app.store(), type, *result, head_before);
     return 0;
   }
   const StatusCode code = result.status().code();
   DUET_FUZZ_CHECK(code == StatusCode::kInvalidArgument || code == StatusCode::kDomainRuleViolated,
                   result.status().ToString().c_str());
-  DUET_FUZZ_CHECK(app.store->HeadPosition() == head_before, "a refused command appended");
+  DUET_FUZZ_CHECK(app.store()->HeadPosition() == head_before, "a refused command appended");
   return 0;
 }

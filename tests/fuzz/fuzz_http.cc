@@ -38,7 +38,7 @@ struct Node {
   duet::server::Router router;
   std::unique_ptr<duet::server::RequestDispatcher> dispatcher;
 
-  explicit Node(duet::cli::ExampleApp& app) {
+  explicit Node(duet::App& app) {
     using duet::server::Scope;
     duet::Result<duet::server::TokenAuthority> made = duet::server::TokenAuthority::Create(
         {{"admin", std::string(kAdminToken), {Scope::kCommand, Scope::kQuery, Scope::kAdmin}},
@@ -47,11 +47,11 @@ struct Node {
     authority = std::move(*made);
     duet::server::ApiBackends backends;
     backends.role = "all";
-    backends.store = app.store.get();
-    backends.commands = app.bus.get();
-    backends.projections = app.engine.get();
-    backends.queries = app.queries.get();
-    backends.health = [store = app.store.get()] { return store->Health(); };
+    backends.store = app.store();
+    backends.commands = app.commands();
+    backends.projections = app.projections();
+    backends.queries = app.queries();
+    backends.health = [&app] { return app.Health(); };
     backends.metrics = [] { return std::string("# no metrics in the fuzz target\n"); };
     // A query that waits for min_position would stall the fuzzer: "not yet" at once.
     backends.default_query_wait = std::chrono::milliseconds(0);
@@ -88,7 +88,7 @@ void CheckProblem(const HttpResponse& response, const json::value& parsed) {
   }
 }
 
-void CheckResponse(const HttpResponse& response, duet::cli::ExampleApp& app) {
+void CheckResponse(const HttpResponse& response, duet::App& app) {
   DUET_FUZZ_CHECK(response.status >= 200 && response.status <= 599, "status out of range");
   json::value parsed;
   if (IsJsonType(response.content_type)) {
@@ -108,7 +108,7 @@ void CheckResponse(const HttpResponse& response, duet::cli::ExampleApp& app) {
       object->if_contains(response.content_type == "application/problem+json" ? "code" : "status");
   DUET_FUZZ_CHECK(code != nullptr && code->is_string(), "a 5xx names no code");
   const bool not_yet = code->get_string() == "timeout";
-  const bool store_failed = !app.store->Health().ok();
+  const bool store_failed = !app.Health().ok();
   DUET_FUZZ_CHECK(not_yet || store_failed,
                   ("a 5xx while the store is healthy: " + response.body).c_str());
 }
@@ -117,7 +117,7 @@ void CheckResponse(const HttpResponse& response, duet::cli::ExampleApp& app) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Destroyed at exit in reverse order: the node, then the app and its folder.
-  static duet::fuzz::ExampleAppFixture fixture(duet::cli::ExampleApp::ReadSide::kRun);
+  static duet::fuzz::ExampleAppFixture fixture(/*read_side=*/true);
   static auto node = std::make_unique<Node>(fixture.app());
   if (fixture.NextInput()) node = std::make_unique<Node>(fixture.app());
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -10,7 +10,9 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "cli/example_app.h"
+#include "duet/app.h"
+#include "ledger/ledger.h"
+#include "orders/orders.h"
 #include "server/api_routes.h"
 #include "server/auth.h"
 #include "server/router.h"
@@ -49,16 +51,18 @@ std::string Concrete(const std::string& pattern) {
 class OpenApiRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<cli::ExampleApp>> app =
-        cli::ExampleApp::Open(dir_.path(), StoreOptions{}, cli::ExampleApp::ReadSide::kRun);
+    AppOptions options;
+    options.data = dir_.path();
+    Result<std::unique_ptr<App>> app =
+        App::Open({examples::ledger::Domain(), examples::orders::Domain()}, std::move(options));
     ASSERT_TRUE(app.ok()) << app.status().ToString();
     app_ = std::move(*app);
     ApiBackends backends;
     backends.role = "all";
-    backends.store = app_->store.get();
-    backends.commands = app_->bus.get();
-    backends.projections = app_->engine.get();
-    backends.queries = app_->queries.get();
+    backends.store = app_->store();
+    backends.commands = app_->commands();
+    backends.projections = app_->projections();
+    backends.queries = app_->queries();
     backends.health = [] { return Status::OK(); };
     backends.readiness = [] { return Status::OK(); };
     backends.metrics = [] { return std::string(); };
@@ -85,7 +89,7 @@ class OpenApiRoutesTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<cli::ExampleApp> app_;
+  std::unique_ptr<App> app_;
   Router router_;
   json::object doc_;
 };
