@@ -9,7 +9,8 @@
 # - include/duet/ (the public API) is installed to include/duet.
 # - DuetConfig.cmake finds Threads, Boost.JSON 1.81 and SQLite 3 for the consumer.
 # - duet_build_flags is never installed: areas link it PRIVATE and wrapped in
-#   $<BUILD_INTERFACE:...>, so it does not appear in the export.
+#   $<BUILD_INTERFACE:...> (duet_add_library, cmake/DuetLibrary.cmake), so it
+#   does not appear in the export.
 # - The executables of src/cli are written to the top of the build tree (so
 #   the CLI is build/duet whatever its target is called) and installed to bin/.
 include(CMakePackageConfigHelpers)

@@ -127,14 +127,17 @@ class ProjectionEngine {
   // Starts replaying the whole history into a fresh generation beside the
   // current one; it is switched in atomically once caught up. Also restarts
   // a failed projection from scratch. Returns at once; see StatusOf.
+  // Errors: kNotFound, kConflict (a rebuild of `name` is running).
   virtual Status Rebuild(std::string_view name) = 0;
 
   // Re-applies the parked events of `name`; those that apply are unparked.
-  // Returns how many remain parked.
+  // Returns how many remain parked. Errors: kNotFound, kConflict (a new
+  // version is being rebuilt and does not serve yet).
   virtual Result<uint64_t> RetryParked(std::string_view name) = 0;
 
   // Rebuilds `name` into a scratch store up to the serving store's checkpoint
   // and compares the two. The live runner is paused while it runs.
+  // Errors: kNotFound, kConflict (as RetryParked).
   virtual Result<VerifyReport> Verify(std::string_view name) = 0;
 
   // Builds `name` as of `at` into a new store in `dir` (memory when empty)

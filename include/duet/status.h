@@ -27,8 +27,9 @@ enum class StatusCode : uint8_t {
   kUnauthorized = 9,
   kForbidden = 10,
   kOverloaded = 11,
-  kTimeout = 12,              // a bounded wait ended before its condition held
-  kFailedPrecondition = 13,   // operation not valid in the object's state
+  kTimeout = 12,             // a bounded wait ended before its condition held
+  kFailedPrecondition = 13,  // not valid in this state: a fault of the program (HTTP 500)
+  kConflict = 14,            // conflicts with work in progress, e.g. a running rebuild (409)
 };
 
 // Stable lower-case name of a code, e.g. "wrong_expected_version".
@@ -63,7 +64,15 @@ class [[nodiscard]] Status {
   // A read model that had not reached a requested position in time ("not
   // yet"): kTimeout whose position() is where the read model is.
   static Status NotYet(std::string_view read_model, uint64_t position);
+  // The operation is not valid in the object's state, and waiting will not
+  // make it valid: a handler threw, the log is closing, a thing was
+  // registered twice. A fault of the program or the server, not the caller.
   static Status FailedPrecondition(std::string_view message);
+  // The operation conflicts with work in progress on the same object (a
+  // rebuild of that projection is running): nothing was done; retrying once
+  // that work has ended can succeed. For a stream's version, use
+  // WrongExpectedVersion.
+  static Status Conflict(std::string_view message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

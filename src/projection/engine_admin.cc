@@ -63,7 +63,7 @@ Status EngineImpl::Rebuild(std::string_view name) {
   DUET_ASSIGN_OR_RETURN(Entry * entry, Find(name));
   std::lock_guard ops(entry->ops_mu);
   if (entry->rebuild && Running(*entry->rebuild->runner)) {
-    return Status::FailedPrecondition("a rebuild of " + std::string(name) + " is running");
+    return Status::Conflict("a rebuild of " + std::string(name) + " is running");
   }
   CancelRebuild(*entry);  // a failed or stopped one starts over
   return StartRebuild(*entry);
@@ -84,8 +84,8 @@ Result<uint64_t> EngineImpl::RetryParked(std::string_view name) {
   DUET_ASSIGN_OR_RETURN(Entry * entry, Find(name));
   std::lock_guard ops(entry->ops_mu);
   if (!entry->live) {
-    return Status::FailedPrecondition("the read model of " + std::string(name) +
-                                      " is being rebuilt by a new version");
+    return Status::Conflict("the read model of " + std::string(name) +
+                            " is being rebuilt by a new version");
   }
   ResumeOnExit resume(PauseLive(*entry));
   ReadStore& store = *entry->serving.store;
@@ -123,8 +123,8 @@ Result<VerifyReport> EngineImpl::Verify(std::string_view name) {
   DUET_ASSIGN_OR_RETURN(Entry * entry, Find(name));
   std::lock_guard ops(entry->ops_mu);
   if (!entry->live) {
-    return Status::FailedPrecondition("the read model of " + std::string(name) +
-                                      " is being rebuilt by a new version");
+    return Status::Conflict("the read model of " + std::string(name) +
+                            " is being rebuilt by a new version");
   }
   ResumeOnExit resume(PauseLive(*entry));
   ReadStore& live = *entry->serving.store;

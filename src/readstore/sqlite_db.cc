@@ -57,11 +57,6 @@ Statement& Statement::BindInt64(int index, int64_t value) {
   return *this;
 }
 
-Statement& Statement::BindDouble(int index, double value) {
-  NoteBind(sqlite3_bind_double(stmt_, index, value));
-  return *this;
-}
-
 Result<bool> Statement::Step() {
   if (bind_rc_ != SQLITE_OK) {
     const int rc = bind_rc_;

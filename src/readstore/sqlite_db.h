@@ -46,7 +46,6 @@ class Statement {
   Statement& BindTextRef(int index, std::string_view text);
   Statement& BindBlobRef(int index, std::string_view bytes);
   Statement& BindInt64(int index, int64_t value);
-  Statement& BindDouble(int index, double value);
 
   // One step: true when a row is available, false when done.
   Result<bool> Step();
@@ -59,7 +58,6 @@ class Statement {
   // Step or Reset.
   int64_t ColumnInt64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
-  bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view ColumnText(int col) const;
   std::string_view ColumnBlob(int col) const;
 

@@ -57,7 +57,6 @@ class ParkingTxn : public Base {
 
   const void* owner() const { return owner_; }
   const std::vector<ParkOp>& park_ops() const { return park_ops_; }
-  std::vector<ParkOp>& mutable_park_ops() { return park_ops_; }
 
  private:
   const void* owner_;

@@ -21,11 +21,11 @@ HttpResponse Projections(ProjectionEngine& engine) {
 
 HttpResponse Rebuild(ProjectionEngine& engine, const HttpRequest& request) {
   const std::string name(request.PathParam("name"));
-  // A second rebuild while one runs conflicts with the running one: 409,
-  // not the engine's failed_precondition (a 500, a server fault).
+  // A projection that shows a rebuild (running, or failed or stopped) is
+  // refused here as the engine refuses a running one: kConflict, 409.
   if (Result<ProjectionStatus> now = engine.StatusOf(name); now.ok() && now->rebuild) {
-    return ProtocolProblem(409, "rebuild_running",
-                           "a rebuild of " + name + " is running; see GET /projections");
+    return ProblemResponse(
+        Status::Conflict("a rebuild of " + name + " is running; see GET /projections"));
   }
   if (Status started = engine.Rebuild(name); !started.ok()) return ProblemResponse(started);
   Result<ProjectionStatus> status = engine.StatusOf(name);

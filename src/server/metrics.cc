@@ -224,11 +224,6 @@ void Registry::CallbackGauge(std::string_view name, std::string_view help, const
   AddCallback(name, help, Type::kGauge, labels, std::move(read));
 }
 
-void Registry::CallbackCounter(std::string_view name, std::string_view help,
-                               const Labels& labels, std::function<double()> read) {
-  AddCallback(name, help, Type::kCounter, labels, std::move(read));
-}
-
 bool Registry::RemoveCallback(std::string_view name, const Labels& labels) {
   std::lock_guard lock(mu_);
   auto family = families_.find(name);

@@ -112,15 +112,13 @@ class Registry {
   server::Histogram& Histogram(std::string_view name, std::string_view help,
                                std::vector<double> upper_bounds, const Labels& labels = {});
 
-  // A gauge (or counter) series whose value `read` returns at render time,
-  // e.g. a projection's lag. Registering the same name and labels again
-  // replaces the callback. `read` runs under the registry's lock, so after
+  // A gauge series whose value `read` returns at render time, e.g. a
+  // projection's lag. Registering the same name and labels again replaces
+  // the callback. `read` runs under the registry's lock, so after
   // RemoveCallback returns it is never called again; it must not call into
   // this registry.
   void CallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                      std::function<double()> read);
-  void CallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
-                       std::function<double()> read);
   // Removes a callback series; false if there was none.
   bool RemoveCallback(std::string_view name, const Labels& labels);
 

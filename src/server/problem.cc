@@ -57,7 +57,9 @@ unsigned HttpStatusOf(const Status& status) {
     case StatusCode::kUnauthorized: return 401;
     case StatusCode::kForbidden: return 403;
     case StatusCode::kNotFound: return 404;
-    case StatusCode::kWrongExpectedVersion: return 409;
+    case StatusCode::kWrongExpectedVersion:
+    case StatusCode::kConflict:
+      return 409;
     case StatusCode::kDomainRuleViolated: return 422;
     case StatusCode::kOverloaded:
     case StatusCode::kTimeout:

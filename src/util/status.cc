@@ -20,6 +20,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kOverloaded: return "overloaded";
     case StatusCode::kTimeout: return "timeout";
     case StatusCode::kFailedPrecondition: return "failed_precondition";
+    case StatusCode::kConflict:
+      return "conflict";
   }
   return "unknown";
 }
@@ -74,6 +76,9 @@ Status Status::NotYet(std::string_view read_model, uint64_t position) {
 }
 Status Status::FailedPrecondition(std::string_view message) {
   return Status(StatusCode::kFailedPrecondition, {}, message);
+}
+Status Status::Conflict(std::string_view message) {
+  return Status(StatusCode::kConflict, {}, message);
 }
 
 std::string Status::ToString() const {

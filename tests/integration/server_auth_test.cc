@@ -106,8 +106,8 @@ TEST_F(ServerAuthTest, RightScopePasses) {
     Reply reply = Call(route, route.right_token);
     EXPECT_EQ(reply.status, route.ok_status) << reply.Describe();
   }
-  auto client = follow::HttpClient::Create({"127.0.0.1", server_->port(), ""},
-                                           std::chrono::seconds(60));
+  auto client =
+      follow::HttpClient::Create({"127.0.0.1", server_->port(), ""}, std::chrono::seconds(60));
   std::string received;
   Status feed = client->Stream("/events/live?from=1",
                                {{"Authorization", std::string("Bearer ") + kQueryToken}},

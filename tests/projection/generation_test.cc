@@ -132,8 +132,10 @@ TEST_F(GenerationTest, AVersionBumpRebuildsWhileTheOldVersionServes) {
   EXPECT_EQ(Doc("counts", "a").at("v").as_int64(), 1);  // the old version serves
   EXPECT_EQ(Current("counts"), "v1-g1\n");
   EXPECT_TRUE(fs::is_directory(readstores() / "counts" / "v2-g2"));
-  // Verify and RetryParked refuse: the serving model is another version's.
-  EXPECT_EQ(engine_->Verify("counts").status().code(), StatusCode::kFailedPrecondition);
+  // Verify and RetryParked refuse: the serving model is another version's,
+  // whose rebuild is in progress (a conflict, not a fault).
+  EXPECT_EQ(engine_->Verify("counts").status().code(), StatusCode::kConflict);
+  EXPECT_EQ(engine_->RetryParked("counts").status().code(), StatusCode::kConflict);
   gate.Open();
   ASSERT_TRUE(Eventually([&] {
     auto s = engine_->StatusOf("counts");

@@ -18,6 +18,20 @@ json::object ParseStrictly(const std::string& body) {
   return ec ? json::object() : value.as_object();
 }
 
+// The two "not valid in this state" codes: a conflict with work in progress
+// is the caller's to retry (409), a failed precondition is a fault (500).
+TEST(ProblemTest, ConflictIs409AndFailedPreconditionIs500) {
+  const Status conflict = Status::Conflict("a rebuild of counts is running");
+  EXPECT_EQ(HttpStatusOf(conflict), 409u);
+  const HttpResponse response = ProblemResponse(conflict);
+  EXPECT_EQ(response.status, 409u);
+  const json::object body = ParseStrictly(response.body);
+  EXPECT_EQ(body.at("code"), "conflict");
+  EXPECT_EQ(body.at("title"), "Conflict");
+  EXPECT_EQ(body.at("detail"), "a rebuild of counts is running");
+  EXPECT_EQ(HttpStatusOf(Status::FailedPrecondition("Apply threw")), 500u);
+}
+
 // Found by fuzz_http (tests/fuzz/regressions/fuzz_http/path_not_utf8): a 404
 // quoting a path that is not UTF-8 was not JSON.
 TEST(ProblemTest, QuotedBytesThatAreNotUtf8StillMakeValidJson) {
