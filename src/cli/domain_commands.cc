@@ -201,7 +201,7 @@ void AddDomainCommands(const Domains& domains, std::vector<Command>* commands) {
   commands->push_back(
       {"bench commands",
        "duet bench commands --data DIR [--writers N] [--seconds S] [--accounts N] [--durability D]",
-       "A domain's bench command (e.g. ledger Deposits) on random aggregates through the\n"
+       "A domain's bench command (for example a deposit) on random aggregates through the\n"
        "command bus (load, decide, append) from N threads for S seconds. Prints one JSON line.",
        {{"data", "data folder"},
         {"writers", "concurrent threads (default 64)"},
