@@ -279,7 +279,7 @@ Result<std::unique_ptr<ReadStore>> OpenReadStore(ReadStoreKind kind,
 // snapshots it keeps). The caller treats it as opaque: it moves it only with
 // InstallReadStoreSnapshot and may delete it with std::filesystem::remove_all.
 // A *snapshot folder* holds one installed copy; it is not a store (no lock,
-// never opened, never written) until RestoreReadStore makes one from it.
+// nothing writes it) until RestoreReadStore makes one from it.
 //
 // Thread-safe: each call opens its own files. A copy of an open store neither
 // blocks its writer nor waits for it.
@@ -310,8 +310,9 @@ Status InstallReadStoreSnapshot(const std::filesystem::path& copy,
 // Checks that `snapshot_dir` holds a whole, readable copy of a store of `kind`
 // in this build's format and returns its checkpoint. Errors: kCorruption when
 // the copy is missing, truncated or damaged; kFailedPrecondition when it is of
-// another kind or format version; kIOError (see readstore/store_snapshot.h
-// for the one SQLite error a damaged file can still cause).
+// another kind or format version; kIOError, also for a damaged copy that
+// asks SQLite for an allocation it refuses ("out of memory": it cannot be
+// told from real memory pressure).
 Result<GlobalPosition> CheckReadStoreSnapshot(ReadStoreKind kind,
                                               const std::filesystem::path& snapshot_dir);
 
