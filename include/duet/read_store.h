@@ -265,6 +265,77 @@ std::unique_ptr<DocumentStore> NewMemoryDocumentStore();
 Result<std::unique_ptr<ReadStore>> OpenReadStore(ReadStoreKind kind,
                                                  const std::filesystem::path& dir);
 
+// ----------------------------------------------------- a persistent store's files
+//
+// A persistent store's folder holds files only the read store knows how to
+// name, copy and remove (docs/format.md, "Read stores"): copying them one by
+// one while the store is open can tear a commit, and a stale write-ahead log
+// left beside another store's file would be replayed into it. So callers (the
+// projection engine's snapshots and point-in-time builds) go through these
+// functions and never look inside the folder.
+//
+// A *copy* is one checkpoint's committed state of a store, written by
+// SnapshotReadStore at a path the caller picks (a staging path beside the
+// snapshots it keeps). The caller treats it as opaque: it moves it only with
+// InstallReadStoreSnapshot and may delete it with std::filesystem::remove_all.
+// A *snapshot folder* holds one installed copy; it is not a store (no lock,
+// nothing writes it) until RestoreReadStore makes one from it.
+//
+// Thread-safe: each call opens its own files. A copy of an open store neither
+// blocks its writer nor waits for it.
+
+// True when `dir` holds a persistent store's data, i.e. Open<Kind>Store(dir)
+// would open an existing store rather than create one. False also when `dir`
+// cannot be read (the open that follows says why).
+bool ReadStoreExists(const std::filesystem::path& dir);
+
+// Writes a consistent copy of the store of `kind` in `store_dir` (open or
+// closed) to the new path `copy`, makes it durable and checks it as
+// CheckReadStoreSnapshot does; returns its checkpoint. The copy holds exactly
+// the batches committed when it was taken: a batch still open is not in it.
+// On error nothing is left at `copy`. Errors: kFailedPrecondition when
+// `store_dir` is empty (a memory store has no files) or `copy` exists;
+// kNotFound when `store_dir` holds no store; kCorruption when the copy fails
+// its check; kIOError/kStorageFull.
+Result<GlobalPosition> SnapshotReadStore(ReadStoreKind kind, const std::filesystem::path& store_dir,
+                                         const std::filesystem::path& copy);
+
+// Moves `copy` (from SnapshotReadStore) into the folder `snapshot_dir`,
+// created when missing, and fsyncs that folder; the caller fsyncs its parent.
+// Errors: kFailedPrecondition when `snapshot_dir` already holds a snapshot;
+// kIOError/kStorageFull.
+Status InstallReadStoreSnapshot(const std::filesystem::path& copy,
+                                const std::filesystem::path& snapshot_dir);
+
+// Checks that `snapshot_dir` holds a whole, readable copy of a store of `kind`
+// in this build's format and returns its checkpoint. Errors: kCorruption when
+// the copy is missing, truncated or damaged; kFailedPrecondition when it is of
+// another kind or format version; kIOError, also for a damaged copy that
+// asks SQLite for an allocation it refuses ("out of memory": it cannot be
+// told from real memory pressure).
+Result<GlobalPosition> CheckReadStoreSnapshot(ReadStoreKind kind,
+                                              const std::filesystem::path& snapshot_dir);
+
+// Makes `store_dir` (created when missing) hold the store of `kind` that
+// `snapshot_dir` holds a copy of, replacing whatever store it held (the
+// snapshot is left as it was), and returns the restored checkpoint; the next
+// Open<Kind>Store(store_dir) opens it. The copy is checked as
+// CheckReadStoreSnapshot does before it replaces anything, and the result is
+// durable when this returns. On error `store_dir` keeps its old store if
+// copying or checking the copy failed, and holds no store otherwise.
+// Errors: kBusy when the store in `store_dir` is open; those of
+// CheckReadStoreSnapshot; kIOError/kStorageFull.
+Result<GlobalPosition> RestoreReadStore(ReadStoreKind kind,
+                                        const std::filesystem::path& snapshot_dir,
+                                        const std::filesystem::path& store_dir);
+
+// Removes the files of the store in `dir`, committed or not, so that `dir`
+// no longer holds a store (ReadStoreExists is false). The folder and its
+// lock file stay: unlinking a lock file another opener may hold would let a
+// third one in. OK when there is no store. Errors: kBusy when the store is
+// open; kIOError.
+Status RemoveReadStore(const std::filesystem::path& dir);
+
 }  // namespace duet
 
 #endif  // DUET_READ_STORE_H_

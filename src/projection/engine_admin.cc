@@ -6,9 +6,6 @@
 
 #include "projection/engine.h"
 #include "projection/entry_digest.h"
-#include "readstore/sqlite_store_file.h"
-#include "readstore/store_snapshot.h"
-#include "util/file_util.h"
 
 namespace duet::projection {
 
@@ -206,51 +203,27 @@ Result<std::unique_ptr<ReadStore>> EngineImpl::BuildAt(std::string_view name, Po
   return store;
 }
 
-namespace {
-
-void RemoveStoreFiles(const fs::path& dir) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", ".tmp"}) {
-    fs::remove(dir / (std::string(readstore::kStoreFileName) + suffix), ec);
-  }
-}
-
-}  // namespace
-
-// Each snapshot is checked after it is copied (a damaged or truncated one is
+// Each snapshot is checked as it is restored (a damaged or truncated one is
 // skipped for the next older one), so a snapshot pruned or damaged meanwhile
-// costs a longer replay, never a wrong result.
+// costs a longer replay, never a wrong result. The read store restores and
+// removes its own files; the engine only picks the snapshot.
 Result<std::unique_ptr<ReadStore>> EngineImpl::OpenFromSnapshot(const Entry& entry,
                                                                 GlobalPosition last,
                                                                 const fs::path& dir) {
-  std::error_code ec;
-  const fs::path file = dir / readstore::kStoreFileName;
-  if (dir.empty() || entry.dir.empty() || fs::exists(file, ec)) return std::unique_ptr<ReadStore>();
+  if (dir.empty() || entry.dir.empty() || ReadStoreExists(dir)) return std::unique_ptr<ReadStore>();
   const ReadStoreKind kind = entry.info().store;
   for (const SnapshotName& snapshot : ListSnapshots(entry.dir, entry.info().version)) {
     if (snapshot.checkpoint > last) continue;
-    fs::create_directories(dir, ec);
-    if (ec) return ErrnoToStatus("creating", dir, ec.value());
-    const fs::path copy = dir / (std::string(readstore::kStoreFileName) + ".tmp");
-    {
-      std::lock_guard files(snapshotter_->files_mu());
-      fs::copy_file(entry.dir / kSnapshotsFolder / snapshot.ToString() / readstore::kStoreFileName,
-                    copy, fs::copy_options::overwrite_existing, ec);
-    }
-    const bool usable = !ec && [&] {
-      Result<GlobalPosition> checked = readstore::CheckStoreFile(copy, kind);
-      return checked.ok() && *checked == snapshot.checkpoint;
+    Result<GlobalPosition> restored = [&] {
+      std::lock_guard files(snapshotter_->files_mu());  // not pruned while copied
+      return RestoreReadStore(kind, SnapshotFolder(entry.dir, snapshot), dir);
     }();
-    if (!usable) {
-      RemoveStoreFiles(dir);
-      continue;
-    }
-    fs::rename(copy, file, ec);
-    if (ec) return ErrnoToStatus("renaming", copy, ec.value());
-    Result<std::unique_ptr<ReadStore>> store = OpenReadStore(kind, dir);
-    if (store.ok() && (*store)->checkpoint() == snapshot.checkpoint) return store;
-    if (store.ok()) store->reset();  // closes it before its files go
-    RemoveStoreFiles(dir);
+    if (!restored.ok()) continue;  // `dir` holds no store: it held none before
+    if (*restored == snapshot.checkpoint) {
+      Result<std::unique_ptr<ReadStore>> store = OpenReadStore(kind, dir);
+      if (store.ok() && (*store)->checkpoint() == snapshot.checkpoint) return store;
+    }  // an opened store is closed here, before its files go
+    DUET_RETURN_IF_ERROR(RemoveReadStore(dir));
   }
   return std::unique_ptr<ReadStore>();
 }

@@ -6,8 +6,6 @@
 #include <system_error>
 #include <utility>
 
-#include "readstore/sqlite_store_file.h"
-#include "readstore/store_snapshot.h"
 #include "util/file_util.h"
 
 namespace duet::projection {
@@ -17,7 +15,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kCheckpointDigits = 20;
-constexpr std::string_view kTempFile = "tmp.db";
+// Where a copy is staged until its checkpoint names its folder. The name is
+// the engine's (docs/format.md); what the copy holds is the read store's.
+constexpr std::string_view kStagedCopy = "tmp.db";
 
 }  // namespace
 
@@ -46,6 +46,10 @@ std::optional<SnapshotName> ParseSnapshotName(std::string_view text) {
     return std::nullopt;
   }
   return name;
+}
+
+fs::path SnapshotFolder(const fs::path& projection_dir, const SnapshotName& name) {
+  return projection_dir / kSnapshotsFolder / name.ToString();
 }
 
 std::vector<SnapshotName> ListSnapshots(const fs::path& projection_dir, uint32_t version) {
@@ -144,29 +148,25 @@ void Snapshotter::Run() {
   }
 }
 
-// Copies to tmp.db, checks the copy, and renames it into its folder, so a
-// snapshot folder never holds a partial file unless the disk lies.
+// The read store copies and checks; the copy is staged beside the snapshots
+// and installed in its folder only once it checked out, so a snapshot folder
+// never holds a partial copy unless the disk lies.
 Result<GlobalPosition> Snapshotter::Take(const SnapshotSource& source) {
   std::lock_guard files(files_mu_);
   const fs::path folder = source.projection_dir / kSnapshotsFolder;
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) return ErrnoToStatus("creating", folder, ec.value());
-  const fs::path temp = folder / kTempFile;
-  fs::remove(temp, ec);
-  DUET_RETURN_IF_ERROR(readstore::SnapshotStoreFile(source.generation.folder, temp));
-  Result<GlobalPosition> checkpoint = readstore::CheckStoreFile(temp, source.kind);
-  const SnapshotName name{source.version, checkpoint.ok() ? *checkpoint : kNoPosition};
-  const fs::path target = folder / name.ToString();
-  if (!checkpoint.ok() || *checkpoint == kNoPosition || fs::exists(target, ec)) {
-    fs::remove(temp, ec);
+  const fs::path staged = folder / kStagedCopy;
+  fs::remove_all(staged, ec);
+  DUET_ASSIGN_OR_RETURN(GlobalPosition checkpoint,
+                        SnapshotReadStore(source.kind, source.generation.folder, staged));
+  const fs::path target = SnapshotFolder(source.projection_dir, {source.version, checkpoint});
+  if (checkpoint == kNoPosition || fs::exists(target, ec)) {
+    fs::remove_all(staged, ec);
     return checkpoint;
   }
-  fs::create_directory(target, ec);
-  if (ec) return ErrnoToStatus("creating", target, ec.value());
-  fs::rename(temp, target / readstore::kStoreFileName, ec);
-  if (ec) return ErrnoToStatus("renaming", temp, ec.value());
-  DUET_RETURN_IF_ERROR(SyncDirectory(target));
+  DUET_RETURN_IF_ERROR(InstallReadStoreSnapshot(staged, target));
   DUET_RETURN_IF_ERROR(SyncDirectory(folder));
   DUET_RETURN_IF_ERROR(PruneSnapshots(source.projection_dir, source.version, keep_));
   return checkpoint;

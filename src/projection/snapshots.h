@@ -2,9 +2,12 @@
 // every ProjectionEngineOptions::snapshot_every events, from which BuildAt
 // starts instead of position 1.
 //
-//   <readstores_dir>/<name>/snapshots/v<version>-<20-digit checkpoint>/store.db
+//   <readstores_dir>/<name>/snapshots/v<version>-<20-digit checkpoint>/   one copy
 //   <readstores_dir>/<name>/snapshots/tmp.db    a copy being taken (removed on start)
 //
+// The engine owns these names; the read store owns what a copy holds and
+// does every copy, check, restore and removal of its files
+// (include/duet/read_store.h, "a persistent store's files").
 // Format in docs/format.md ("Projection snapshots").
 #ifndef DUET_PROJECTION_SNAPSHOTS_H_
 #define DUET_PROJECTION_SNAPSHOTS_H_
@@ -41,6 +44,10 @@ struct SnapshotName {
 // nullopt unless `text` is exactly what SnapshotName::ToString writes.
 std::optional<SnapshotName> ParseSnapshotName(std::string_view text);
 
+// The folder of snapshot `name` under `projection_dir`.
+std::filesystem::path SnapshotFolder(const std::filesystem::path& projection_dir,
+                                     const SnapshotName& name);
+
 // The snapshot folders of `version` under `projection_dir`, newest first.
 // Folders of other versions and unparsable names are not listed.
 std::vector<SnapshotName> ListSnapshots(const std::filesystem::path& projection_dir,
@@ -67,7 +74,7 @@ struct SnapshotSource {
 //
 // Thread-safe. Lock: mu_, a leaf (OnCommit runs on runner threads). files_mu_
 // is held while snapshot files are written or removed, and by BuildAt while
-// it copies one.
+// it restores one.
 class Snapshotter {
  public:
   using SourceFn = std::function<std::optional<SnapshotSource>(const void* key)>;

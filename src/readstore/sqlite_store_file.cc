@@ -121,7 +121,7 @@ Result<std::unique_ptr<SqliteStoreFile>> SqliteStoreFile::Open(const std::filesy
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("create " + dir.string() + ": " + ec.message());
-  DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(dir / "LOCK"));
+  DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(dir / kLockFileName));
   const std::filesystem::path file = dir / kStoreFileName;
   DUET_ASSIGN_OR_RETURN(auto writer, Connection::Open(file, /*read_only=*/false));
   DUET_RETURN_IF_ERROR(ConfigureConnection(*writer, /*writer=*/true));

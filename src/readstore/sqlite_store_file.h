@@ -36,6 +36,9 @@ namespace duet::readstore {
 
 inline constexpr int kReadStoreFormatVersion = 1;
 inline constexpr const char* kStoreFileName = "store.db";
+// flock'd by the store's opener (src/util/lock_file.h), so that one process
+// at a time opens, replaces or removes the store's files.
+inline constexpr const char* kLockFileName = "LOCK";
 
 class SqliteStoreFile {
  public:

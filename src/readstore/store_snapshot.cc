@@ -6,13 +6,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "readstore/sqlite_db.h"
 #include "readstore/sqlite_store_file.h"
+#include "util/file_util.h"
+#include "util/lock_file.h"
 
 namespace duet::readstore {
 
@@ -125,7 +129,9 @@ Status SnapshotStoreFile(const fs::path& store_dir, const fs::path& to) {
     fs::remove(to, ec);
     return error;
   }
-  return SyncFile(to);
+  Status synced = SyncFile(to);
+  if (!synced.ok()) fs::remove(to, ec);
+  return synced;
 }
 
 Result<GlobalPosition> CheckStoreFile(const fs::path& file, ReadStoreKind kind) {
@@ -169,4 +175,128 @@ Result<GlobalPosition> CheckStoreFile(const fs::path& file, ReadStoreKind kind) 
   return GlobalPosition(uint64_t(*checkpoint));
 }
 
+namespace {
+
+// A restore's staging copy, beside the file it replaces (docs/format.md).
+constexpr std::string_view kStagedSuffix = ".tmp";
+
+fs::path StoreFileWithSuffix(const fs::path& dir, std::string_view suffix) {
+  return dir / (std::string(kStoreFileName) + std::string(suffix));
+}
+
+// Removes `dir`'s store files with these suffixes, in this order, then
+// fsyncs `dir` if any was there.
+Status RemoveStoreFiles(const fs::path& dir, std::initializer_list<std::string_view> suffixes) {
+  bool removed = false;
+  for (std::string_view suffix : suffixes) {
+    const fs::path file = StoreFileWithSuffix(dir, suffix);
+    std::error_code ec;
+    removed = fs::remove(file, ec) || removed;
+    if (ec) return ErrnoToStatus("removing", file, ec.value());
+  }
+  return removed ? SyncDirectory(dir) : Status::OK();
+}
+
+// SQLite's WAL and WAL index go before the database they belong to: a WAL
+// left beside a missing or replaced store.db would be replayed into whatever
+// file next takes that name.
+Status RemoveAllStoreFiles(const fs::path& dir) {
+  return RemoveStoreFiles(dir, {"-wal", "-shm", "", kStagedSuffix});
+}
+
+// Copies the snapshot's file to `staged`, fsyncs and checks it; on error
+// nothing is left at `staged`.
+Result<GlobalPosition> StageCopy(ReadStoreKind kind, const fs::path& snapshot_dir,
+                                 const fs::path& staged) {
+  const fs::path source = snapshot_dir / kStoreFileName;
+  std::error_code ec;
+  if (!fs::is_regular_file(source, ec)) {
+    return Status::Corruption(snapshot_dir.string() + " holds no read store copy");
+  }
+  fs::copy_file(source, staged, fs::copy_options::overwrite_existing, ec);
+  const Status copied = ec ? ErrnoToStatus("copying", source, ec.value()) : SyncFile(staged);
+  Result<GlobalPosition> checkpoint =
+      copied.ok() ? CheckStoreFile(staged, kind) : Result<GlobalPosition>(copied);
+  if (!checkpoint.ok()) fs::remove(staged, ec);
+  return checkpoint;
+}
+
+}  // namespace
+
 }  // namespace duet::readstore
+
+namespace duet {
+
+namespace fs = std::filesystem;
+using readstore::kLockFileName;
+using readstore::kStoreFileName;
+
+bool ReadStoreExists(const fs::path& dir) {
+  std::error_code ec;
+  return !dir.empty() && fs::exists(dir / kStoreFileName, ec);
+}
+
+Result<GlobalPosition> SnapshotReadStore(ReadStoreKind kind, const fs::path& store_dir,
+                                         const fs::path& copy) {
+  DUET_RETURN_IF_ERROR(readstore::SnapshotStoreFile(store_dir, copy));
+  Result<GlobalPosition> checkpoint = readstore::CheckStoreFile(copy, kind);
+  std::error_code ec;
+  if (!checkpoint.ok()) fs::remove(copy, ec);
+  return checkpoint;
+}
+
+Status InstallReadStoreSnapshot(const fs::path& copy, const fs::path& snapshot_dir) {
+  std::error_code ec;
+  fs::create_directories(snapshot_dir, ec);
+  if (ec) return ErrnoToStatus("creating", snapshot_dir, ec.value());
+  const fs::path file = snapshot_dir / kStoreFileName;
+  if (fs::exists(file, ec)) {
+    return Status::FailedPrecondition(snapshot_dir.string() + " already holds a snapshot");
+  }
+  fs::rename(copy, file, ec);
+  if (ec) return ErrnoToStatus("renaming", copy, ec.value());
+  return SyncDirectory(snapshot_dir);
+}
+
+Result<GlobalPosition> CheckReadStoreSnapshot(ReadStoreKind kind, const fs::path& snapshot_dir) {
+  return readstore::CheckStoreFile(snapshot_dir / kStoreFileName, kind);
+}
+
+Result<GlobalPosition> RestoreReadStore(ReadStoreKind kind, const fs::path& snapshot_dir,
+                                        const fs::path& store_dir) {
+  std::error_code ec;
+  fs::create_directories(store_dir, ec);
+  if (ec) return ErrnoToStatus("creating", store_dir, ec.value());
+  // Held throughout: an open store is never replaced under its connections,
+  // and nobody opens the store while its files change.
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<LockFile> lock,
+                        LockFile::Acquire(store_dir / kLockFileName));
+  const fs::path staged = readstore::StoreFileWithSuffix(store_dir, readstore::kStagedSuffix);
+  DUET_ASSIGN_OR_RETURN(GlobalPosition checkpoint,
+                        readstore::StageCopy(kind, snapshot_dir, staged));
+  // The old store's WAL and index go first (see RemoveAllStoreFiles); then
+  // the rename replaces its database in one step.
+  Status replaced = readstore::RemoveStoreFiles(store_dir, {"-wal", "-shm"});
+  if (replaced.ok()) {
+    fs::rename(staged, store_dir / kStoreFileName, ec);
+    replaced = ec ? ErrnoToStatus("renaming", staged, ec.value()) : SyncDirectory(store_dir);
+  }
+  if (!replaced.ok()) {
+    (void)readstore::RemoveAllStoreFiles(store_dir);  // the error below says what went wrong
+    return replaced;
+  }
+  return checkpoint;
+}
+
+Status RemoveReadStore(const fs::path& dir) {
+  std::error_code ec;
+  std::unique_ptr<LockFile> lock;
+  // No lock file: the store was never opened, so nobody has it open.
+  // Acquiring would create one in a folder that never held a store.
+  if (fs::exists(dir / kLockFileName, ec)) {
+    DUET_ASSIGN_OR_RETURN(lock, LockFile::Acquire(dir / kLockFileName));
+  }
+  return readstore::RemoveAllStoreFiles(dir);
+}
+
+}  // namespace duet

@@ -1,6 +1,9 @@
 // Consistent copies of a SQLite read store's file, for projection snapshots
 // (docs/format.md, "Projection snapshots"), and the check a copy must pass
-// before it is trusted again.
+// before it is trusted again. The file-level steps behind the public
+// snapshot, restore and remove functions of include/duet/read_store.h ("a
+// persistent store's files"), which store_snapshot.cc implements too; only
+// this folder and tests use these directly.
 //
 // Thread-safe: each call opens its own read-only connection. A copy reads in
 // one read transaction, so in WAL mode it neither blocks the store's writer
