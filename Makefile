@@ -3,7 +3,7 @@
 #   make run      install dependencies, build, run the server (role all, both
 #                 example domains) on $(HOST):$(PORT) with data in $(DATA_DIR)
 #   make demo     the scripted demo of both domains in a scratch folder
-#   make test     the whole suite: Release -Werror, ASan+UBSan, TSan (label
+#   make test     clang-format check, then the whole suite: Release -Werror, ASan+UBSan, TSan (label
 #                 `concurrency`), installed-package consumer, then each libFuzzer
 #                 target for FUZZ_TEST_SECONDS (default 30); prints totals
 #   make fuzz     every libFuzzer target (tests/fuzz) for FUZZ_SECONDS (default
@@ -74,7 +74,7 @@ export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 TEST_LOGS := $(BUILD_DIR)/test-logs
 
 .PHONY: deps deps-peers build build-duet test test-release test-asan test-tsan test-fuzz test-summary \
-	run demo bench bench-peers soak fuzz clean format install
+	run demo bench bench-peers soak fuzz clean format format-check install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
 # second run is a few dpkg-query calls and nothing else.
@@ -115,7 +115,7 @@ build: deps
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 # Runs every phase, stopping at the first failing one, then prints the totals.
-test: deps
+test: deps format-check
 	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); \
 	status=0; \
 	for phase in release asan tsan fuzz; do \
@@ -235,6 +235,13 @@ format:
 	@command -v $(CLANG_FORMAT) >/dev/null || { echo "format: $(CLANG_FORMAT) not found (make deps)" >&2; exit 1; }
 	find $(FORMAT_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) -print0 2>/dev/null \
 	  | xargs -0 -r $(CLANG_FORMAT) -i
+
+# Fails on any C++ file that `make format` would change (the first step of
+# `make test`): formatting is checked, not hoped for.
+format-check: deps
+	@find $(FORMAT_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) -print0 2>/dev/null \
+	  | xargs -0 -r $(CLANG_FORMAT) --dry-run -Werror \
+	  || { echo "format-check: run 'make format' and commit the result" >&2; exit 1; }
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

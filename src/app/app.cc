@@ -49,12 +49,14 @@ Result<std::unique_ptr<App>> App::Open(std::vector<Domain> domains, AppOptions o
 }
 
 App::~App() {
+  // A closed follower answers its readers at once instead of retrying, so the
+  // projection runners reading it stop promptly.
+  StopFollowing();
   // The read side reads the store: stop it first, then the bus, then the store.
   queries_.reset();
   engine_.reset();
   bus_.reset();
   repository_.reset();
-  if (stop_following_) stop_following_();
   store_.reset();
 }
 
