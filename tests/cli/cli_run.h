@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "duet/main.h"
 #include "ledger/ledger.h"
 #include "orders/orders.h"
@@ -18,12 +19,16 @@ struct CliRun {
   std::string err;
 };
 
-// The shipped `duet` binary's CLI: both example domains.
-inline CliRun Cli(std::vector<std::string> args) {
+// The domains of the shipped `duet` binary: both examples.
+inline const std::vector<Domain>& ExampleDomains() {
   static const std::vector<Domain> domains{examples::ledger::Domain(),
                                            examples::orders::Domain()};
+  return domains;
+}
+
+inline CliRun Cli(std::vector<std::string> args) {
   std::ostringstream out, err;
-  const int code = RunCli(args, domains, out, err);
+  const int code = RunCli(args, ExampleDomains(), out, err);
   return {code, out.str(), err.str()};
 }
 

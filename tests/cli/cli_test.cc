@@ -96,7 +96,7 @@ TEST_F(CliTest, VerifyReportsTotalsThenCorruption) {
 }
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const Command& c : AllCommands()) {
+  for (const Command& c : AllCommands(ExampleDomains())) {
     std::vector<std::string> args;
     std::istringstream words(c.name);
     for (std::string w; words >> w;) args.push_back(w);
@@ -106,6 +106,27 @@ TEST_F(CliTest, EveryCommandHasHelp) {
     EXPECT_NE(r.out.find("Usage: duet"), std::string::npos) << c.name;
   }
   EXPECT_EQ(Cli({"nonsense"}).code, 2);
+}
+
+// The help of `command` and `query` is generated from what the domains declare.
+TEST_F(CliTest, CommandHelpListsEveryContract) {
+  CliRun r = Cli({"command", "--help"});
+  ASSERT_EQ(r.code, 0);
+  for (const char* type : {"OpenAccount", "Deposit", "Withdraw", "CloseAccount", "Transfer",
+                           "PlaceOrder", "AddItem", "ConfirmOrder", "ShipOrder", "CancelOrder"}) {
+    EXPECT_NE(r.out.find("  " + std::string(type)), std::string::npos) << type << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("currency  string, required"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("example: "), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, QueryHelpListsEveryQuery) {
+  CliRun r = Cli({"query", "--help"});
+  ASSERT_EQ(r.code, 0);
+  for (const char* name : {"balance", "statement", "search-accounts", "order-status", "revenue"}) {
+    EXPECT_NE(r.out.find("  " + std::string(name) + " (read model"), std::string::npos)
+        << name << "\n" << r.out;
+  }
 }
 
 }  // namespace
