@@ -1,5 +1,6 @@
-// The HTTP API v1 (docs/http-api.md, docs/openapi.json): the routes a node
-// serves, given what its role runs. Each group lives in its own file.
+// The HTTP API v1 (docs/http-api.md; docs/openapi.json is the document the
+// example app generates): the routes a node serves, given what its role runs.
+// Each group lives in its own file.
 #ifndef DUET_SERVER_API_ROUTES_H_
 #define DUET_SERVER_API_ROUTES_H_
 
@@ -33,6 +34,10 @@ struct ApiBackends {
   std::function<std::string()> metrics;      // Prometheus text
   std::chrono::milliseconds default_query_wait{5000};  // min_position without timeout_ms
   std::chrono::milliseconds max_query_wait{30000};     // longer timeout_ms are cut to it
+  // Served at /openapi.json: the app's OpenApiDocument (duet/server.h).
+  // Empty: generated here from `role`, `commands`, `queries` and
+  // `projections` (GenerateOpenApi, openapi_document.h), the same text.
+  std::string openapi_document;
 };
 
 // Adds every route the backends support, plus /health, /ready, /metrics and
@@ -55,9 +60,6 @@ Result<uint64_t> ParseUint(std::string_view text, std::string_view name, uint64_
 
 // A 200 JSON response from a serialized body.
 HttpResponse JsonOk(std::string body, unsigned status = 200);
-
-// The OpenAPI document, docs/openapi.json as built in.
-std::string_view OpenApiJson();
 
 }  // namespace duet::server
 
