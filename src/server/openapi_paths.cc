@@ -14,8 +14,7 @@ std::string_view OpenApiHead() {
   "info": {
     "title": "Duet HTTP API",
     "version": "1",
-    "description": "The command API, query API, event feed and admin routes of `duet serve` (v1). The human guide is docs/http-api.md; error codes are docs/errors.md. All bodies are UTF-8 JSON; errors are application/problem+json.\n\nWhich routes a node serves depends on its role: `all` serves every operation here; `command` serves commands, stream appends and reads, `/events`, `/events/live` and the operations routes; `query` serves queries, stream reads, `/events`, `/events/live` (from its follower), projections and the operations routes. A route a role does not serve is 404 (`not_found`, subject `route`), or 405 when the node serves the same path with another method (e.g. POST /streams/{stream} on a query node).\n\nEach operation's `x-duet-scope` is the token scope it needs when tokens are configured (`command`, `query` or `admin`); operations without it are open.\n\nRefusals before a route runs, possible on any request: 400 `malformed_request` (unparsable HTTP), 413 `payload_too_large` (body over `max_body_bytes`), 431 `headers_too_large` (head over `max_header_bytes`), 405 `method_not_allowed` (with `Allow`), 404 `not_found` (no such path), 503 `overloaded` on a connection beyond `max_connections` (the connection is then closed). A request not received completely within `request_timeout_ms` gets no answer: the connection is closed.",
-    "license": {"name": "See the repository"}
+    "description": "The command API, query API, event feed and admin routes of `duet serve` (v1). The human guide is docs/http-api.md; error codes are docs/errors.md. All bodies are UTF-8 JSON; errors are application/problem+json.\n\nWhich routes a node serves depends on its role: `all` serves every operation here; `command` serves commands, stream appends and reads, `/events`, `/events/live` and the operations routes; `query` serves queries, stream reads, `/events`, `/events/live` (from its follower), projections and the operations routes. A route a role does not serve is 404 (`not_found`, subject `route`), or 405 when the node serves the same path with another method (e.g. POST /streams/{stream} on a query node).\n\nEach operation's `x-duet-scope` is the token scope it needs when tokens are configured (`command`, `query` or `admin`); operations without it are open.\n\nRefusals before a route runs, possible on any request: 400 `malformed_request` (unparsable HTTP), 413 `payload_too_large` (body over `max_body_bytes`), 431 `headers_too_large` (head over `max_header_bytes`), 405 `method_not_allowed` (with `Allow`), 404 `not_found` (no such path), 503 `overloaded` on a connection beyond `max_connections` (the connection is then closed). A request not received completely within `request_timeout_ms` gets no answer: the connection is closed."
   },
   "servers": [{"url": "http://127.0.0.1:8080", "description": "`make run` (role all)"}],
   "tags": [
@@ -389,10 +388,11 @@ std::string_view OpenApiGenericPaths() {
       "operationId": "openapi",
       "tags": ["operations"],
       "summary": "This document",
+      "description": "The OpenAPI 3.1 description of what this node serves, generated from the commands and queries its domains register. Open: no token needed.",
       "security": [],
       "responses": {
         "200": {
-          "description": "The OpenAPI 3.0.3 description of the API.",
+          "description": "The OpenAPI 3.1 document (JSON).",
           "content": {"application/json": {"schema": {"type": "object"}}}
         },
         "405": {"$ref": "#/components/responses/MethodNotAllowed"}
