@@ -7,8 +7,11 @@
 #ifndef DUET_TESTS_OPENAPI_EXAMPLE_NODE_H_
 #define DUET_TESTS_OPENAPI_EXAMPLE_NODE_H_
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "duet/command_bus.h"
 #include "duet/embedded_store.h"
@@ -33,7 +36,28 @@ struct ExampleNode {
 
   // What GenerateOpenApi needs to document this node as role `all`.
   server::OpenApiInputs OpenApiInputs() const;
+
+  // Runs every query on what the node holds, with parameters that reach
+  // each answer's shapes (a next page, a cancelled order's reason), after the
+  // read models have applied the store's head. One {"query", "params",
+  // "answer": {data, position, read_model}} per call, the body GET
+  // /queries/<name> answers; for checking answers against the documented
+  // schemas. InvalidArgument naming the query when one fails.
+  Result<boost::json::array> SampleAnswers() const;
 };
+
+// One command of the documented-examples scenario: `body` empty means the
+// type's documented example (CommandInfo::example); otherwise a setup body
+// that gives the next example the state it needs.
+struct ExampleStep {
+  std::string type;
+  std::string body;
+};
+
+// Every registered command's documented example exactly once, in an order
+// in which each is accepted on fresh domains (Transfer needs bob open,
+// CloseAccount an empty account, CancelOrder an order not yet shipped).
+std::vector<ExampleStep> DocumentedExampleScenario();
 
 }  // namespace duet::testing
 

@@ -1,10 +1,12 @@
 // The node half of validate_openapi.sh.
 //   node validate_openapi.mjs swagger <document> <npm folder>
 //     swagger-parser's validate (structure and $refs of OpenAPI 3.1).
-//   node validate_openapi.mjs ajv <document> <npm folder>
+//   node validate_openapi.mjs ajv <document> <npm folder> [answers.json]
 //     ajv with JSON Schema 2020-12 (OpenAPI 3.1's dialect): every command's
 //     example must validate against its request body schema, every media
-//     type example against its schema. Prints, for information, which
+//     type example against its schema, and each real query answer in
+//     answers.json (`duet_openapi_gen --answers`) against the 200 schema of
+//     its GET /queries/<name>. Prints, for information, which
 //     command examples another command's schema would also accept (ids-only
 //     commands such as ConfirmOrder and ShipOrder share a shape; the path,
 //     not the body, picks the command).
@@ -13,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const [mode, documentPath, npmDir] = process.argv.slice(2);
+const [mode, documentPath, npmDir, answersPath] = process.argv.slice(2);
 // Resolve packages from the npm folder, wherever this script lives.
 const require = createRequire(path.resolve(npmDir, 'node_modules', 'resolver.js'));
 const doc = JSON.parse(readFileSync(documentPath, 'utf8'));
@@ -94,6 +96,24 @@ function ajv() {
   walk(doc.components.responses, '#/components/responses');
   console.log(`${commands.length} command examples and ${checked - commands.length} other ` +
               `examples checked with ajv (JSON Schema 2020-12)`);
+  if (answersPath) {
+    const answers = JSON.parse(readFileSync(answersPath, 'utf8'));
+    for (const { query, params, answer } of answers) {
+      const item = doc.paths[`/queries/${query}`];
+      if (!item) {
+        console.error(`query ${query} answered but is not documented`);
+        ok = false;
+        continue;
+      }
+      const validate = compile(item.get.responses['200'].content['application/json'].schema);
+      if (!validate(answer)) {
+        console.error(`query ${query} ${JSON.stringify(params)}: the answer fails its schema: ` +
+                      `${ajv.errorsText(validate.errors)}\n${JSON.stringify(answer)}`);
+        ok = false;
+      }
+    }
+    console.log(`${answers.length} real query answers checked against their documented schemas`);
+  }
   return ok;
 }
 

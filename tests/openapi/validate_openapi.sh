@@ -6,7 +6,9 @@
 #   2. spectral lint with tests/openapi/.spectral.yaml (spectral:oas): 0 errors;
 #   3. redocly lint with tests/openapi/redocly.yaml: 0 errors;
 #   4. ajv (JSON Schema 2020-12): every command's example validates against
-#      its request body schema, and every other example against its schema.
+#      its request body schema, every other example against its schema, and
+#      (given the generator) every query's real answer on the documented
+#      examples' data against the query's documented answer schema.
 #
 # Usage: validate_openapi.sh <duet_openapi_gen | document.json> [npm folder]
 # The npm folder defaults to build/npm; without its node_modules the script
@@ -27,8 +29,11 @@ bin="$npm_dir/node_modules/.bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 doc="$work/openapi.json"
+answers=()
 if [[ -x "$source_arg" && ! -d "$source_arg" && "$source_arg" != *.json ]]; then
   "$source_arg" > "$doc"
+  "$source_arg" --answers > "$work/answers.json"
+  answers=("$work/answers.json")
 else
   cp "$source_arg" "$doc"
 fi
@@ -52,6 +57,7 @@ run "swagger-parser validate" node "$here/validate_openapi.mjs" swagger "$doc" "
 run "spectral lint (spectral:oas)" "$bin/spectral" lint --ruleset "$here/.spectral.yaml" \
   --fail-severity error "$doc"
 run "redocly lint" "$bin/redocly" lint --config "$here/redocly.yaml" "$doc"
-run "ajv: examples against their schemas" node "$here/validate_openapi.mjs" ajv "$doc" "$npm_dir"
+run "ajv: examples and answers against their schemas" node "$here/validate_openapi.mjs" ajv \
+  "$doc" "$npm_dir" "${answers[@]}"
 
 exit $failed
