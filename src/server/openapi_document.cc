@@ -1,6 +1,7 @@
 #include "server/openapi_document.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,16 @@ json::object Ref(std::string_view kind, std::string_view name) {
   return {{"$ref", "#/components/" + std::string(kind) + "/" + std::string(name)}};
 }
 
-json::object Responses(std::initializer_list<std::pair<std::string_view, std::string_view>> codes) {
-  json::object responses;
-  for (const auto& [code, name] : codes) responses[code] = Ref("responses", name);
+// A 200 with `description` and a JSON body of schema `schema_name`, then
+// the shared problem responses named in `problems` (status code, component).
+json::object Responses(
+    std::string_view description, std::string_view schema_name,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> problems) {
+  json::object responses{
+      {"200",
+       {{"description", description},
+        {"content", {{"application/json", {{"schema", Ref("schemas", schema_name)}}}}}}}};
+  for (const auto& [code, name] : problems) responses[code] = Ref("responses", name);
   return responses;
 }
 
@@ -80,27 +88,18 @@ json::object CommandOperation(const CommandInfo& command, const std::string& sch
       {"security", BearerSecurity()},
       {"parameters", json::array{Ref("parameters", "IdempotencyKey")}},
       {"requestBody", {{"required", true}, {"content", {{"application/json", std::move(media)}}}}},
-      {"responses", [] {
-         json::object r{
-             {"200",
-              {{"description", "Accepted and durable."},
-               {"content",
-                {{"application/json", {{"schema", Ref("schemas", "CommandAccepted")}}}}}}}};
-         for (auto& [code, ref] : Responses({{"400", "BadRequest"},
-                                             {"401", "Unauthorized"},
-                                             {"403", "Forbidden"},
-                                             {"404", "NotFound"},
-                                             {"405", "MethodNotAllowed"},
-                                             {"409", "Conflict"},
-                                             {"413", "PayloadTooLarge"},
-                                             {"422", "Unprocessable"},
-                                             {"500", "InternalError"},
-                                             {"503", "Unavailable"},
-                                             {"507", "InsufficientStorage"}})) {
-           r[code] = std::move(ref);
-         }
-         return r;
-       }()}};
+      {"responses", Responses("Accepted and durable.", "CommandAccepted",
+                              {{"400", "BadRequest"},
+                               {"401", "Unauthorized"},
+                               {"403", "Forbidden"},
+                               {"404", "NotFound"},
+                               {"405", "MethodNotAllowed"},
+                               {"409", "Conflict"},
+                               {"413", "PayloadTooLarge"},
+                               {"422", "Unprocessable"},
+                               {"500", "InternalError"},
+                               {"503", "Unavailable"},
+                               {"507", "InsufficientStorage"}})}};
 }
 
 // The schema of one declared query parameter, from its type and limits
@@ -178,19 +177,15 @@ json::object QueryOperation(const QueryDefinition& query, const std::string& ans
   description += "Answered from read model `" + query.read_model +
                  "`, never from the event store. A missing, unknown or ill-typed parameter is "
                  "400 with `subject` = the parameter. Scope: `query`.";
-  json::object responses{
-      {"200",
-       {{"description", "The answer and the read model position it reflects."},
-        {"content", {{"application/json", {{"schema", Ref("schemas", answer_name)}}}}}}}};
-  for (auto& [code, ref] : Responses({{"400", "BadRequest"},
-                                      {"401", "Unauthorized"},
-                                      {"403", "Forbidden"},
-                                      {"404", "NotFound"},
-                                      {"405", "MethodNotAllowed"},
-                                      {"500", "InternalError"},
-                                      {"503", "Unavailable"}})) {
-    responses[code] = std::move(ref);
-  }
+  json::object responses =
+      Responses("The answer and the read model position it reflects.", answer_name,
+                {{"400", "BadRequest"},
+                 {"401", "Unauthorized"},
+                 {"403", "Forbidden"},
+                 {"404", "NotFound"},
+                 {"405", "MethodNotAllowed"},
+                 {"500", "InternalError"},
+                 {"503", "Unavailable"}});
   return {{"operationId", "query" + Camel(query.name)},
           {"tags", {"queries"}},
           {"summary", query.description.empty() ? "Query " + query.name : query.description},
