@@ -9,6 +9,8 @@
 #   make fuzz     every libFuzzer target (tests/fuzz) for FUZZ_SECONDS (default
 #                 300) each in build-fuzz/ (clang-14); FUZZ_TARGET=name runs one.
 #                 New inputs stay in build-fuzz/, never in the source corpus
+#   make npm-tools  the OpenAPI validators (package.json, pinned by
+#                 package-lock.json) into $(BUILD_DIR)/npm; `make test` runs them
 #   make bench    Google Benchmark binaries under build/bench/ and bench/run.sh
 #   make bench-peers   PostgreSQL 15 / Redis 7 peer figures (bench/peers/run.sh)
 #   make soak     DURATION seconds (default 600) of mixed HTTP load on a command
@@ -27,6 +29,9 @@ SHELL := /bin/bash
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
 	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev
+# Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
+# a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
+DEPS_NODE := nodejs npm
 # Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
 # are never needed to build or test Duet); python3 summarizes bench/run.sh.
 DEPS_PEERS := postgresql-15 redis-server wrk python3
@@ -72,9 +77,11 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
 TEST_LOGS := $(BUILD_DIR)/test-logs
+# Where `make npm-tools` installs the validators (CMake's DUET_NPM_DIR default).
+NPM_DIR ?= $(BUILD_DIR)/npm
 
-.PHONY: deps deps-peers build build-duet test test-release test-asan test-tsan test-fuzz test-summary \
-	run demo bench bench-peers soak fuzz clean format format-check install
+.PHONY: deps deps-peers npm-tools build build-duet test test-release test-asan test-tsan test-fuzz \
+	test-summary run demo bench bench-peers soak fuzz clean format format-check install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
 # second run is a few dpkg-query calls and nothing else.
@@ -104,6 +111,11 @@ endef
 
 deps:
 	@$(call install_missing,$(DEPS),build and test)
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  echo "deps: node $$(node --version) and npm $$(npm --version) already on the PATH"; \
+	else \
+	  $(call install_missing,$(DEPS_NODE),the OpenAPI validators); \
+	fi
 
 deps-peers:
 	@$(call install_missing,$(DEPS_PEERS),benchmark peers)
@@ -131,9 +143,25 @@ define ctest_phase
 	  2>&1 | tee $(TEST_LOGS)/$(2).log
 endef
 
+# The OpenAPI validators, exactly as package-lock.json pins them, installed
+# with `npm ci` (no install scripts) into $(NPM_DIR). Skipped when that folder
+# already holds what the current lock file pins (.installed-lock is written
+# only after a successful install).
+npm-tools: deps
+	@mkdir -p $(NPM_DIR)
+	@if [ -d $(NPM_DIR)/node_modules ] && cmp -s package-lock.json $(NPM_DIR)/.installed-lock; then \
+	  echo "npm-tools: up to date in $(NPM_DIR)"; \
+	else \
+	  rm -f $(NPM_DIR)/.installed-lock; \
+	  cp package.json package-lock.json $(NPM_DIR)/; \
+	  (cd $(NPM_DIR) && npm ci --ignore-scripts --no-audit --no-fund); \
+	  cp package-lock.json $(NPM_DIR)/.installed-lock; \
+	fi
+
 # Phase 1: Release, -Werror, everything including the installed-package
-# consumer test (tests/consumer, label `integration`).
-test-release:
+# consumer test (tests/consumer, label `integration`) and the OpenAPI
+# validators (npm-tools).
+test-release: npm-tools
 	@mkdir -p $(TEST_LOGS); echo "== test phase: release (-Werror) in $(BUILD_DIR)/"
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DDUET_WERROR=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS) 2>&1 | tee $(TEST_LOGS)/release.build.log

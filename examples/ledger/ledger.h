@@ -126,7 +126,9 @@ Result<TransferDecision> DecideTransfer(const Transfer& command, const AccountSt
                                         const AccountState& to);
 AccountState EvolveAccount(AccountState state, const AccountEvent& event);
 
-// Field rules of each command (InvalidArgument naming the field).
+// A typed command checked against its declared contract (the same fields the
+// bus checks JSON bodies against), plus the rule no single field states
+// (Transfer: `to` differs from `from`). InvalidArgument naming the field.
 Status Validate(const OpenAccount& c);
 Status Validate(const Deposit& c);
 Status Validate(const Withdraw& c);

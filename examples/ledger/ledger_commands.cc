@@ -1,15 +1,87 @@
-// The ledger's commands as the outside world sends them: JSON decoders, field
-// rules, handlers, and their registration on a command bus.
+// The ledger's commands as the outside world sends them: each command's
+// contract (its fields, declared once: duet/contract.h), JSON decoders,
+// handlers, and their registration on a command bus.
+//
+// The contract is the one statement of the field rules. The bus checks JSON
+// bodies against it; Validate() checks a typed command against the same
+// declaration (through its JSON form), so a C++ caller gets the same answer
+// as an HTTP client, and adds the rules one field cannot state alone.
+#include <boost/json.hpp>
+
 #include "ledger/ledger.h"
 
 namespace duet::examples::ledger {
 namespace {
 
-constexpr size_t kMaxOwnerBytes = 200;
+namespace json = boost::json;
 
-Status ValidateAmount(int64_t amount) {
-  if (amount <= 0) return Status::InvalidArgument("amount", "must be greater than 0");
-  return Status::OK();
+constexpr size_t kMaxOwnerBytes = 200;
+constexpr size_t kMaxIdBytes = 128;
+
+FieldSpec IdField(std::string name, std::string description, bool required = true) {
+  return {.name = std::move(name),
+          .required = required,
+          .description = std::move(description),
+          .min_length = 1,
+          .max_length = kMaxIdBytes,
+          .pattern = FieldPattern(kIdPattern, "may contain only [A-Za-z0-9-_.:@]")};
+}
+
+const FieldPattern& CurrencyPattern() {
+  static const auto* pattern = new FieldPattern("^[A-Z]{3}$", "must be 3 upper-case letters");
+  return *pattern;
+}
+
+FieldSpec CurrencyField() {
+  return {.name = "currency",
+          .description = "3 upper-case letters, e.g. USD",
+          .pattern = CurrencyPattern()};
+}
+
+FieldSpec AmountField(std::string description) {
+  return {.name = "amount",
+          .type = FieldType::kInteger,
+          .description = std::move(description),
+          .minimum = 1};
+}
+
+// Each contract is built once (its patterns compile once) and lives for the
+// process: Register copies it into the bus, Validate reads it on every typed
+// dispatch.
+const std::vector<FieldSpec>& OpenAccountFields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("account", "the new account's id"),
+      {.name = "owner",
+       .description = "the account holder's name",
+       .min_length = 1,
+       .max_length = kMaxOwnerBytes},
+  };
+  return *fields;
+}
+
+const std::vector<FieldSpec>& MovementFields() {  // Deposit and Withdraw
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("account", "the account's id"),
+      CurrencyField(),
+      AmountField("minor units (e.g. cents), greater than 0"),
+  };
+  return *fields;
+}
+
+const std::vector<FieldSpec>& CloseAccountFields() {
+  static const auto* fields = new std::vector<FieldSpec>{IdField("account", "the account's id")};
+  return *fields;
+}
+
+const std::vector<FieldSpec>& TransferFields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("from", "the account debited"),
+      IdField("to", "the account credited; not `from`"),
+      CurrencyField(),
+      AmountField("minor units moved, greater than 0"),
+      IdField("transfer", "the transfer's id; absent: the command id", /*required=*/false),
+  };
+  return *fields;
 }
 
 Status HandleTransfer(const Transfer& command, UnitOfWork& unit) {
@@ -28,87 +100,94 @@ Status HandleTransfer(const Transfer& command, UnitOfWork& unit) {
 }  // namespace
 
 Status ValidateCurrency(std::string_view field, std::string_view currency) {
-  if (currency.size() != 3) return Status::InvalidArgument(field, "must be 3 upper-case letters");
-  for (char ch : currency) {
-    if (ch < 'A' || ch > 'Z') return Status::InvalidArgument(field, "must be 3 upper-case letters");
-  }
-  return Status::OK();
+  if (CurrencyPattern().Matches(currency)) return Status::OK();
+  return Status::InvalidArgument(field, CurrencyPattern().hint());
 }
 
 Status Validate(const OpenAccount& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("account", c.account));
-  if (c.owner.empty()) return Status::InvalidArgument("owner", "must not be empty");
-  if (c.owner.size() > kMaxOwnerBytes) {
-    return Status::InvalidArgument("owner", "longer than 200 bytes");
-  }
-  return Status::OK();
+  return CheckFields(OpenAccountFields(), {{"account", c.account}, {"owner", c.owner}});
 }
 
 Status Validate(const Deposit& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("account", c.account));
-  DUET_RETURN_IF_ERROR(ValidateCurrency("currency", c.currency));
-  return ValidateAmount(c.amount);
+  return CheckFields(MovementFields(),
+                     {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}});
 }
 
 Status Validate(const Withdraw& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("account", c.account));
-  DUET_RETURN_IF_ERROR(ValidateCurrency("currency", c.currency));
-  return ValidateAmount(c.amount);
+  return CheckFields(MovementFields(),
+                     {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}});
 }
 
-Status Validate(const CloseAccount& c) { return ValidateId("account", c.account); }
+Status Validate(const CloseAccount& c) {
+  return CheckFields(CloseAccountFields(), {{"account", c.account}});
+}
 
 Status Validate(const Transfer& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("from", c.from));
-  DUET_RETURN_IF_ERROR(ValidateId("to", c.to));
+  json::object body{{"from", c.from}, {"to", c.to}, {"currency", c.currency}, {"amount", c.amount}};
+  if (!c.transfer.empty()) body["transfer"] = c.transfer;
+  DUET_RETURN_IF_ERROR(CheckFields(TransferFields(), body));
+  // The one rule no single field states.
   if (c.from == c.to) return Status::InvalidArgument("to", "must differ from 'from'");
-  DUET_RETURN_IF_ERROR(ValidateCurrency("currency", c.currency));
-  DUET_RETURN_IF_ERROR(ValidateAmount(c.amount));
-  if (!c.transfer.empty()) DUET_RETURN_IF_ERROR(ValidateId("transfer", c.transfer));
   return Status::OK();
 }
 
 Status Register(CommandBus& bus) {
   const AccountDecider& accounts = Accounts();
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<OpenAccount>{"OpenAccount",
-                               [](JsonReader& f) -> Result<OpenAccount> {
-                                 return OpenAccount{f.String("account"), f.String("owner")};
-                               },
-                               Validate},
+      CommandType<OpenAccount>{
+          .name = "OpenAccount",
+          .decode = [](JsonReader& f) -> Result<OpenAccount> {
+            return OpenAccount{f.String("account"), f.String("owner")};
+          },
+          .validate = Validate,
+          .fields = OpenAccountFields(),
+          .description = "Open an account for an owner (refused if the id is taken).",
+          .example = R"({"account":"alice","owner":"Alice"})"},
       DecideOn(accounts, &OpenAccount::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<Deposit>{"Deposit",
-                           [](JsonReader& f) -> Result<Deposit> {
-                             return Deposit{f.String("account"), f.String("currency"),
-                                            f.Int64("amount")};
-                           },
-                           Validate},
+      CommandType<Deposit>{
+          .name = "Deposit",
+          .decode = [](JsonReader& f) -> Result<Deposit> {
+            return Deposit{f.String("account"), f.String("currency"), f.Int64("amount")};
+          },
+          .validate = Validate,
+          .fields = MovementFields(),
+          .description = "Credit an open account in one currency.",
+          .example = R"({"account":"alice","currency":"USD","amount":1000})"},
       DecideOn(accounts, &Deposit::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<Withdraw>{"Withdraw",
-                            [](JsonReader& f) -> Result<Withdraw> {
-                              return Withdraw{f.String("account"), f.String("currency"),
-                                              f.Int64("amount")};
-                            },
-                            Validate},
+      CommandType<Withdraw>{
+          .name = "Withdraw",
+          .decode = [](JsonReader& f) -> Result<Withdraw> {
+            return Withdraw{f.String("account"), f.String("currency"), f.Int64("amount")};
+          },
+          .validate = Validate,
+          .fields = MovementFields(),
+          .description = "Debit an open account; never below zero (no-overdraft).",
+          .example = R"({"account":"alice","currency":"USD","amount":250})"},
       DecideOn(accounts, &Withdraw::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<CloseAccount>{"CloseAccount",
-                                [](JsonReader& f) -> Result<CloseAccount> {
+      CommandType<CloseAccount>{.name = "CloseAccount",
+                                .decode = [](JsonReader& f) -> Result<CloseAccount> {
                                   return CloseAccount{f.String("account")};
                                 },
-                                Validate},
+                                .validate = Validate,
+                                .fields = CloseAccountFields(),
+                                .description = "Close an account whose every balance is zero.",
+                                .example = R"({"account":"carol"})"},
       DecideOn(accounts, &CloseAccount::account)));
   return bus.Register(
-      CommandType<Transfer>{"Transfer",
-                            [](JsonReader& f) -> Result<Transfer> {
-                              Transfer t{f.String("from"), f.String("to"), f.String("currency"),
-                                         f.Int64("amount"),
-                                         f.OptionalString("transfer").value_or("")};
-                              return t;
-                            },
-                            Validate},
+      CommandType<Transfer>{
+          .name = "Transfer",
+          .decode = [](JsonReader& f) -> Result<Transfer> {
+            return Transfer{f.String("from"), f.String("to"), f.String("currency"),
+                            f.Int64("amount"), f.OptionalString("transfer").value_or("")};
+          },
+          .validate = Validate,
+          .fields = TransferFields(),
+          .description = "Move money between two open accounts in one atomic commit.",
+          .example =
+              R"({"from":"alice","to":"bob","currency":"USD","amount":100,"transfer":"t-1"})"},
       CommandHandler<Transfer>(HandleTransfer));
 }
 

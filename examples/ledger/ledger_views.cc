@@ -254,8 +254,80 @@ class VolumeProjection final : public AnalyticsProjection {
 
 // -------------------------------------------------------------------- queries
 
-QueryParam Id(std::string name, bool required = true) {
-  return QueryParam{std::move(name), ParamType::kString, required, 128};
+QueryParam Id(std::string name, std::string description) {
+  return {.name = std::move(name), .max_length = 128, .description = std::move(description)};
+}
+
+// JSON Schemas of the answers (QueryDefinition::result_schema), built from
+// what the handlers above and PageAnswer/SearchHitsAnswer/AnalyticsRowsAnswer
+// produce: every member they always write is required, none other is allowed.
+json::object Schema(json::object properties, json::array required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)},
+          {"additionalProperties", false}};
+}
+
+json::object Text(std::string_view description) {
+  return {{"type", "string"}, {"description", description}};
+}
+
+json::object Int64(std::string_view description) {
+  return {{"type", "integer"}, {"format", "int64"}, {"description", description}};
+}
+
+json::object Choice(std::initializer_list<std::string_view> values, std::string_view description) {
+  json::array choices;
+  for (std::string_view value : values) choices.emplace_back(value);
+  json::object schema{{"type", "string"}, {"enum", std::move(choices)}};
+  if (!description.empty()) schema["description"] = description;
+  return schema;
+}
+
+json::object ArrayOf(json::object item) { return {{"type", "array"}, {"items", std::move(item)}}; }
+
+json::object AccountSchema() {
+  return Schema({{"account", Text("the account's id")},
+                 {"owner", Text("the account holder")},
+                 {"status", Choice({"open", "closed"}, "the account's state")},
+                 {"balances",
+                  {{"type", "object"},
+                   {"description", "minor units per currency held (zero balances kept)"},
+                   {"additionalProperties", Int64("minor units")}}}},
+                {"account", "owner", "status", "balances"});
+}
+
+json::object NextCursor() {
+  return Text("pass as `cursor` for the next page; absent on the last page");
+}
+
+json::object MovementSchema() {
+  const json::object nullable_text{{"type", json::array{"string", "null"}}};
+  json::object counterparty = nullable_text, transfer = nullable_text;
+  counterparty["description"] = "the other account of a transfer; null otherwise";
+  transfer["description"] = "the transfer's id; null for deposits and withdrawals";
+  return Schema(
+      {{"position", Int64("the event's global position")},
+       {"kind", Choice({"deposit", "withdrawal", "transfer-debit", "transfer-credit"}, "")},
+       {"currency", Text("3 upper-case letters")},
+       {"amount", Int64("minor units: positive in, negative out")},
+       {"counterparty", std::move(counterparty)},
+       {"transfer", std::move(transfer)},
+       {"timestamp", {{"type", "string"}, {"format", "date-time"}}}},
+      {"position", "kind", "currency", "amount", "counterparty", "transfer", "timestamp"});
+}
+
+json::object BucketRowsSchema(std::string_view currency_description) {
+  json::object row = Schema({{"bucket_start", {{"type", "string"}, {"format", "date-time"}}},
+                             {"count", Int64("observations in the bucket")},
+                             {"sum", Int64("minor units")},
+                             {"min", Int64("minor units")},
+                             {"max", Int64("minor units")}},
+                            {"bucket_start", "count", "sum", "min", "max"});
+  return Schema({{"currency", Text(currency_description)},
+                 {"bucket", Choice({"minute", "hour", "day"}, "the bucket size")},
+                 {"rows", ArrayOf(std::move(row))}},
+                {"currency", "bucket", "rows"});
 }
 
 Result<QueryResult> Balance(const QueryParams& params, DocumentStore& store) {
@@ -332,36 +404,72 @@ std::vector<std::unique_ptr<Projection>> LedgerProjections() {
 }
 
 Status RegisterLedgerQueries(QueryBus& bus) {
-  DUET_RETURN_IF_ERROR(bus.Register({"balance",
-                                     kAccountsView,
-                                     {Id("account")},
-                                     On<DocumentStore>(Balance),
-                                     "an account's balance per currency"}));
-  DUET_RETURN_IF_ERROR(bus.Register({"accounts",
-                                     kAccountsView,
-                                     {{"owner", ParamType::kString, false, 200}, CursorParam(), LimitParam()},
-                                     On<DocumentStore>(ListAccounts),
-                                     "accounts, all or one owner's, by account id"}));
-  DUET_RETURN_IF_ERROR(bus.Register({"statement",
-                                     kStatementView,
-                                     {Id("account"), CursorParam(), LimitParam()},
-                                     On<DocumentStore>(Statement),
-                                     "an account's movements, oldest first"}));
-  DUET_RETURN_IF_ERROR(bus.Register({"search-accounts",
-                                     kSearchView,
-                                     {{"q", ParamType::kString, true, 200},
-                                      {"status", ParamType::kString, false, 16, {"open", "closed"}},
-                                      LimitParam()},
-                                     On<SearchStore>(SearchAccounts),
-                                     "accounts whose id or owner match words"}));
-  return bus.Register(
-      {"volume",
-       kVolumeView,
-       {{"currency", ParamType::kString, true, 3},
-        {"bucket", ParamType::kBucket, true},
-        {"kind", ParamType::kString, false, 16, {"deposit", "withdrawal", "transfer"}}},
-       On<AnalyticsStore>(Volume),
-       "money moved per time bucket in one currency"});
+  DUET_RETURN_IF_ERROR(bus.Register({.name = "balance",
+                                     .read_model = kAccountsView,
+                                     .params = {Id("account", "the account's id")},
+                                     .handler = On<DocumentStore>(Balance),
+                                     .description = "an account's balance per currency",
+                                     .result_schema = AccountSchema()}));
+  DUET_RETURN_IF_ERROR(bus.Register(
+      {.name = "accounts",
+       .read_model = kAccountsView,
+       .params = {{.name = "owner",
+                   .required = false,
+                   .max_length = 200,
+                   .description = "only this owner's accounts"},
+                  CursorParam(),
+                  LimitParam()},
+       .handler = On<DocumentStore>(ListAccounts),
+       .description = "accounts, all or one owner's, by account id",
+       .result_schema = Schema({{"items", ArrayOf(AccountSchema())}, {"next_cursor", NextCursor()}},
+                               {"items"})}));
+  DUET_RETURN_IF_ERROR(
+      bus.Register({.name = "statement",
+                    .read_model = kStatementView,
+                    .params = {Id("account", "the account's id"), CursorParam(), LimitParam()},
+                    .handler = On<DocumentStore>(Statement),
+                    .description = "an account's movements, oldest first",
+                    .result_schema = Schema({{"account", Text("the account's id")},
+                                             {"entries", ArrayOf(MovementSchema())},
+                                             {"next_cursor", NextCursor()}},
+                                            {"account", "entries"})}));
+  json::object hit =
+      Schema({{"account", Text("the account's id")},
+              {"owner", Text("the account holder")},
+              {"status", Choice({"open", "closed"}, "the account's state")},
+              {"score", {{"type", "number"}, {"description", "higher ranks first"}}}},
+             {"account", "owner", "status", "score"});
+  DUET_RETURN_IF_ERROR(
+      bus.Register({.name = "search-accounts",
+                    .read_model = kSearchView,
+                    .params = {{.name = "q",
+                                .max_length = 200,
+                                .description = "words to find in ids and owners"},
+                               {.name = "status",
+                                .required = false,
+                                .max_length = 16,
+                                .choices = {"open", "closed"},
+                                .description = "only accounts in this state"},
+                               LimitParam()},
+                    .handler = On<SearchStore>(SearchAccounts),
+                    .description = "accounts whose id or owner match words",
+                    .result_schema = Schema({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
+  return bus.Register({.name = "volume",
+                       .read_model = kVolumeView,
+                       .params = {{.name = "currency",
+                                   .max_length = 3,
+                                   .description = "3 upper-case letters, e.g. USD"},
+                                  {.name = "bucket",
+                                   .type = ParamType::kBucket,
+                                   .description = "the time bucket: minute, hour or day"},
+                                  {.name = "kind",
+                                   .required = false,
+                                   .max_length = 16,
+                                   .choices = {"deposit", "withdrawal", "transfer"},
+                                   .description = "only this kind of movement"}},
+                       .handler = On<AnalyticsStore>(Volume),
+                       .description = "money moved per time bucket in one currency",
+                       .result_schema = BucketRowsSchema("the currency asked for")});
 }
 
 }  // namespace duet::examples::ledger

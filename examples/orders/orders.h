@@ -116,7 +116,10 @@ OrderState EvolveOrder(OrderState state, const OrderEvent& event);
 // Sum of qty * price; InvalidArgument("items") if it overflows int64.
 Result<int64_t> OrderTotal(const std::vector<Item>& items);
 
-// Field rules (InvalidArgument naming the field, e.g. "items[1].qty").
+// A typed command checked against its declared contract (the same fields the
+// bus checks JSON bodies against), plus the rules no single field states
+// (qty * price and the total fit int64). InvalidArgument naming the field,
+// e.g. "items[1].qty".
 Status Validate(const PlaceOrder& c);
 Status Validate(const AddItem& c);
 Status Validate(const ConfirmOrder& c);

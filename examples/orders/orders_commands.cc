@@ -1,6 +1,14 @@
-// Orders' commands as the outside world sends them: JSON decoders, field
-// rules, and their registration on a command bus.
-#include <algorithm>
+// Orders' commands as the outside world sends them: each command's contract
+// (its fields, declared once: duet/contract.h), JSON decoders, and their
+// registration on a command bus.
+//
+// The contract is the one statement of the field rules. The bus checks JSON
+// bodies against it; Validate() checks a typed command against the same
+// declaration (through its JSON form, EncodeItem for the items), so a C++
+// caller gets the same answer as an HTTP client, and adds the rules one field
+// cannot state alone (qty * price and the order total must fit int64).
+
+#include <boost/json.hpp>
 
 #include "orders/orders.h"
 #include "orders/orders_json.h"
@@ -8,98 +16,188 @@
 namespace duet::examples::orders {
 namespace {
 
-constexpr size_t kMaxTextBytes = 200;
+namespace json = boost::json;
 
-Status ValidateText(const std::string& field, const std::string& text) {
-  if (text.empty()) return Status::InvalidArgument(field, "must not be empty");
-  if (text.size() > kMaxTextBytes) return Status::InvalidArgument(field, "longer than 200 bytes");
-  return Status::OK();
+constexpr size_t kMaxTextBytes = 200;
+constexpr size_t kMaxIdBytes = 128;
+
+FieldSpec IdField(std::string name, std::string description) {
+  return {.name = std::move(name),
+          .description = std::move(description),
+          .min_length = 1,
+          .max_length = kMaxIdBytes,
+          .pattern = FieldPattern(kIdPattern, "may contain only [A-Za-z0-9-_.:@]")};
 }
 
-Status ValidateItem(const std::string& path, const Item& item) {
-  DUET_RETURN_IF_ERROR(ValidateId(path + ".sku", item.sku));
-  DUET_RETURN_IF_ERROR(ValidateText(path + ".name", item.name));
-  if (item.qty <= 0) return Status::InvalidArgument(path + ".qty", "must be greater than 0");
-  if (item.price < 0) return Status::InvalidArgument(path + ".price", "must not be negative");
-  DUET_RETURN_IF_ERROR(ValidateCurrency(path + ".currency", item.currency));
-  return OrderTotal({item}).status().ok() ? Status::OK()
-                                          : Status::InvalidArgument(path, "qty * price overflows");
+FieldSpec TextField(std::string name, std::string description) {
+  return {.name = std::move(name),
+          .description = std::move(description),
+          .min_length = 1,
+          .max_length = kMaxTextBytes};
+}
+
+const FieldPattern& CurrencyPattern() {
+  static const auto* pattern = new FieldPattern("^[A-Z]{3}$", "must be 3 upper-case letters");
+  return *pattern;
+}
+
+std::vector<FieldSpec> ItemFields() {
+  return {
+      IdField("sku", "the product's id"),
+      TextField("name", "the product's name as shown to the customer"),
+      {.name = "qty",
+       .type = FieldType::kInteger,
+       .description = "units, at least 1",
+       .minimum = 1},
+      {.name = "price",
+       .type = FieldType::kInteger,
+       .description = "per unit, in minor units (e.g. cents); 0 for a free item",
+       .minimum = 0},
+      {.name = "currency",
+       .description = "3 upper-case letters, e.g. EUR; one currency per order",
+       .pattern = CurrencyPattern()},
+  };
+}
+
+// Each contract is built once (its patterns compile once) and lives for the
+// process: Register copies it into the bus, Validate reads it on every typed
+// dispatch.
+const std::vector<FieldSpec>& PlaceOrderFields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("order", "the new order's id"),
+      TextField("customer", "who ordered"),
+      {.name = "items",
+       .type = FieldType::kArray,
+       .description = "the order's lines (more can be added until it is confirmed)",
+       .max_items = kMaxItems,
+       .fields = ItemFields()},
+  };
+  return *fields;
+}
+
+const std::vector<FieldSpec>& AddItemFields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("order", "the order's id"),
+      {.name = "item",
+       .type = FieldType::kObject,
+       .description = "the line to add",
+       .fields = ItemFields()},
+  };
+  return *fields;
+}
+
+const std::vector<FieldSpec>& OrderIdFields() {  // ConfirmOrder and ShipOrder
+  static const auto* fields = new std::vector<FieldSpec>{IdField("order", "the order's id")};
+  return *fields;
+}
+
+const std::vector<FieldSpec>& CancelOrderFields() {
+  static const auto* fields = new std::vector<FieldSpec>{
+      IdField("order", "the order's id"),
+      {.name = "reason",
+       .required = false,
+       .description = "why, for the record",
+       .max_length = kMaxTextBytes},
+  };
+  return *fields;
+}
+
+// qty * price overflowing int64 is bad input naming the line (`path`).
+Status CheckLineTotal(const std::string& path, const Item& item) {
+  return OrderTotal({item}).ok() ? Status::OK()
+                                 : Status::InvalidArgument(path, "qty * price overflows");
 }
 
 }  // namespace
 
 Status ValidateCurrency(const std::string& field, std::string_view currency) {
-  if (currency.size() != 3 ||
-      !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    return Status::InvalidArgument(field, "must be 3 upper-case letters");
-  }
-  return Status::OK();
+  if (CurrencyPattern().Matches(currency)) return Status::OK();
+  return Status::InvalidArgument(field, CurrencyPattern().hint());
 }
 
 Status Validate(const PlaceOrder& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("order", c.order));
-  DUET_RETURN_IF_ERROR(ValidateText("customer", c.customer));
-  if (c.items.size() > kMaxItems) return Status::InvalidArgument("items", "more than 1000 items");
+  DUET_RETURN_IF_ERROR(
+      CheckFields(PlaceOrderFields(),
+                  {{"order", c.order}, {"customer", c.customer}, {"items", EncodeItems(c.items)}}));
   for (size_t i = 0; i < c.items.size(); ++i) {
-    DUET_RETURN_IF_ERROR(ValidateItem("items[" + std::to_string(i) + "]", c.items[i]));
+    DUET_RETURN_IF_ERROR(CheckLineTotal("items[" + std::to_string(i) + "]", c.items[i]));
   }
   return OrderTotal(c.items).status();
 }
 
 Status Validate(const AddItem& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("order", c.order));
-  return ValidateItem("item", c.item);
+  DUET_RETURN_IF_ERROR(
+      CheckFields(AddItemFields(), {{"order", c.order}, {"item", EncodeItem(c.item)}}));
+  return CheckLineTotal("item", c.item);
 }
 
-Status Validate(const ConfirmOrder& c) { return ValidateId("order", c.order); }
-Status Validate(const ShipOrder& c) { return ValidateId("order", c.order); }
+Status Validate(const ConfirmOrder& c) {
+  return CheckFields(OrderIdFields(), {{"order", c.order}});
+}
+Status Validate(const ShipOrder& c) { return CheckFields(OrderIdFields(), {{"order", c.order}}); }
 
 Status Validate(const CancelOrder& c) {
-  DUET_RETURN_IF_ERROR(ValidateId("order", c.order));
-  if (c.reason.size() > kMaxTextBytes) {
-    return Status::InvalidArgument("reason", "longer than 200 bytes");
-  }
-  return Status::OK();
+  json::object body{{"order", c.order}};
+  if (!c.reason.empty()) body["reason"] = c.reason;
+  return CheckFields(CancelOrderFields(), body);
 }
 
 Status Register(CommandBus& bus) {
   const OrderDecider& orders = Orders();
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<PlaceOrder>{"PlaceOrder",
-                              [](JsonReader& f) -> Result<PlaceOrder> {
-                                return PlaceOrder{f.String("order"), f.String("customer"),
-                                                  ReadItems(f, "items", true)};
-                              },
-                              Validate},
+      CommandType<PlaceOrder>{
+          .name = "PlaceOrder",
+          .decode = [](JsonReader& f) -> Result<PlaceOrder> {
+            return PlaceOrder{f.String("order"), f.String("customer"), ReadItems(f, "items", true)};
+          },
+          .validate = Validate,
+          .fields = PlaceOrderFields(),
+          .description = "Place an order with its first lines (refused if the id is taken).",
+          .example =
+              R"({"order":"o-1001","customer":"Carol","items":[{"sku":"tea-green","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})"},
       DecideOn(orders, &PlaceOrder::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<AddItem>{"AddItem",
-                           [](JsonReader& f) -> Result<AddItem> {
-                             return AddItem{f.String("order"), ReadItem(f, "item", true)};
-                           },
-                           Validate},
+      CommandType<AddItem>{
+          .name = "AddItem",
+          .decode = [](JsonReader& f) -> Result<AddItem> {
+            return AddItem{f.String("order"), ReadItem(f, "item", true)};
+          },
+          .validate = Validate,
+          .fields = AddItemFields(),
+          .description = "Add a line to an order that is not yet confirmed.",
+          .example =
+              R"({"order":"o-1001","item":{"sku":"mug","name":"Mug","qty":1,"price":900,"currency":"EUR"}})"},
       DecideOn(orders, &AddItem::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<ConfirmOrder>{"ConfirmOrder",
-                                [](JsonReader& f) -> Result<ConfirmOrder> {
-                                  return ConfirmOrder{f.String("order")};
-                                },
-                                Validate},
+      CommandType<ConfirmOrder>{
+          .name = "ConfirmOrder",
+          .decode = [](JsonReader& f) -> Result<ConfirmOrder> {
+            return ConfirmOrder{f.String("order")};
+          },
+          .validate = Validate,
+          .fields = OrderIdFields(),
+          .description = "Confirm a placed order that has items; its total is fixed then.",
+          .example = R"({"order":"o-1001"})"},
       DecideOn(orders, &ConfirmOrder::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
-      CommandType<ShipOrder>{"ShipOrder",
-                             [](JsonReader& f) -> Result<ShipOrder> {
-                               return ShipOrder{f.String("order")};
-                             },
-                             Validate},
+      CommandType<ShipOrder>{
+          .name = "ShipOrder",
+          .decode = [](JsonReader& f) -> Result<ShipOrder> { return ShipOrder{f.String("order")}; },
+          .validate = Validate,
+          .fields = OrderIdFields(),
+          .description = "Ship a confirmed order.",
+          .example = R"({"order":"o-1001"})"},
       DecideOn(orders, &ShipOrder::order)));
   return bus.Register(
-      CommandType<CancelOrder>{"CancelOrder",
-                               [](JsonReader& f) -> Result<CancelOrder> {
-                                 return CancelOrder{f.String("order"),
-                                                    f.OptionalString("reason").value_or("")};
-                               },
-                               Validate},
+      CommandType<CancelOrder>{
+          .name = "CancelOrder",
+          .decode = [](JsonReader& f) -> Result<CancelOrder> {
+            return CancelOrder{f.String("order"), f.OptionalString("reason").value_or("")};
+          },
+          .validate = Validate,
+          .fields = CancelOrderFields(),
+          .description = "Cancel an order any time before it ships.",
+          .example = R"({"order":"o-1002","reason":"changed my mind"})"},
       DecideOn(orders, &CancelOrder::order));
 }
 

@@ -233,8 +233,77 @@ class RevenueProjection final : public AnalyticsProjection {
 // -------------------------------------------------------------------- queries
 
 QueryParam StatusParam() {
-  return QueryParam{"status", ParamType::kString, false, 16,
-                    std::vector<std::string>(std::begin(kStatuses), std::end(kStatuses))};
+  return {.name = "status",
+          .required = false,
+          .max_length = 16,
+          .choices = std::vector<std::string>(std::begin(kStatuses), std::end(kStatuses)),
+          .description = "only orders in this status"};
+}
+
+QueryParam BucketParam() {
+  return {.name = "bucket",
+          .type = ParamType::kBucket,
+          .description = "the time bucket: minute, hour or day"};
+}
+
+// JSON Schemas of the answers (QueryDefinition::result_schema), built from
+// what the handlers below and PageAnswer/SearchHitsAnswer/AnalyticsRowsAnswer
+// produce: every member they always write is required, none other is allowed.
+json::object Schema(json::object properties, json::array required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)},
+          {"additionalProperties", false}};
+}
+
+json::object Text(std::string_view description) {
+  return {{"type", "string"}, {"description", description}};
+}
+
+json::object Int64(std::string_view description) {
+  return {{"type", "integer"}, {"format", "int64"}, {"description", description}};
+}
+
+json::object Timestamp(std::string_view description) {
+  return {{"type", "string"}, {"format", "date-time"}, {"description", description}};
+}
+
+json::object StatusSchema() {
+  json::array statuses;
+  for (std::string_view status : kStatuses) statuses.emplace_back(status);
+  return {{"type", "string"}, {"enum", std::move(statuses)}};
+}
+
+json::object ArrayOf(json::object item) { return {{"type", "array"}, {"items", std::move(item)}}; }
+
+json::object OrderSchema() {
+  json::object item = Schema({{"sku", Text("the product's id")},
+                              {"name", Text("the product's name")},
+                              {"qty", Int64("units")},
+                              {"price", Int64("per unit, minor units")},
+                              {"currency", Text("3 upper-case letters")}},
+                             {"sku", "name", "qty", "price", "currency"});
+  return Schema(
+      {{"order", Text("the order's id")},
+       {"customer", Text("who ordered")},
+       {"status", StatusSchema()},
+       {"items", ArrayOf(std::move(item))},
+       {"total", Int64("sum of qty * price, minor units")},
+       {"currency", Text("the order's currency; empty while it has no items")},
+       {"placed_at", Timestamp("when it was placed")},
+       {"updated_at", Timestamp("when it last changed")},
+       {"reason", Text("why it was cancelled (cancelled orders only)")}},
+      {"order", "customer", "status", "items", "total", "currency", "placed_at", "updated_at"});
+}
+
+json::object RowsSchema(json::object row) { return {{"type", "array"}, {"items", std::move(row)}}; }
+
+json::object BucketStart() { return Timestamp("the bucket's start (UTC)"); }
+
+json::object BucketSchema() {
+  return {{"type", "string"},
+          {"enum", {"minute", "hour", "day"}},
+          {"description", "the bucket size asked for"}};
 }
 
 json::object OrderAnswer(json::object doc) {
@@ -326,35 +395,77 @@ std::vector<std::unique_ptr<Projection>> OrdersProjections() {
 }
 
 Status RegisterOrdersQueries(QueryBus& bus) {
-  DUET_RETURN_IF_ERROR(bus.Register({"order-status",
-                                     kOrdersView,
-                                     {{"order", ParamType::kString, true, 128}},
-                                     On<DocumentStore>(OrderStatus),
-                                     "one order: status, items, total"}));
-  DUET_RETURN_IF_ERROR(bus.Register({"orders",
-                                     kOrdersView,
-                                     {{"customer", ParamType::kString, false, 200},
-                                      StatusParam(),
-                                      CursorParam(),
-                                      LimitParam()},
-                                     On<DocumentStore>(ListOrders),
-                                     "orders, by customer and/or status, in placing order"}));
-  DUET_RETURN_IF_ERROR(bus.Register({"search-orders",
-                                     kOrdersSearchView,
-                                     {{"q", ParamType::kString, true, 200}, StatusParam(), LimitParam()},
-                                     On<SearchStore>(SearchOrders),
-                                     "orders whose customer or item names match words"}));
   DUET_RETURN_IF_ERROR(bus.Register(
-      {"revenue",
-       kRevenueView,
-       {{"currency", ParamType::kString, true, 3}, {"bucket", ParamType::kBucket, true}},
-       On<AnalyticsStore>(Revenue),
-       "confirmed orders' revenue per time bucket in one currency"}));
-  return bus.Register({"orders-per-status",
-                       kRevenueView,
-                       {{"bucket", ParamType::kBucket, true}, StatusParam()},
-                       On<AnalyticsStore>(OrdersPerStatus),
-                       "how many orders entered each status per time bucket"});
+      {.name = "order-status",
+       .read_model = kOrdersView,
+       .params = {{.name = "order", .max_length = 128, .description = "the order's id"}},
+       .handler = On<DocumentStore>(OrderStatus),
+       .description = "one order: status, items, total",
+       .result_schema = OrderSchema()}));
+  DUET_RETURN_IF_ERROR(bus.Register(
+      {.name = "orders",
+       .read_model = kOrdersView,
+       .params = {{.name = "customer",
+                   .required = false,
+                   .max_length = 200,
+                   .description = "only this customer's orders"},
+                  StatusParam(),
+                  CursorParam(),
+                  LimitParam()},
+       .handler = On<DocumentStore>(ListOrders),
+       .description = "orders, by customer and/or status, in placing order",
+       .result_schema = Schema(
+           {{"items", ArrayOf(OrderSchema())},
+            {"next_cursor", Text("pass as `cursor` for the next page; absent on the last page")}},
+           {"items"})}));
+  json::object hit =
+      Schema({{"order", Text("the order's id")},
+              {"customer", Text("who ordered")},
+              {"status", StatusSchema()},
+              {"score", {{"type", "number"}, {"description", "higher ranks first"}}}},
+             {"order", "customer", "status", "score"});
+  DUET_RETURN_IF_ERROR(
+      bus.Register({.name = "search-orders",
+                    .read_model = kOrdersSearchView,
+                    .params = {{.name = "q",
+                                .max_length = 200,
+                                .description = "words to find in customers and item names"},
+                               StatusParam(),
+                               LimitParam()},
+                    .handler = On<SearchStore>(SearchOrders),
+                    .description = "orders whose customer or item names match words",
+                    .result_schema = Schema({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
+  json::object revenue_row = Schema({{"bucket_start", BucketStart()},
+                                     {"count", Int64("orders confirmed in the bucket")},
+                                     {"sum", Int64("their revenue, minor units")},
+                                     {"min", Int64("the smallest order, minor units")},
+                                     {"max", Int64("the largest order, minor units")}},
+                                    {"bucket_start", "count", "sum", "min", "max"});
+  DUET_RETURN_IF_ERROR(
+      bus.Register({.name = "revenue",
+                    .read_model = kRevenueView,
+                    .params = {{.name = "currency",
+                                .max_length = 3,
+                                .description = "3 upper-case letters, e.g. EUR"},
+                               BucketParam()},
+                    .handler = On<AnalyticsStore>(Revenue),
+                    .description = "confirmed orders' revenue per time bucket in one currency",
+                    .result_schema = Schema({{"currency", Text("the currency asked for")},
+                                             {"bucket", BucketSchema()},
+                                             {"rows", RowsSchema(std::move(revenue_row))}},
+                                            {"currency", "bucket", "rows"})}));
+  json::object status_row = Schema({{"bucket_start", BucketStart()},
+                                    {"status", StatusSchema()},
+                                    {"count", Int64("orders that entered the status")}},
+                                   {"bucket_start", "status", "count"});
+  return bus.Register({.name = "orders-per-status",
+                       .read_model = kRevenueView,
+                       .params = {BucketParam(), StatusParam()},
+                       .handler = On<AnalyticsStore>(OrdersPerStatus),
+                       .description = "how many orders entered each status per time bucket",
+                       .result_schema = Schema({{"bucket", BucketSchema()},
+                                                {"rows", RowsSchema(std::move(status_row))}},
+                                               {"bucket", "rows"})});
 }
 
 }  // namespace duet::examples::orders

@@ -19,7 +19,8 @@ Status CheckString(const FieldSpec& spec, const std::string& path, std::string_v
                                    : "shorter than " + std::to_string(spec.min_length) + " bytes");
   }
   if (spec.max_length != 0 && value.size() > spec.max_length) {
-    return Status::InvalidArgument(path, "longer than " + std::to_string(spec.max_length) + " bytes");
+    return Status::InvalidArgument(path,
+                                   "longer than " + std::to_string(spec.max_length) + " bytes");
   }
   if (!spec.pattern.empty() && !spec.pattern.Matches(value)) {
     return Status::InvalidArgument(path, spec.pattern.hint().empty()
@@ -39,9 +40,10 @@ Status CheckInteger(const FieldSpec& spec, const std::string& path, const boost:
     return Status::InvalidArgument(path, "must be an integer");
   }
   if (spec.minimum && value < *spec.minimum) {
-    return Status::InvalidArgument(
-        path, *spec.minimum == 1 ? "must be greater than 0"
-                                 : "must be at least " + std::to_string(*spec.minimum));
+    // The two common floors get the words people use for them.
+    if (*spec.minimum == 0) return Status::InvalidArgument(path, "must not be negative");
+    if (*spec.minimum == 1) return Status::InvalidArgument(path, "must be greater than 0");
+    return Status::InvalidArgument(path, "must be at least " + std::to_string(*spec.minimum));
   }
   if (spec.maximum && value > *spec.maximum) {
     return Status::InvalidArgument(path, "must be at most " + std::to_string(*spec.maximum));
@@ -66,14 +68,14 @@ Status CheckValue(const FieldSpec& spec, const std::string& path, const boost::j
       if (!v.is_array()) return Status::InvalidArgument(path, "must be an array");
       const boost::json::array& items = v.get_array();
       if (items.size() < spec.min_items) {
-        return Status::InvalidArgument(path, spec.min_items == 1 ? "must not be empty"
-                                                                 : "needs at least " +
-                                                                       std::to_string(spec.min_items) +
-                                                                       " elements");
+        return Status::InvalidArgument(
+            path, spec.min_items == 1
+                      ? "must not be empty"
+                      : "needs at least " + std::to_string(spec.min_items) + " elements");
       }
       if (spec.max_items != 0 && items.size() > spec.max_items) {
-        return Status::InvalidArgument(
-            path, "more than " + std::to_string(spec.max_items) + " elements");
+        return Status::InvalidArgument(path,
+                                       "more than " + std::to_string(spec.max_items) + " elements");
       }
       for (size_t i = 0; i < items.size(); ++i) {
         const std::string element = path + "[" + std::to_string(i) + "]";
@@ -89,15 +91,17 @@ Status CheckValue(const FieldSpec& spec, const std::string& path, const boost::j
 std::string LimitsText(const FieldSpec& spec) {
   std::string text;
   auto range = [](uint64_t min, uint64_t max, std::string_view unit) {
-    if (max == 0) return min == 0 ? std::string() : "at least " + std::to_string(min) + " " + std::string(unit);
+    if (max == 0)
+      return min == 0 ? std::string() : "at least " + std::to_string(min) + " " + std::string(unit);
     return std::to_string(min) + ".." + std::to_string(max) + " " + std::string(unit);
   };
   switch (spec.type) {
     case FieldType::kString:
       text = range(spec.min_length, spec.max_length, "bytes");
       if (!spec.pattern.empty()) {
-        text += (text.empty() ? "" : ", ") +
-                (spec.pattern.hint().empty() ? "matching " + spec.pattern.regex() : spec.pattern.hint());
+        text += (text.empty() ? "" : ", ") + (spec.pattern.hint().empty()
+                                                  ? "matching " + spec.pattern.regex()
+                                                  : spec.pattern.hint());
       }
       break;
     case FieldType::kInteger:
@@ -117,11 +121,16 @@ std::string LimitsText(const FieldSpec& spec) {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kString: return "string";
-    case FieldType::kInteger: return "integer";
-    case FieldType::kBoolean: return "boolean";
-    case FieldType::kObject: return "object";
-    case FieldType::kArray: return "array";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kInteger:
+      return "integer";
+    case FieldType::kBoolean:
+      return "boolean";
+    case FieldType::kObject:
+      return "object";
+    case FieldType::kArray:
+      return "array";
   }
   return "unknown";
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "server/api_routes.h"
+#include "server/openapi_document.h"
 #include "server/problem.h"
 #include "server/projection_json.h"
 
@@ -89,10 +90,16 @@ void AddAdminRoutes(const ApiBackends& backends, Router* router) {
                  return response;
                },
                .summary = "Prometheus metrics"});
+  std::string document = GenerateOpenApi({.role = backends.role,
+                                          .commands = backends.commands,
+                                          .queries = backends.queries,
+                                          .has_projections = backends.projections != nullptr});
   router->Add({.method = "GET",
                .pattern = "/openapi.json",
-               .handle = [](const HttpRequest&) { return JsonOk(std::string(OpenApiJson())); },
-               .summary = "this API, as OpenAPI 3"});
+               .handle = [document = std::move(document)](const HttpRequest&) {
+                 return JsonOk(document);
+               },
+               .summary = "this API, as OpenAPI 3.1"});
 }
 
 }  // namespace duet::server

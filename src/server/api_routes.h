@@ -1,5 +1,6 @@
-// The HTTP API v1 (docs/http-api.md, docs/openapi.json): the routes a node
-// serves, given what its role runs. Each group lives in its own file.
+// The HTTP API v1 (docs/http-api.md; docs/openapi.json is the document the
+// example app generates): the routes a node serves, given what its role runs.
+// Each group lives in its own file.
 #ifndef DUET_SERVER_API_ROUTES_H_
 #define DUET_SERVER_API_ROUTES_H_
 
@@ -36,7 +37,8 @@ struct ApiBackends {
 };
 
 // Adds every route the backends support, plus /health, /ready, /metrics and
-// /openapi.json.
+// /openapi.json (generated once, here, from what the backends run:
+// GenerateOpenApi, openapi_document.h).
 void AddApiRoutes(const ApiBackends& backends, Router* router);
 
 // The groups, for AddApiRoutes.
@@ -55,9 +57,6 @@ Result<uint64_t> ParseUint(std::string_view text, std::string_view name, uint64_
 
 // A 200 JSON response from a serialized body.
 HttpResponse JsonOk(std::string body, unsigned status = 200);
-
-// The OpenAPI document, docs/openapi.json as built in.
-std::string_view OpenApiJson();
 
 }  // namespace duet::server
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -224,10 +225,16 @@ TEST_F(ServerApiTest, OperationalRoutes) {
   EXPECT_EQ(health["status"], "ok");
   EXPECT_TRUE(Eventually([&] { return api_->Get("/ready").status == 200; }));
 
+  // The example server serves exactly docs/openapi.json, its generated copy.
   Reply openapi = api_->Get("/openapi.json");
   ASSERT_EQ(openapi.status, 200u);
-  EXPECT_EQ(openapi["openapi"], "3.0.3");
-  EXPECT_TRUE(openapi["paths"].as_object().contains("/commands/{type}"));
+  EXPECT_EQ(openapi["openapi"], "3.1.0");
+  EXPECT_TRUE(openapi["paths"].as_object().contains("/commands/Deposit"));
+  std::ifstream checked_in(std::string(DUET_SOURCE_DIR) + "/docs/openapi.json");
+  std::stringstream text;
+  text << checked_in.rdbuf();
+  EXPECT_EQ(openapi.json, json::parse(text.str()))
+      << "the served /openapi.json differs from docs/openapi.json";
 
   Reply projections = api_->Get("/projections");
   ASSERT_EQ(projections.status, 200u) << projections.Describe();
