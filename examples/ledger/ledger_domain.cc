@@ -94,6 +94,16 @@ DomainBench Bench() {
     return AccountId((i * 2654435761u) % keys);  // spread over the accounts, repeatable
   };
   bench.queries = {
+      {.label = "store_get",
+       .call =
+           [account](App& app, uint64_t i, uint64_t keys) {
+             // The document store's own Get (plus the serving-store lookup):
+             // what the query bus adds shows against "balance".
+             auto store = app.projections()->ServingStore(kAccountsView);
+             if (!store.ok()) return false;
+             auto read = static_cast<DocumentStore&>(**store).Get(account(i, keys));
+             return read.ok() && read->doc.has_value();
+           }},
       {.label = "balance",
        .make = [account](uint64_t i, uint64_t keys) {
          return SampleQuery{"balance", R"({"account":")" + account(i, keys) + "\"}"};

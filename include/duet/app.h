@@ -43,6 +43,8 @@
 
 namespace duet {
 
+class App;
+
 // One command as text, as the CLI and the HTTP API receive it.
 struct SampleCommand {
   std::string type{};        // e.g. "Deposit"
@@ -75,6 +77,9 @@ struct DomainBench {
     std::string label{};
     std::function<SampleQuery(uint64_t i, uint64_t keys)> make{};
     uint64_t iterations_divisor = 1;  // a slow query runs iterations / this many calls
+    // Instead of `make`: a call of its own on the App, e.g. a read-store get
+    // without the query bus, to show what the bus costs. false: a failure.
+    std::function<bool(App& app, uint64_t i, uint64_t keys)> call{};
   };
   std::vector<TimedQuery> queries{};
 };

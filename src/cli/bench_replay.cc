@@ -171,6 +171,7 @@ int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& ou
   for (const DomainBench::TimedQuery& timed : (*domain)->bench.queries) {
     const uint64_t calls = std::max<uint64_t>(*iterations / timed.iterations_divisor, 1);
     o[timed.label] = TimeCalls(calls, [&](uint64_t i) {
+      if (timed.call) return timed.call(**app, i, f->accounts);
       const SampleQuery sample = timed.make(i, f->accounts);
       Result<boost::json::object> params = ParseJsonObject(sample.params_json, "params");
       if (!params.ok()) return false;

@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include <filesystem>
 #include <iostream>
 #include <ostream>
 
@@ -8,17 +9,24 @@
 namespace duet::cli {
 namespace {
 
-std::string TopLevelHelp(const std::vector<Command>& commands) {
-  std::string out =
-      "Usage: duet <command> [flags]\n\n"
-      "Duet: an event-sourced CQRS engine. Commands:\n";
+std::string TopLevelHelp(const std::vector<Command>& commands, std::string_view program) {
+  std::string out = "Usage: " + std::string(program) +
+                    " <command> [flags]\n\n"
+                    "Duet: an event-sourced CQRS engine. Commands:\n";
   for (const Command& c : commands) {
     std::string left = "  " + c.name;
     if (left.size() < 20) left.resize(20, ' ');
     out += left + "  " + c.summary.substr(0, c.summary.find('\n')) + "\n";
   }
-  out += "\nRun `duet <command> --help` for a command's flags.\n";
+  out += "\nRun `" + std::string(program) + " <command> --help` for a command's flags.\n";
   return out;
+}
+
+// A command's help, its usage naming `program` instead of "duet".
+std::string CommandHelp(const Command& command, std::string_view program) {
+  std::string usage = command.usage;
+  if (usage.rfind("duet ", 0) == 0) usage = std::string(program) + usage.substr(4);
+  return FlagsHelp(usage, command.summary, command.flags) + command.details;
 }
 
 }  // namespace
@@ -62,12 +70,17 @@ Result<std::unique_ptr<App>> OpenApp(const Flags& flags, const Domains& domains,
 
 namespace duet {
 
-int RunCli(const std::vector<std::string>& args, const std::vector<Domain>& domains,
-           std::ostream& out, std::ostream& err) {
+int RunCli(const std::vector<std::string>& given, const std::vector<Domain>& domains,
+           std::ostream& out, std::ostream& err, std::string_view program) {
   using namespace cli;
   const std::vector<Command> commands = AllCommands(domains);
+  std::vector<std::string> args = given;
+  if (args.size() > 1 && args[0] == "help") {  // `help NAME` is `NAME --help`
+    args.erase(args.begin());
+    args.push_back("--help");
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "help" || args[0] == "-h") {
-    (args.empty() ? err : out) << TopLevelHelp(commands);
+    (args.empty() ? err : out) << TopLevelHelp(commands, program);
     return args.empty() ? 2 : 0;
   }
   // Longest match first, so "bench append" wins over a bare "bench".
@@ -88,20 +101,20 @@ int RunCli(const std::vector<std::string>& args, const std::vector<Domain>& doma
     }
   }
   if (chosen == nullptr) {
-    err << "error: unknown command '" << args[0] << "'\n\n" << TopLevelHelp(commands);
+    err << "error: unknown command '" << args[0] << "'\n\n" << TopLevelHelp(commands, program);
     return 2;
   }
   const std::vector<std::string> rest(args.begin() + static_cast<long>(consumed), args.end());
   for (const std::string& arg : rest) {
     if (arg == "--help" || arg == "-h") {
-      out << FlagsHelp(chosen->usage, chosen->summary, chosen->flags) << chosen->details;
+      out << CommandHelp(*chosen, program);
       return 0;
     }
   }
   auto flags = Flags::Parse(rest, chosen->flags, chosen->max_positional);
   if (!flags.ok()) {
     ReportError(flags.status(), err);
-    err << "\n" << FlagsHelp(chosen->usage, chosen->summary, chosen->flags);
+    err << "\n" << CommandHelp(*chosen, program);
     return 2;
   }
   return chosen->run(*flags, out, err);
@@ -109,7 +122,9 @@ int RunCli(const std::vector<std::string>& args, const std::vector<Domain>& doma
 
 int Main(int argc, char** argv, std::vector<Domain> domains) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  return RunCli(args, domains, std::cout, std::cerr);
+  const std::string program =
+      argc > 0 ? std::filesystem::path(argv[0]).filename().string() : std::string("duet");
+  return RunCli(args, domains, std::cout, std::cerr, program);
 }
 
 }  // namespace duet

@@ -103,7 +103,7 @@ TEST_F(AppTest, RoleCommandHasNoReadSide) {
   EXPECT_NE((*app)->commands(), nullptr);
   EXPECT_EQ((*app)->projections(), nullptr);
   EXPECT_EQ((*app)->queries(), nullptr);
-  EXPECT_TRUE((*app)->WaitForProjections(std::chrono::seconds(1)).IsFailedPrecondition());
+  EXPECT_EQ((*app)->WaitForProjections(std::chrono::seconds(1)).code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "readstores"));
 }
 
@@ -127,7 +127,7 @@ TEST_F(AppTest, BadOptionsAreNamed) {
 TEST_F(AppTest, TwoDomainsRegisteringOneCommandIsRefused) {
   auto app = App::Open({CounterDomain("a"), CounterDomain("b")}, Options());
   EXPECT_FALSE(app.ok());
-  EXPECT_TRUE(app.status().IsFailedPrecondition()) << app.status();
+  EXPECT_EQ(app.status().code(), StatusCode::kFailedPrecondition) << app.status();
 }
 
 TEST_F(AppTest, ASecondAppOnTheSameFolderIsBusy) {

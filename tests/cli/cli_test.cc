@@ -120,6 +120,17 @@ TEST_F(CliTest, CommandHelpListsEveryContract) {
   EXPECT_NE(r.out.find("example: "), std::string::npos) << r.out;
 }
 
+// A user's own binary (duet::Main) names itself in help; `help NAME` is `NAME --help`.
+TEST_F(CliTest, HelpNamesTheProgramAndTakesACommand) {
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"help", "command"}, ExampleDomains(), out, err, "library"), 0) << err.str();
+  EXPECT_NE(out.str().find("Usage: library command --data DIR"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("Command types:"), std::string::npos) << out.str();
+  std::ostringstream top, top_err;
+  ASSERT_EQ(RunCli({"help"}, ExampleDomains(), top, top_err, "library"), 0);
+  EXPECT_NE(top.str().find("Usage: library <command>"), std::string::npos) << top.str();
+}
+
 TEST_F(CliTest, QueryHelpListsEveryQuery) {
   CliRun r = Cli({"query", "--help"});
   ASSERT_EQ(r.code, 0);
