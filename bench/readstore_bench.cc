@@ -225,8 +225,8 @@ void BM_GetPlainSqlite(benchmark::State& state) {
   sqlite3_stmt* insert = db.Prepare("INSERT INTO docs VALUES(?1, ?2)");
   db.Exec("BEGIN");
   for (const std::string& key : keys) {
-    const std::string json = R"({"account":")" + key +
-                             R"(","balances":{"CHF":100,"EUR":100,"GBP":100,"USD":100}})";
+    const std::string json =
+        R"({"account":")" + key + R"(","balances":{"CHF":100,"EUR":100,"GBP":100,"USD":100}})";
     sqlite3_bind_text(insert, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     sqlite3_bind_text(insert, 2, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
     if (sqlite3_step(insert) != SQLITE_DONE) std::abort();
@@ -241,9 +241,9 @@ void BM_GetPlainSqlite(benchmark::State& state) {
     sqlite3_bind_text(get, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     if (sqlite3_step(get) != SQLITE_ROW) std::abort();
     // Parsed, as Duet's Get returns a parsed document.
-    auto doc = boost::json::parse(std::string_view(
-        reinterpret_cast<const char*>(sqlite3_column_text(get, 0)),
-        static_cast<size_t>(sqlite3_column_bytes(get, 0))));
+    auto doc = boost::json::parse(
+        std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(get, 0)),
+                         static_cast<size_t>(sqlite3_column_bytes(get, 0))));
     benchmark::DoNotOptimize(doc);
     sqlite3_reset(get);
   }

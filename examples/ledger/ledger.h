@@ -17,16 +17,16 @@
 #ifndef DUET_EXAMPLES_LEDGER_LEDGER_H_
 #define DUET_EXAMPLES_LEDGER_LEDGER_H_
 
+#include <duet/app.h>
+#include <duet/command_bus.h>
+#include <duet/decider.h>
+#include <duet/result.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <duet/app.h>
-#include <duet/command_bus.h>
-#include <duet/decider.h>
-#include <duet/result.h>
 
 namespace duet::examples::ledger {
 

@@ -10,52 +10,64 @@ namespace json = boost::json;
 
 EventCodec<AccountEvent> MakeCodec() {
   return EventCodec<AccountEvent>{
-    EventType<AccountOpened>{
-        "AccountOpened",
-        [](const AccountOpened& e) { return json::object{{"account", e.account}, {"owner", e.owner}}; },
-        [](JsonReader& f) -> Result<AccountOpened> {
-          return AccountOpened{f.String("account"), f.String("owner")};
-        }},
-    EventType<MoneyDeposited>{
-        "MoneyDeposited",
-        [](const MoneyDeposited& e) {
-          return json::object{{"account", e.account}, {"currency", e.currency}, {"amount", e.amount}};
-        },
-        [](JsonReader& f) -> Result<MoneyDeposited> {
-          return MoneyDeposited{f.String("account"), f.String("currency"), f.Int64("amount")};
-        }},
-    EventType<MoneyWithdrawn>{
-        "MoneyWithdrawn",
-        [](const MoneyWithdrawn& e) {
-          return json::object{{"account", e.account}, {"currency", e.currency}, {"amount", e.amount}};
-        },
-        [](JsonReader& f) -> Result<MoneyWithdrawn> {
-          return MoneyWithdrawn{f.String("account"), f.String("currency"), f.Int64("amount")};
-        }},
-    EventType<TransferDebited>{
-        "TransferDebited",
-        [](const TransferDebited& e) {
-          return json::object{{"transfer", e.transfer}, {"account", e.account}, {"to", e.to},
-                              {"currency", e.currency}, {"amount", e.amount}};
-        },
-        [](JsonReader& f) -> Result<TransferDebited> {
-          return TransferDebited{f.String("transfer"), f.String("account"), f.String("to"),
-                                 f.String("currency"), f.Int64("amount")};
-        }},
-    EventType<TransferCredited>{
-        "TransferCredited",
-        [](const TransferCredited& e) {
-          return json::object{{"transfer", e.transfer}, {"account", e.account}, {"from", e.from},
-                              {"currency", e.currency}, {"amount", e.amount}};
-        },
-        [](JsonReader& f) -> Result<TransferCredited> {
-          return TransferCredited{f.String("transfer"), f.String("account"), f.String("from"),
-                                  f.String("currency"), f.Int64("amount")};
-        }},
-    EventType<AccountClosed>{
-        "AccountClosed",
-        [](const AccountClosed& e) { return json::object{{"account", e.account}}; },
-        [](JsonReader& f) -> Result<AccountClosed> { return AccountClosed{f.String("account")}; }},
+      EventType<AccountOpened>{"AccountOpened",
+                               [](const AccountOpened& e) {
+                                 return json::object{{"account", e.account}, {"owner", e.owner}};
+                               },
+                               [](JsonReader& f) -> Result<AccountOpened> {
+                                 return AccountOpened{f.String("account"), f.String("owner")};
+                               }},
+      EventType<MoneyDeposited>{
+          "MoneyDeposited",
+          [](const MoneyDeposited& e) {
+            return json::object{
+                {"account", e.account}, {"currency", e.currency}, {"amount", e.amount}};
+          },
+          [](JsonReader& f) -> Result<MoneyDeposited> {
+            return MoneyDeposited{f.String("account"), f.String("currency"), f.Int64("amount")};
+          }},
+      EventType<MoneyWithdrawn>{
+          "MoneyWithdrawn",
+          [](const MoneyWithdrawn& e) {
+            return json::object{
+                {"account", e.account}, {"currency", e.currency}, {"amount", e.amount}};
+          },
+          [](JsonReader& f) -> Result<MoneyWithdrawn> {
+            return MoneyWithdrawn{f.String("account"), f.String("currency"), f.Int64("amount")};
+          }},
+      EventType<TransferDebited>{"TransferDebited",
+                                 [](const TransferDebited& e) {
+                                   return json::object{{"transfer", e.transfer},
+                                                       {"account", e.account},
+                                                       {"to", e.to},
+                                                       {"currency", e.currency},
+                                                       {"amount", e.amount}};
+                                 },
+                                 [](JsonReader& f) -> Result<TransferDebited> {
+                                   return TransferDebited{f.String("transfer"), f.String("account"),
+                                                          f.String("to"), f.String("currency"),
+                                                          f.Int64("amount")};
+                                 }},
+      EventType<TransferCredited>{"TransferCredited",
+                                  [](const TransferCredited& e) {
+                                    return json::object{{"transfer", e.transfer},
+                                                        {"account", e.account},
+                                                        {"from", e.from},
+                                                        {"currency", e.currency},
+                                                        {"amount", e.amount}};
+                                  },
+                                  [](JsonReader& f) -> Result<TransferCredited> {
+                                    return TransferCredited{
+                                        f.String("transfer"), f.String("account"), f.String("from"),
+                                        f.String("currency"), f.Int64("amount")};
+                                  }},
+      EventType<AccountClosed>{"AccountClosed",
+                               [](const AccountClosed& e) {
+                                 return json::object{{"account", e.account}};
+                               },
+                               [](JsonReader& f) -> Result<AccountClosed> {
+                                 return AccountClosed{f.String("account")};
+                               }},
   };
 }
 
@@ -71,8 +83,8 @@ const char* PhaseName(AccountState::Phase phase) {
 json::object EncodeState(const AccountState& s) {
   json::object balances;
   for (const auto& [currency, amount] : s.balances) balances[currency] = amount;
-  return json::object{{"phase", PhaseName(s.phase)}, {"owner", s.owner},
-                      {"balances", std::move(balances)}};
+  return json::object{
+      {"phase", PhaseName(s.phase)}, {"owner", s.owner}, {"balances", std::move(balances)}};
 }
 
 Result<AccountState> DecodeState(JsonReader& f) {
@@ -107,7 +119,7 @@ const EventCodec<AccountEvent>& AccountCodec() {
 
 const AccountDecider& Accounts() {
   static const StateCodec<AccountState> state_codec{1, EncodeState, DecodeState};
-  static const AccountDecider accounts{"account",     AccountState{}, DecideAccount,
+  static const AccountDecider accounts{"account",     AccountState{},  DecideAccount,
                                        EvolveAccount, &AccountCodec(), &state_codec};
   return accounts;
 }

@@ -32,9 +32,9 @@ Status RequireFunds(const AccountState& state, const std::string& account,
                     const std::string& currency, int64_t amount) {
   const int64_t balance = state.Balance(currency);
   if (amount > balance) {
-    return Status::DomainRuleViolated(
-        "no-overdraft", "account '" + account + "' has " + std::to_string(balance) + " " +
-                            currency + ", needs " + std::to_string(amount));
+    return Status::DomainRuleViolated("no-overdraft", "account '" + account + "' has " +
+                                                          std::to_string(balance) + " " + currency +
+                                                          ", needs " + std::to_string(amount));
   }
   return Status::OK();
 }
@@ -54,8 +54,7 @@ Result<std::vector<AccountEvent>> Open(const OpenAccount& c, const AccountState&
                                       "account '" + c.account + "' is already open");
   }
   if (s.phase == Phase::kClosed) {
-    return Status::DomainRuleViolated("account-closed",
-                                      "account '" + c.account + "' was closed");
+    return Status::DomainRuleViolated("account-closed", "account '" + c.account + "' was closed");
   }
   return std::vector<AccountEvent>{AccountOpened{c.account, c.owner}};
 }
@@ -76,9 +75,9 @@ Result<std::vector<AccountEvent>> Close(const CloseAccount& c, const AccountStat
   DUET_RETURN_IF_ERROR(RequireOpen(s, c.account));
   for (const auto& [currency, balance] : s.balances) {
     if (balance != 0) {
-      return Status::DomainRuleViolated("balance-not-zero", "account '" + c.account + "' holds " +
-                                                                std::to_string(balance) + " " +
-                                                                currency);
+      return Status::DomainRuleViolated(
+          "balance-not-zero",
+          "account '" + c.account + "' holds " + std::to_string(balance) + " " + currency);
     }
   }
   return std::vector<AccountEvent>{AccountClosed{c.account}};

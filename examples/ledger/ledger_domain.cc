@@ -40,9 +40,9 @@ Status AppendHistory(EventStore& store, uint64_t events, uint64_t accounts) {
         case 1: batch.push_back(encode(MoneyDeposited{account, currency, amount})); break;
         case 2: batch.push_back(encode(MoneyWithdrawn{account, currency, amount / 4})); break;
         default:
-          batch.push_back(encode(TransferDebited{"t-" + std::to_string(have + batch.size()),
-                                                 account, AccountId(rng() % accounts), currency,
-                                                 amount / 8}));
+          batch.push_back(
+              encode(TransferDebited{"t-" + std::to_string(have + batch.size()), account,
+                                     AccountId(rng() % accounts), currency, amount / 8}));
       }
     }
     DUET_RETURN_IF_ERROR(
@@ -54,21 +54,27 @@ Status AppendHistory(EventStore& store, uint64_t events, uint64_t accounts) {
 
 std::vector<SampleCommand> Tour() {
   return {
-      {.type = "OpenAccount", .json = R"({"account":"alice","owner":"Alice"})",
+      {.type = "OpenAccount",
+       .json = R"({"account":"alice","owner":"Alice"})",
        .note = "Open two accounts"},
       {.type = "OpenAccount", .json = R"({"account":"bob","owner":"Bob"})"},
-      {.type = "Deposit", .json = R"({"account":"alice","currency":"EUR","amount":10000})",
+      {.type = "Deposit",
+       .json = R"({"account":"alice","currency":"EUR","amount":10000})",
        .note = "Deposit in two currencies"},
       {.type = "Deposit", .json = R"({"account":"alice","currency":"USD","amount":2500})"},
-      {.type = "Transfer", .json = R"({"from":"alice","to":"bob","currency":"EUR","amount":4000})",
+      {.type = "Transfer",
+       .json = R"({"from":"alice","to":"bob","currency":"EUR","amount":4000})",
        .command_id = "demo-transfer-1",
        .note = "Transfer: both accounts change in one atomic multi-stream append"},
-      {.type = "Transfer", .json = R"({"from":"alice","to":"bob","currency":"EUR","amount":4000})",
+      {.type = "Transfer",
+       .json = R"({"from":"alice","to":"bob","currency":"EUR","amount":4000})",
        .command_id = "demo-transfer-1",
        .note = "The same command id again: the original result, nothing appended"},
-      {.type = "Withdraw", .json = R"({"account":"bob","currency":"USD","amount":1})",
+      {.type = "Withdraw",
+       .json = R"({"account":"bob","currency":"USD","amount":1})",
        .note = "No overdraft in any currency: a domain rule"},
-      {.type = "Deposit", .json = R"({"account":"alice","currency":"euro","amount":5})",
+      {.type = "Deposit",
+       .json = R"({"account":"alice","currency":"euro","amount":5})",
        .note = "Bad input names the field"},
   };
 }
@@ -79,8 +85,8 @@ DomainBench Bench() {
     std::vector<SampleCommand> open;
     for (uint64_t a = 0; a < keys; ++a) {
       open.push_back({.type = "OpenAccount",
-                      .json = R"({"account":"bench-)" + std::to_string(a) +
-                              R"(","owner":"Owner )" + std::to_string(a) + "\"}"});
+                      .json = R"({"account":"bench-)" + std::to_string(a) + R"(","owner":"Owner )" +
+                              std::to_string(a) + "\"}"});
     }
     return open;
   };
@@ -105,29 +111,34 @@ DomainBench Bench() {
              return read.ok() && read->doc.has_value();
            }},
       {.label = "balance",
-       .make = [account](uint64_t i, uint64_t keys) {
-         return SampleQuery{"balance", R"({"account":")" + account(i, keys) + "\"}"};
-       }},
+       .make =
+           [account](uint64_t i, uint64_t keys) {
+             return SampleQuery{"balance", R"({"account":")" + account(i, keys) + "\"}"};
+           }},
       {.label = "accounts_page",
-       .make = [](uint64_t i, uint64_t) {
-         return SampleQuery{"accounts",
-                            R"({"owner":"Owner )" + std::to_string(i % 997) + R"(","limit":20})"};
-       }},
+       .make =
+           [](uint64_t i, uint64_t) {
+             return SampleQuery{
+                 "accounts", R"({"owner":"Owner )" + std::to_string(i % 997) + R"(","limit":20})"};
+           }},
       {.label = "statement_page",
-       .make = [account](uint64_t i, uint64_t keys) {
-         return SampleQuery{"statement",
-                            R"({"account":")" + account(i, keys) + R"(","limit":50})"};
-       }},
+       .make =
+           [account](uint64_t i, uint64_t keys) {
+             return SampleQuery{"statement",
+                                R"({"account":")" + account(i, keys) + R"(","limit":50})"};
+           }},
       {.label = "search_accounts",
-       .make = [](uint64_t i, uint64_t) {
-         return SampleQuery{"search-accounts",
-                            R"({"q":"owner )" + std::to_string(i % 997) + "\"}"};
-       }},
+       .make =
+           [](uint64_t i, uint64_t) {
+             return SampleQuery{"search-accounts",
+                                R"({"q":"owner )" + std::to_string(i % 997) + "\"}"};
+           }},
       {.label = "volume_day",
-       .make = [](uint64_t i, uint64_t) {
-         return SampleQuery{"volume", R"({"currency":")" + std::string(kCurrencies[i % 3]) +
-                                          R"(","bucket":"day"})"};
-       },
+       .make =
+           [](uint64_t i, uint64_t) {
+             return SampleQuery{"volume", R"({"currency":")" + std::string(kCurrencies[i % 3]) +
+                                              R"(","bucket":"day"})"};
+           },
        .iterations_divisor = 10},
   };
   return bench;

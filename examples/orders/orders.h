@@ -20,15 +20,15 @@
 #ifndef DUET_EXAMPLES_ORDERS_ORDERS_H_
 #define DUET_EXAMPLES_ORDERS_ORDERS_H_
 
-#include <cstdint>
-#include <string>
-#include <variant>
-#include <vector>
-
 #include <duet/app.h>
 #include <duet/command_bus.h>
 #include <duet/decider.h>
 #include <duet/result.h>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
 
 namespace duet::examples::orders {
 

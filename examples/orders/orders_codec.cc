@@ -20,24 +20,23 @@ Item ReadItemFrom(JsonReader& f, const json::object& object, std::string path, b
 
 EventCodec<OrderEvent> MakeCodec() {
   return EventCodec<OrderEvent>{
-      EventType<OrderPlaced>{
-          "OrderPlaced",
-          [](const OrderPlaced& e) {
-            return json::object{{"order", e.order}, {"customer", e.customer},
-                                {"items", EncodeItems(e.items)}};
-          },
-          [](JsonReader& f) -> Result<OrderPlaced> {
-            return OrderPlaced{f.String("order"), f.String("customer"),
-                               ReadItems(f, "items", false)};
-          }},
-      EventType<ItemAdded>{
-          "ItemAdded",
-          [](const ItemAdded& e) {
-            return json::object{{"order", e.order}, {"item", EncodeItem(e.item)}};
-          },
-          [](JsonReader& f) -> Result<ItemAdded> {
-            return ItemAdded{f.String("order"), ReadItem(f, "item", false)};
-          }},
+      EventType<OrderPlaced>{"OrderPlaced",
+                             [](const OrderPlaced& e) {
+                               return json::object{{"order", e.order},
+                                                   {"customer", e.customer},
+                                                   {"items", EncodeItems(e.items)}};
+                             },
+                             [](JsonReader& f) -> Result<OrderPlaced> {
+                               return OrderPlaced{f.String("order"), f.String("customer"),
+                                                  ReadItems(f, "items", false)};
+                             }},
+      EventType<ItemAdded>{"ItemAdded",
+                           [](const ItemAdded& e) {
+                             return json::object{{"order", e.order}, {"item", EncodeItem(e.item)}};
+                           },
+                           [](JsonReader& f) -> Result<ItemAdded> {
+                             return ItemAdded{f.String("order"), ReadItem(f, "item", false)};
+                           }},
       EventType<OrderConfirmed>{
           "OrderConfirmed",
           [](const OrderConfirmed& e) {
@@ -47,16 +46,18 @@ EventCodec<OrderEvent> MakeCodec() {
             return OrderConfirmed{f.String("order"), f.Int64("total"), f.String("currency")};
           }},
       EventType<OrderShipped>{
-          "OrderShipped", [](const OrderShipped& e) { return json::object{{"order", e.order}}; },
-          [](JsonReader& f) -> Result<OrderShipped> { return OrderShipped{f.String("order")}; }},
-      EventType<OrderCancelled>{
-          "OrderCancelled",
-          [](const OrderCancelled& e) {
-            return json::object{{"order", e.order}, {"reason", e.reason}};
+          "OrderShipped",
+          [](const OrderShipped& e) {
+            return json::object{{"order", e.order}};
           },
-          [](JsonReader& f) -> Result<OrderCancelled> {
-            return OrderCancelled{f.String("order"), f.String("reason")};
-          }},
+          [](JsonReader& f) -> Result<OrderShipped> { return OrderShipped{f.String("order")}; }},
+      EventType<OrderCancelled>{"OrderCancelled",
+                                [](const OrderCancelled& e) {
+                                  return json::object{{"order", e.order}, {"reason", e.reason}};
+                                },
+                                [](JsonReader& f) -> Result<OrderCancelled> {
+                                  return OrderCancelled{f.String("order"), f.String("reason")};
+                                }},
   };
 }
 
@@ -129,7 +130,7 @@ const EventCodec<OrderEvent>& OrderCodec() {
 
 const OrderDecider& Orders() {
   static const StateCodec<OrderState> state_codec{1, EncodeState, DecodeState};
-  static const OrderDecider orders{"order",     OrderState{}, DecideOrder,
+  static const OrderDecider orders{"order",     OrderState{},  DecideOrder,
                                    EvolveOrder, &OrderCodec(), &state_codec};
   return orders;
 }

@@ -21,8 +21,8 @@ Result<Events> Place(const PlaceOrder& c, const OrderState& s) {
   if (s.phase != Phase::kNew) return Rule("order-already-exists", c.order, "was already placed");
   for (const Item& item : c.items) {
     if (item.currency != c.items.front().currency) {
-      return Rule("one-currency-per-order", c.order, "mixes " + c.items.front().currency +
-                                                         " and " + item.currency);
+      return Rule("one-currency-per-order", c.order,
+                  "mixes " + c.items.front().currency + " and " + item.currency);
     }
   }
   return Events{OrderPlaced{c.order, c.customer, c.items}};
@@ -33,8 +33,8 @@ Result<Events> Add(const AddItem& c, const OrderState& s) {
   if (s.phase == Phase::kCancelled) return Rule("order-cancelled", c.order, "is cancelled");
   if (s.phase != Phase::kPlaced) return Rule("order-not-open", c.order, "is already confirmed");
   if (!s.currency.empty() && c.item.currency != s.currency) {
-    return Rule("one-currency-per-order", c.order, "is in " + s.currency + ", not " +
-                                                       c.item.currency);
+    return Rule("one-currency-per-order", c.order,
+                "is in " + s.currency + ", not " + c.item.currency);
   }
   if (s.items.size() >= kMaxItems) {
     return Rule("too-many-items", c.order, "has " + std::to_string(kMaxItems) + " items");

@@ -9,16 +9,21 @@ namespace {
 std::vector<SampleCommand> Tour() {
   return {
       {.type = "PlaceOrder",
-       .json = R"({"order":"o-1","customer":"alice","items":[{"sku":"tea","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})",
+       .json =
+           R"({"order":"o-1","customer":"alice","items":[{"sku":"tea","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})",
        .note = "Place an order"},
       {.type = "AddItem",
-       .json = R"({"order":"o-1","item":{"sku":"cup","name":"Tea cup","qty":1,"price":1200,"currency":"EUR"}})"},
+       .json =
+           R"({"order":"o-1","item":{"sku":"cup","name":"Tea cup","qty":1,"price":1200,"currency":"EUR"}})"},
       {.type = "ConfirmOrder", .json = R"({"order":"o-1"})"},
       {.type = "AddItem",
-       .json = R"({"order":"o-1","item":{"sku":"pot","name":"Tea pot","qty":1,"price":3000,"currency":"EUR"}})",
+       .json =
+           R"({"order":"o-1","item":{"sku":"pot","name":"Tea pot","qty":1,"price":3000,"currency":"EUR"}})",
        .note = "No items after confirmation"},
       {.type = "ShipOrder", .json = R"({"order":"o-1"})"},
-      {.type = "CancelOrder", .json = R"({"order":"o-1"})", .note = "No cancelling a shipped order"},
+      {.type = "CancelOrder",
+       .json = R"({"order":"o-1"})",
+       .note = "No cancelling a shipped order"},
   };
 }
 

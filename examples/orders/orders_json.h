@@ -2,11 +2,11 @@
 #ifndef DUET_EXAMPLES_ORDERS_ORDERS_JSON_H_
 #define DUET_EXAMPLES_ORDERS_ORDERS_JSON_H_
 
-#include <string_view>
-#include <vector>
+#include <duet/json_reader.h>
 
 #include <boost/json.hpp>
-#include <duet/json_reader.h>
+#include <string_view>
+#include <vector>
 
 #include "orders/orders.h"
 

@@ -16,6 +16,7 @@
 #ifndef DUET_CODEC_H_
 #define DUET_CODEC_H_
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,8 +27,6 @@
 #include <variant>
 #include <vector>
 
-#include <boost/json.hpp>
-
 #include "duet/json_reader.h"
 #include "duet/result.h"
 #include "duet/status.h"
@@ -36,9 +35,9 @@ namespace duet {
 
 template <typename E>
 struct EventType {
-  std::string_view name;                       // stable persisted type name
-  boost::json::object (*encode)(const E&);     // event -> JSON object
-  Result<E> (*decode)(JsonReader& fields);     // JSON object -> event
+  std::string_view name;                    // stable persisted type name
+  boost::json::object (*encode)(const E&);  // event -> JSON object
+  Result<E> (*decode)(JsonReader& fields);  // JSON object -> event
 };
 
 template <typename Variant>
@@ -99,8 +98,7 @@ class EventCodec<std::variant<Es...>> {
   template <size_t... I>
   void DecodeAs(std::string_view type, const boost::json::object& object,
                 std::optional<Result<Event>>& out, std::index_sequence<I...>) const {
-    ((!out && std::get<I>(types_).name == type ? (out.emplace(DecodeOne<I>(object)), 0) : 0),
-     ...);
+    ((!out && std::get<I>(types_).name == type ? (out.emplace(DecodeOne<I>(object)), 0) : 0), ...);
   }
 
   template <size_t I>

@@ -80,11 +80,11 @@ struct StreamRevision {
 
 // The acknowledgement of a successful command.
 struct CommandResult {
-  std::string stream;                     // the primary stream
-  std::optional<StreamVersion> version;   // its version now (nullopt: no events)
-  GlobalPosition position;                // the commit's last event
-  std::vector<StreamRevision> streams;    // every stream appended to
-  bool duplicate = false;  // the recorded result of an earlier dispatch with this id
+  std::string stream;                    // the primary stream
+  std::optional<StreamVersion> version;  // its version now (nullopt: no events)
+  GlobalPosition position;               // the commit's last event
+  std::vector<StreamRevision> streams;   // every stream appended to
+  bool duplicate = false;                // the recorded result of an earlier dispatch with this id
 };
 
 // What a command type declares besides its handler: its name, its contract
@@ -126,11 +126,11 @@ CommandHandler<Cmd> DecideOn(const D& decider, std::string Cmd::*id_field) {
 }
 
 struct BusStats {
-  uint64_t dispatched = 0;          // Dispatch calls that reached the handler stage
-  uint64_t succeeded = 0;           // acknowledged, duplicates included
-  uint64_t duplicates = 0;          // answered from a $command-<id> record
-  uint64_t conflicts = 0;           // appends that failed kWrongExpectedVersion
-  uint64_t retries_exhausted = 0;   // dispatches that returned the conflict
+  uint64_t dispatched = 0;         // Dispatch calls that reached the handler stage
+  uint64_t succeeded = 0;          // acknowledged, duplicates included
+  uint64_t duplicates = 0;         // answered from a $command-<id> record
+  uint64_t conflicts = 0;          // appends that failed kWrongExpectedVersion
+  uint64_t retries_exhausted = 0;  // dispatches that returned the conflict
 };
 
 struct BusOptions {
@@ -215,8 +215,7 @@ class CommandBus {
   std::vector<std::unique_ptr<Entry>> entries_;
   std::unordered_map<std::type_index, const Entry*> by_type_;
   std::unordered_map<std::string, const Entry*> by_name_;
-  std::atomic<uint64_t> dispatched_{0}, succeeded_{0}, duplicates_{0}, conflicts_{0},
-      exhausted_{0};
+  std::atomic<uint64_t> dispatched_{0}, succeeded_{0}, duplicates_{0}, conflicts_{0}, exhausted_{0};
 };
 
 }  // namespace duet

@@ -16,6 +16,7 @@
 #ifndef DUET_CONTRACT_H_
 #define DUET_CONTRACT_H_
 
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,8 +25,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/result.h"
 #include "duet/status.h"

@@ -36,7 +36,7 @@ template <typename CommandT, typename StateT, typename EventT>
 struct Decider {
   using Command = CommandT;  // usually a std::variant of command structs
   using State = StateT;
-  using Event = EventT;      // a std::variant of event structs
+  using Event = EventT;  // a std::variant of event structs
 
   std::string_view category;  // stream name prefix, e.g. "account"
   State initial{};

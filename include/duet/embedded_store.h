@@ -30,10 +30,10 @@ struct StoreStats {
 
 // What open found and did, for the operator.
 struct OpenReport {
-  uint64_t truncated_bytes = 0;        // torn tail cut off the last segment
-  std::string truncated_segment;       // its file name, if any
-  GlobalPosition index_checkpoint;     // newest index checkpoint used (0: none)
-  uint64_t events_reindexed = 0;       // log events read after that checkpoint
+  uint64_t truncated_bytes = 0;     // torn tail cut off the last segment
+  std::string truncated_segment;    // its file name, if any
+  GlobalPosition index_checkpoint;  // newest index checkpoint used (0: none)
+  uint64_t events_reindexed = 0;    // log events read after that checkpoint
 };
 
 class EmbeddedStore : public EventStore {

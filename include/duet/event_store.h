@@ -85,8 +85,8 @@ class EventStore {
   // Up to `max_count` events of `stream` starting at version `from`
   // (inclusive) in `direction`; kStreamEnd with kBackward starts at the newest.
   // A stream that does not exist reads as empty (use StreamHead to tell).
-  virtual Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
-                                                        StreamVersion from, size_t max_count,
+  virtual Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                        size_t max_count,
                                                         ReadDirection direction) = 0;
 
   // Up to `max_count` events with position >= `from`, in position order.

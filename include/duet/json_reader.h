@@ -11,13 +11,12 @@
 #ifndef DUET_JSON_READER_H_
 #define DUET_JSON_READER_H_
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/result.h"
 #include "duet/status.h"

@@ -33,9 +33,9 @@ struct Durability {
 struct Limits {
   size_t max_stream_name_bytes = 255;
   size_t max_event_type_bytes = 255;
-  size_t max_event_bytes = 1 << 20;         // data + metadata of one event
+  size_t max_event_bytes = 1 << 20;  // data + metadata of one event
   size_t max_events_per_append = 10'000;
-  size_t max_append_bytes = 64 << 20;       // whole append, all streams
+  size_t max_append_bytes = 64 << 20;  // whole append, all streams
 };
 
 // Receives the store's write-path measurements (e.g. to feed metrics).

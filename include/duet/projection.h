@@ -31,8 +31,8 @@ enum class FailurePolicy : uint8_t {
 };
 
 struct ProjectionInfo {
-  std::string name;     // [a-z0-9-], 1..64 bytes; names the read-store folder
-  uint32_t version = 1;  // bump when Apply changes: the read model is rebuilt
+  std::string name;                      // [a-z0-9-], 1..64 bytes; names the read-store folder
+  uint32_t version = 1;                  // bump when Apply changes: the read model is rebuilt
   std::vector<std::string> event_types;  // only these reach Apply; empty: all
   ReadStoreKind store = ReadStoreKind::kDocument;
   FailurePolicy on_failure = FailurePolicy::kStop;

@@ -18,9 +18,9 @@
 #define DUET_PROJECTION_ENGINE_H_
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,7 +49,7 @@ struct RebuildProgress {
 
 struct ProjectionStatus {
   std::string name;
-  uint32_t version = 0;          // of the read model serving queries
+  uint32_t version = 0;  // of the read model serving queries
   ReadStoreKind store = ReadStoreKind::kDocument;
   ProjectionState state = ProjectionState::kStopped;
   GlobalPosition checkpoint;     // of the serving read model

@@ -12,6 +12,7 @@
 #ifndef DUET_QUERY_BUS_H_
 #define DUET_QUERY_BUS_H_
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,8 +21,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/projection_engine.h"
 #include "duet/read_store.h"
@@ -81,7 +80,8 @@ struct QueryResult {
 
 // Answers one query from `store` (the serving store of the query's read
 // model).
-using QueryHandler = std::function<Result<QueryResult>(const QueryParams& params, ReadStore& store)>;
+using QueryHandler =
+    std::function<Result<QueryResult>(const QueryParams& params, ReadStore& store)>;
 
 // A handler written against one kind of store (DocumentStore, SearchStore or
 // AnalyticsStore), adapted to a QueryHandler: kFailedPrecondition when the

@@ -19,6 +19,7 @@
 #ifndef DUET_READ_STORE_H_
 #define DUET_READ_STORE_H_
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,8 +29,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "duet/result.h"
 #include "duet/status.h"

@@ -58,9 +58,9 @@ struct RepositoryStats {
   uint64_t cache_misses = 0;
   uint64_t cache_evictions = 0;
   uint64_t cache_size = 0;
-  uint64_t events_replayed = 0;        // events folded while loading
-  uint64_t snapshots_loaded = 0;       // loads that started from a snapshot
-  uint64_t snapshots_rejected = 0;     // corrupt, other schema or stale
+  uint64_t events_replayed = 0;     // events folded while loading
+  uint64_t snapshots_loaded = 0;    // loads that started from a snapshot
+  uint64_t snapshots_rejected = 0;  // corrupt, other schema or stale
   uint64_t snapshots_written = 0;
   uint64_t snapshot_write_errors = 0;
 };
@@ -107,16 +107,15 @@ class DeciderKind final : public AggregateKind {
   std::shared_ptr<const void> Initial() const override {
     return std::make_shared<const State>(d_.initial);
   }
-  Result<std::shared_ptr<const void>> Apply(
-      const void* state, std::span<const RecordedEvent> events) const override {
+  Result<std::shared_ptr<const void>> Apply(const void* state,
+                                            std::span<const RecordedEvent> events) const override {
     State s = *static_cast<const State*>(state);
     for (const RecordedEvent& recorded : events) {
       auto event = d_.codec->Decode(recorded.type, recorded.data);
       if (!event.ok()) {
-        return Status::Corruption("event " + recorded.stream + "@" +
-                                  std::to_string(recorded.version.value) + " of type '" +
-                                  recorded.type + "' does not decode: " +
-                                  event.status().ToString());
+        return Status::Corruption(
+            "event " + recorded.stream + "@" + std::to_string(recorded.version.value) +
+            " of type '" + recorded.type + "' does not decode: " + event.status().ToString());
       }
       s = d_.evolve(std::move(s), *event);
     }
@@ -168,9 +167,8 @@ class Repository {
     DeciderKind<D> kind(decider);
     Result<LoadedAggregate> loaded = LoadStream(kind, StreamName(decider.category, id));
     if (!loaded.ok()) return loaded.status();
-    return Aggregate<typename D::State>{
-        *static_cast<const typename D::State*>(loaded->state.get()), loaded->version,
-        loaded->position};
+    return Aggregate<typename D::State>{*static_cast<const typename D::State*>(loaded->state.get()),
+                                        loaded->version, loaded->position};
   }
 
   // Type-erased load of `stream` (cache, else snapshot + events).

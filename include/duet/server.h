@@ -59,8 +59,8 @@ struct ServerLimits {
   std::chrono::milliseconds request_timeout{10'000};  // reading one whole request
   std::chrono::milliseconds idle_timeout{60'000};     // a keep-alive connection idle
   uint32_t max_connections = 1024;
-  std::chrono::milliseconds max_query_wait{30'000};   // longest min_position wait
-  std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests on SIGTERM
+  std::chrono::milliseconds max_query_wait{30'000};  // longest min_position wait
+  std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests on SIGTERM
 };
 
 struct ServerConfig {
@@ -109,8 +109,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view s
 // Overlays the DUET_<SETTING> variables that are set (getenv returns nullptr
 // for unset ones). Errors are InvalidArgument with the variable's name as
 // subject. DUET_CONFIG is the caller's (it picks the file).
-Status ApplyServerEnv(ServerConfig* config,
-                      const std::function<const char*(const char*)>& getenv);
+Status ApplyServerEnv(ServerConfig* config, const std::function<const char*(const char*)>& getenv);
 
 // Cross-checks a complete config: role query needs `follow`
 // (http://host:port), roles all and command must not have it; numbers in

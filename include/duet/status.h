@@ -45,8 +45,7 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string_view what, std::string_view message = {});
   // `actual` is the stream's current version, nullopt when the stream does
   // not exist. `expected` describes what the caller asked for.
-  static Status WrongExpectedVersion(std::string_view stream,
-                                     std::string_view expected,
+  static Status WrongExpectedVersion(std::string_view stream, std::string_view expected,
                                      std::optional<uint64_t> actual);
   static Status DomainRuleViolated(std::string_view rule, std::string_view message);
   static Status Corruption(std::string_view message);
@@ -108,9 +107,7 @@ class [[nodiscard]] Status {
   std::optional<uint64_t> position_;
 };
 
-inline std::ostream& operator<<(std::ostream& os, const Status& s) {
-  return os << s.ToString();
-}
+inline std::ostream& operator<<(std::ostream& os, const Status& s) { return os << s.ToString(); }
 
 }  // namespace duet
 

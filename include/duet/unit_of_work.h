@@ -98,9 +98,9 @@ class UnitOfWork {
   struct Touched {
     std::string stream;
     std::unique_ptr<AggregateKind> kind;
-    LoadedAggregate loaded;                   // as loaded
-    std::shared_ptr<const void> state;        // after the recorded events
-    std::vector<EventData> pending;           // recorded, not yet appended
+    LoadedAggregate loaded;             // as loaded
+    std::shared_ptr<const void> state;  // after the recorded events
+    std::vector<EventData> pending;     // recorded, not yet appended
   };
   // Every stream loaded, in load order.
   std::vector<Touched>& touched() { return touched_; }

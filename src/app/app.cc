@@ -36,7 +36,8 @@ Result<std::unique_ptr<App>> App::Open(std::vector<Domain> domains, AppOptions o
   if (options.role != AppRole::kQuery && !options.follow.empty()) {
     return Status::InvalidArgument("follow", "only role query follows a command node");
   }
-  if (options.repository.snapshot_dir.empty()) options.repository.snapshot_dir = options.data / "snapshots";
+  if (options.repository.snapshot_dir.empty())
+    options.repository.snapshot_dir = options.data / "snapshots";
   std::unique_ptr<App> app(new App());
   app->options_ = std::move(options);
   app->domains_ = std::move(domains);
@@ -67,8 +68,8 @@ Status App::OpenStore() {
     follow::FollowerStore* raw = follower.get();
     following_ = [raw]() -> Status {
       if (raw->connected()) return Status::OK();
-      return Status::Overloaded("not following " + raw->url() + " yet: " +
-                                raw->last_error().ToString());
+      return Status::Overloaded("not following " + raw->url() +
+                                " yet: " + raw->last_error().ToString());
     };
     stop_following_ = [raw] { raw->Close(); };
     store_ = std::move(follower);
@@ -125,9 +126,9 @@ Status App::WaitForProjections(std::chrono::milliseconds timeout) const {
   for (const ProjectionStatus& status : engine_->Statuses()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    DUET_ASSIGN_OR_RETURN(GlobalPosition reached,
-                          engine_->WaitFor(status.name, head,
-                                           std::max(left, std::chrono::milliseconds(0))));
+    DUET_ASSIGN_OR_RETURN(
+        GlobalPosition reached,
+        engine_->WaitFor(status.name, head, std::max(left, std::chrono::milliseconds(0))));
     if (reached < head) return Status::NotYet(status.name, reached.value);
     // The runner turns live on its next read after the last batch: wait for
     // that too, so a caller sees every projection "live" afterwards.

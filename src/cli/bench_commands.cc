@@ -27,8 +27,8 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
     if (!s.ok()) return ReportError(s, err);
   }
   if (*writers == 0 || *batch == 0 || *streams == 0) {
-    return ReportError(Status::InvalidArgument("--writers", "writers, batch and streams must be >= 1"),
-                       err);
+    return ReportError(
+        Status::InvalidArgument("--writers", "writers, batch and streams must be >= 1"), err);
   }
   auto options_or = StoreOptionsFromFlags(flags);
   if (!options_or.ok()) return ReportError(options_or.status(), err);
@@ -41,8 +41,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   std::uniform_int_distribution<uint64_t> pick(0, *streams - 1);
   const LoadResult load = RunTimedLoad(*writers, *seconds, [&](uint64_t, std::mt19937_64& rng) {
     auto distribution = pick;  // per call: distributions are not thread-safe
-    return (*store)->Append("bench-" + std::to_string(distribution(rng)), ExpectedVersion::Any(),
-                            events).ok();
+    return (*store)
+        ->Append("bench-" + std::to_string(distribution(rng)), ExpectedVersion::Any(), events)
+        .ok();
   });
   const double elapsed = load.seconds;
   const LatencySummary& summary = load.latency;
@@ -82,8 +83,8 @@ int RunBenchOpen(const Flags& flags, std::ostream& out, std::ostream& err) {
     uint64_t have = (*store)->HeadPosition().value;
     for (uint64_t i = have; i < *events; i += batch.size()) {
       batch.resize(std::min<uint64_t>(1000, *events - i));
-      auto r = (*store)->Append("open-" + std::to_string(i / 1000 % 10000),
-                                ExpectedVersion::Any(), batch);
+      auto r = (*store)->Append("open-" + std::to_string(i / 1000 % 10000), ExpectedVersion::Any(),
+                                batch);
       if (!r.ok()) return ReportError(r.status(), err);
     }
   }  // closing writes the index checkpoint at the head
@@ -135,7 +136,8 @@ void AddBenchCommands(std::vector<Command>* commands) {
         kDurabilityFlag},
        RunBenchAppend});
   commands->push_back(
-      {"bench open", "duet bench open --data DIR [--events N] [--payload BYTES]",
+      {"bench open",
+       "duet bench open --data DIR [--events N] [--payload BYTES]",
        "Time to a ready store of N events (filling the folder first if it has fewer),\n"
        "with its index checkpoint and with none. Prints one JSON line.",
        {{"data", "data folder (reused between runs)"},

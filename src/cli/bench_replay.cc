@@ -61,10 +61,10 @@ Result<std::unique_ptr<Projection>> BenchProjection(const Domain& domain, ReadSt
       if (name ? p->info().name == *name : p->info().store == kind) return std::move(p);
     }
   }
-  return Status::NotFound("projection", name ? *name
-                                             : domain.name + " has no " +
-                                                   std::string(ReadStoreKindName(kind)) +
-                                                   " projection");
+  return Status::NotFound(
+      "projection",
+      name ? *name
+           : domain.name + " has no " + std::string(ReadStoreKindName(kind)) + " projection");
 }
 
 // Seconds until `name` has applied `head` (polling the engine's WaitFor).
@@ -88,17 +88,21 @@ int RunBenchReplay(const Flags& flags, const Domains& domains, std::ostream& out
   const std::string store_name = flags.Get("store").value_or("memory");
   const bool in_memory = store_name == "memory";
   ReadStoreKind kind = ReadStoreKind::kDocument;
-  if (store_name == "search") kind = ReadStoreKind::kSearch;
-  else if (store_name == "analytics") kind = ReadStoreKind::kAnalytics;
+  if (store_name == "search")
+    kind = ReadStoreKind::kSearch;
+  else if (store_name == "analytics")
+    kind = ReadStoreKind::kAnalytics;
   else if (store_name != "memory" && store_name != "document") {
-    return ReportError(Status::InvalidArgument("--store", "memory, document, search or analytics"), err);
+    return ReportError(Status::InvalidArgument("--store", "memory, document, search or analytics"),
+                       err);
   }
   auto store = OpenFilled(*f, **domain);
   if (!store.ok()) return ReportError(store.status(), err);
   auto projection = BenchProjection(**domain, kind, flags.Get("projection"));
   if (!projection.ok()) return ReportError(projection.status(), err);
   const std::string name = (*projection)->info().name;
-  const std::filesystem::path readstores = std::filesystem::path(f->dir) / ("bench-readstores-" + store_name);
+  const std::filesystem::path readstores =
+      std::filesystem::path(f->dir) / ("bench-readstores-" + store_name);
   std::filesystem::remove_all(readstores);
   ProjectionEngineOptions options;
   options.in_memory = in_memory;
@@ -110,9 +114,9 @@ int RunBenchReplay(const Flags& flags, const Domains& domains, std::ostream& out
   if (Status s = (*engine)->Add(std::move(*projection)); !s.ok()) return ReportError(s, err);
   auto seconds = TimeCatchUp(**engine, name, head, start);
   if (!seconds.ok()) return ReportError(seconds.status(), err);
-  boost::json::object o{{"bench", "replay"},  {"store", store_name},
-                        {"projection", name}, {"events", head.value},
-                        {"seconds", *seconds}, {"events_per_s", head.value / *seconds},
+  boost::json::object o{{"bench", "replay"},          {"store", store_name},
+                        {"projection", name},         {"events", head.value},
+                        {"seconds", *seconds},        {"events_per_s", head.value / *seconds},
                         {"batch", options.batch_size}};
   if (flags.Has("rebuild")) {
     const auto rebuild_start = Clock::now();

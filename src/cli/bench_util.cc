@@ -14,7 +14,8 @@ LatencySummary Summarize(const std::vector<std::vector<double>>& per_thread) {
   summary.count = all.size();
   if (all.empty()) return summary;
   auto at = [&](double q) {
-    const size_t i = std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size())));
+    const size_t i =
+        std::min(all.size() - 1, static_cast<size_t>(q * static_cast<double>(all.size())));
     std::nth_element(all.begin(), all.begin() + static_cast<long>(i), all.end());
     return all[i];
   };

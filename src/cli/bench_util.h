@@ -22,14 +22,15 @@ LatencySummary Summarize(const std::vector<std::vector<double>>& per_thread);
 struct LoadResult {
   LatencySummary latency;  // of the operations that succeeded
   uint64_t failures = 0;
-  double seconds = 0;      // wall time of the whole run
+  double seconds = 0;  // wall time of the whole run
 };
 
 // Runs `operation(writer, rng)` in a loop on `writers` threads for `seconds`,
 // timing each call; an operation returns false when it failed. Each writer
 // gets its own generator seeded with writer + 1, so runs are repeatable.
-LoadResult RunTimedLoad(uint64_t writers, uint64_t seconds,
-                        const std::function<bool(uint64_t writer, std::mt19937_64& rng)>& operation);
+LoadResult RunTimedLoad(
+    uint64_t writers, uint64_t seconds,
+    const std::function<bool(uint64_t writer, std::mt19937_64& rng)>& operation);
 
 // A JSON document of about `bytes` bytes: {"pad":"xxxx..."}.
 std::string BenchPayload(uint64_t bytes);

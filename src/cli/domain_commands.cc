@@ -91,13 +91,14 @@ int RunDemo(const Flags& flags, const Domains& domains, std::ostream& out, std::
   }
   if (!first_stream.empty()) {
     out << "\n# The audit log of " << first_stream << ", as recorded\n";
-    auto events = (*app)->store()->ReadStream(first_stream, StreamVersion(0), 100,
-                                              ReadDirection::kForward);
+    auto events =
+        (*app)->store()->ReadStream(first_stream, StreamVersion(0), 100, ReadDirection::kForward);
     if (!events.ok()) return ReportError(events.status(), err);
     for (const RecordedEvent& e : *events) out << "  " << follow::EventToJson(e) << "\n";
   }
   RunDemoQueries(**app, out);
-  out << "\n" << (*app)->store()->HeadPosition().value << " events. Try:\n"
+  out << "\n"
+      << (*app)->store()->HeadPosition().value << " events. Try:\n"
       << "  duet read --data " << *dir << " --all\n"
       << "  duet verify --data " << *dir << "\n"
       << "  duet projections status --data " << *dir << "\n";
@@ -115,7 +116,8 @@ int RunBenchCommands(const Flags& flags, const Domains& domains, std::ostream& o
     if (!s.ok()) return ReportError(s, err);
   }
   if (*writers == 0 || *keys == 0) {
-    return ReportError(Status::InvalidArgument("--writers", "writers and accounts must be >= 1"), err);
+    return ReportError(Status::InvalidArgument("--writers", "writers and accounts must be >= 1"),
+                       err);
   }
   const Domain* domain = nullptr;
   for (const Domain& d : domains) {
@@ -183,7 +185,8 @@ std::string CommandContractsHelp(const Domains& domains) {
 
 void AddDomainCommands(const Domains& domains, std::vector<Command>* commands) {
   commands->push_back(
-      {"command", "duet command --data DIR --type TYPE --json COMMAND [--id COMMAND_ID]",
+      {"command",
+       "duet command --data DIR --type TYPE --json COMMAND [--id COMMAND_ID]",
        "Run one command through the command bus; prints {stream, version, position}.\n"
        "--id makes it idempotent. The command types and their fields are listed below.",
        {{"data", "data folder (required)"},
@@ -194,7 +197,8 @@ void AddDomainCommands(const Domains& domains, std::vector<Command>* commands) {
        WithDomains(domains, RunCommand),
        0,
        CommandContractsHelp(domains)});
-  commands->push_back({"demo", "duet demo --data DIR",
+  commands->push_back({"demo",
+                       "duet demo --data DIR",
                        "A scripted tour of the domains on a fresh data folder.",
                        {{"data", "an empty or new data folder (required)"}},
                        WithDomains(domains, RunDemo)});

@@ -4,8 +4,8 @@
 
 namespace duet::cli {
 
-Result<Flags> Flags::Parse(const std::vector<std::string>& args,
-                           const std::vector<FlagSpec>& specs, size_t max_positional) {
+Result<Flags> Flags::Parse(const std::vector<std::string>& args, const std::vector<FlagSpec>& specs,
+                           size_t max_positional) {
   Flags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];

@@ -1,13 +1,14 @@
 // duet projections ... | query: the read side of the domains from the
 // shell. Each command opens the data folder with the projections running
 // (they catch up from their checkpoints first).
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <unistd.h>
 #include <ostream>
 
 #include "cli/command.h"
@@ -28,8 +29,7 @@ Result<std::string> ProjectionName(const Flags& flags) {
   return flags.positional()[0];
 }
 
-int RunStatus(const Flags& flags, const Domains& domains, std::ostream& out,
-              std::ostream& err) {
+int RunStatus(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
   auto app = OpenReadSide(flags, domains);
   if (!app.ok()) return ReportError(app.status(), err);
   if (flags.Has("wait")) {
@@ -57,8 +57,7 @@ void DrawProgress(const RebuildProgress& p, std::ostream& err) {
   err << line << std::flush;
 }
 
-int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out,
-               std::ostream& err) {
+int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
   auto app = OpenReadSide(flags, domains);
@@ -73,9 +72,8 @@ int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out,
   }
   err << "\n";
   if (status->state == ProjectionState::kFailed) {
-    return ReportError(Status::FailedPrecondition(*name + " failed during the rebuild: " +
-                                                  status->error),
-                       err);
+    return ReportError(
+        Status::FailedPrecondition(*name + " failed during the rebuild: " + status->error), err);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -86,8 +84,7 @@ int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out,
   return 0;
 }
 
-int RunVerify(const Flags& flags, const Domains& domains, std::ostream& out,
-              std::ostream& err) {
+int RunVerify(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
   auto app = OpenReadSide(flags, domains);
@@ -108,8 +105,7 @@ int RunVerify(const Flags& flags, const Domains& domains, std::ostream& out,
   return report->matches() ? 0 : 1;
 }
 
-int RunParked(const Flags& flags, const Domains& domains, std::ostream& out,
-              std::ostream& err) {
+int RunParked(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
   auto name = ProjectionName(flags);
   if (!name.ok()) return ReportError(name.status(), err);
   auto app = OpenReadSide(flags, domains);
@@ -124,10 +120,8 @@ int RunParked(const Flags& flags, const Domains& domains, std::ostream& out,
   auto parked = (*store)->Parked();
   if (!parked.ok()) return ReportError(parked.status(), err);
   for (const ParkedEvent& e : *parked) {
-    boost::json::object o{{"position", e.position.value},
-                          {"stream", e.stream},
-                          {"type", e.type},
-                          {"error", e.error}};
+    boost::json::object o{
+        {"position", e.position.value}, {"stream", e.stream}, {"type", e.type}, {"error", e.error}};
     out << boost::json::serialize(o) << "\n";
   }
   return 0;
@@ -153,8 +147,7 @@ Result<PointInTime> ParseAt(const std::string& text) {
   return at;
 }
 
-int RunBuild(const Flags& flags, const Domains& domains, std::ostream& out,
-             std::ostream& err) {
+int RunBuild(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
   auto name = ProjectionName(flags);
   auto at_text = flags.Required("at");
   for (const Status& s : {name.status(), at_text.status()}) {
@@ -195,9 +188,9 @@ int RunBuild(const Flags& flags, const Domains& domains, std::ostream& out,
   return 0;
 }
 
-int RunQuery(const Flags& flags, const Domains& domains, std::ostream& out,
-             std::ostream& err) {
-  if (flags.positional().empty()) return ReportError(Status::InvalidArgument("QUERY", "is required"), err);
+int RunQuery(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
+  if (flags.positional().empty())
+    return ReportError(Status::InvalidArgument("QUERY", "is required"), err);
   QueryRequest request;
   request.name = flags.positional()[0];
   for (size_t i = 1; i < flags.positional().size(); ++i) {
@@ -245,7 +238,8 @@ std::string QueriesHelp(const Domains& domains) {
       help += "    " + param.name + (param.required ? "  required" : "  optional");
       if (!param.choices.empty()) {
         std::string choices;
-        for (const std::string& choice : param.choices) choices += (choices.empty() ? "" : "|") + choice;
+        for (const std::string& choice : param.choices)
+          choices += (choices.empty() ? "" : "|") + choice;
         help += ", one of " + choices;
       }
       if (!param.description.empty()) help += ": " + param.description;
@@ -258,31 +252,36 @@ std::string QueriesHelp(const Domains& domains) {
 }  // namespace
 
 void AddReadCommands(const Domains& domains, std::vector<Command>* commands) {
-  commands->push_back({"projections status", "duet projections status --data DIR [--wait]",
+  commands->push_back({"projections status",
+                       "duet projections status --data DIR [--wait]",
                        "One JSON line per projection: state, checkpoint, head, lag, rate, parked.",
                        {kDataFlag, {"wait", "first wait until every projection is live", false}},
                        WithDomains(domains, RunStatus)});
   commands->push_back(
-      {"projections rebuild", "duet projections rebuild NAME --data DIR",
+      {"projections rebuild",
+       "duet projections rebuild NAME --data DIR",
        "Replay the whole history into a fresh read model beside the current one, which keeps\n"
        "serving; switch to it once caught up. Shows progress, rate and ETA.",
        {kDataFlag},
        WithDomains(domains, RunRebuild),
        1});
   commands->push_back(
-      {"projections verify", "duet projections verify NAME --data DIR",
+      {"projections verify",
+       "duet projections verify NAME --data DIR",
        "Determinism check: rebuild into a scratch store, compare content digests with the live\n"
        "read model at the same position and list the keys that differ (exit 1 if any).",
        {kDataFlag},
        WithDomains(domains, RunVerify),
        1});
-  commands->push_back({"projections parked", "duet projections parked NAME --data DIR [--retry]",
+  commands->push_back({"projections parked",
+                       "duet projections parked NAME --data DIR [--retry]",
                        "List the events the projection parked; --retry re-applies them first.",
                        {kDataFlag, {"retry", "re-apply the parked events first", false}},
                        WithDomains(domains, RunParked),
                        1});
   commands->push_back(
-      {"projections build", "duet projections build NAME --at POSITION|YYYY-MM-DDTHH:MM:SSZ --data DIR",
+      {"projections build",
+       "duet projections build NAME --at POSITION|YYYY-MM-DDTHH:MM:SSZ --data DIR",
        "Point in time: build the read model as of a position or a UTC time and print its\n"
        "entries as JSON lines (the live read model is not touched).",
        {kDataFlag,
@@ -291,7 +290,8 @@ void AddReadCommands(const Domains& domains, std::vector<Command>* commands) {
        WithDomains(domains, RunBuild),
        1});
   commands->push_back(
-      {"query", "duet query NAME [param=value ...] --data DIR [--min-position P] [--timeout-ms T]",
+      {"query",
+       "duet query NAME [param=value ...] --data DIR [--min-position P] [--timeout-ms T]",
        "Run a named query against its read model. Waits for the read model to reach the\n"
        "store's head first (or --min-position). The queries are listed below.",
        {kDataFlag,

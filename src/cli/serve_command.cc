@@ -1,13 +1,13 @@
 // `duet serve`: the HTTP server (duet::Server) over the domains, in one of three
 // roles: all (commands and queries on one data folder), command (commands,
 // appends, the event feed), query (queries, following a command node).
+#include <pthread.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <ostream>
-#include <pthread.h>
-
-#include <boost/json.hpp>
 
 #include "cli/command.h"
 #include "duet/server.h"
@@ -22,9 +22,8 @@ Result<ServerConfig> ServeConfig(const Flags& flags) {
   if (file) {
     DUET_ASSIGN_OR_RETURN(config, LoadServerConfigFile(*file));
   }
-  DUET_RETURN_IF_ERROR(ApplyServerEnv(&config, [](const char* name) {
-    return static_cast<const char*>(std::getenv(name));
-  }));
+  DUET_RETURN_IF_ERROR(ApplyServerEnv(
+      &config, [](const char* name) { return static_cast<const char*>(std::getenv(name)); }));
   for (const SettingInfo& setting : ServerSettings()) {
     const std::string_view flag = setting.flag.substr(2);  // without "--"
     if (std::optional<std::string> value = flags.Get(flag)) {
@@ -58,9 +57,9 @@ void PrintBanner(Server& server, std::ostream& out) {
       std::string query_string = "min_position=1";
       if (auto params = ParseJsonObject(q.params_json, "params"); params.ok()) {
         for (const auto& [key, value] : *params) {
-          query_string += "&" + std::string(key) + "=" +
-                          (value.is_string() ? std::string(value.get_string())
-                                             : boost::json::serialize(value));
+          query_string +=
+              "&" + std::string(key) + "=" +
+              (value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value));
         }
       }
       out << "  curl -s '" << url << "/queries/" << q.name << "?" << query_string << "'\n";
@@ -109,9 +108,9 @@ void AddServeCommands(const Domains& domains, std::vector<Command>* commands) {
   std::vector<FlagSpec> specs{{"config", "a TOML file of settings (env DUET_CONFIG)"}};
   for (const SettingInfo& setting : ServerSettings()) {
     specs.push_back({std::string(setting.flag.substr(2)),
-                     std::string(setting.help) + " (env " + std::string(setting.env) +
-                         ", file " + std::string(setting.toml_key) + "; default " +
-                         setting.default_value + ")"});
+                     std::string(setting.help) + " (env " + std::string(setting.env) + ", file " +
+                         std::string(setting.toml_key) + "; default " + setting.default_value +
+                         ")"});
   }
   commands->push_back(
       {"serve", "duet serve [--role all|command|query] [--port N] [--data DIR] [--config FILE] ...",

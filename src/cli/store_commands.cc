@@ -26,10 +26,12 @@ int RunAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   if (!json.ok()) return ReportError(json.status(), err);
   boost::system::error_code ec;
   boost::json::parse(*json, ec);
-  if (ec) return ReportError(Status::InvalidArgument("--json", "not valid JSON: " + ec.message()), err);
+  if (ec)
+    return ReportError(Status::InvalidArgument("--json", "not valid JSON: " + ec.message()), err);
   auto count = flags.Uint("count", 1);
   if (!count.ok()) return ReportError(count.status(), err);
-  if (*count == 0) return ReportError(Status::InvalidArgument("--count", "must be at least 1"), err);
+  if (*count == 0)
+    return ReportError(Status::InvalidArgument("--count", "must be at least 1"), err);
   ExpectedVersion expected = ExpectedVersion::Any();
   if (auto text = flags.Get("expected")) {
     auto parsed = ExpectedVersion::Parse(*text);
@@ -71,10 +73,10 @@ int RunRead(const Flags& flags, std::ostream& out, std::ostream& err) {
   uint64_t next = *from;
   while (remaining > 0) {
     const uint64_t page = std::min(remaining, kPage);
-    auto events = all ? (*store)->ReadAll(GlobalPosition(next), page)
-                      : (*store)->ReadStream(*stream, StreamVersion(next), page,
-                                             backward ? ReadDirection::kBackward
-                                                      : ReadDirection::kForward);
+    auto events =
+        all ? (*store)->ReadAll(GlobalPosition(next), page)
+            : (*store)->ReadStream(*stream, StreamVersion(next), page,
+                                   backward ? ReadDirection::kBackward : ReadDirection::kForward);
     if (!events.ok()) return ReportError(events.status(), err);
     for (const RecordedEvent& e : *events) out << follow::EventToJson(e) << "\n";
     remaining -= events->size();
@@ -133,7 +135,8 @@ void AddStoreCommands(std::vector<Command>* commands) {
         kDurabilityFlag},
        RunAppend});
   commands->push_back(
-      {"read", "duet read --data DIR (--stream S | --all) [--from N] [--limit N]",
+      {"read",
+       "duet read --data DIR (--stream S | --all) [--from N] [--limit N]",
        "Read events as JSON lines: one stream from a version, or all from a position.",
        {kDataFlag,
         {"stream", "the stream to read"},
@@ -142,12 +145,14 @@ void AddStoreCommands(std::vector<Command>* commands) {
         {"limit", "maximum number of events"},
         {"direction", "forward (default) or backward, for --stream"}},
        RunRead});
-  commands->push_back({"verify", "duet verify --data DIR",
+  commands->push_back({"verify",
+                       "duet verify --data DIR",
                        "Check every record of the log (framing, CRC, positions); names the first\n"
                        "corruption and exits 1, or prints the totals.",
                        {kDataFlag},
                        RunVerify});
-  commands->push_back({"stats", "duet stats --data DIR",
+  commands->push_back({"stats",
+                       "duet stats --data DIR",
                        "Print streams, events, bytes, segments and head as JSON.",
                        {kDataFlag},
                        RunStats});

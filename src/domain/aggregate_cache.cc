@@ -12,8 +12,7 @@ bool Older(std::optional<StreamVersion> a, std::optional<StreamVersion> b) {
 
 }  // namespace
 
-std::optional<LoadedAggregate> AggregateCache::Get(std::string_view stream,
-                                                   std::type_index type) {
+std::optional<LoadedAggregate> AggregateCache::Get(std::string_view stream, std::type_index type) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = index_.find(std::string(stream));
   if (it == index_.end() || it->second->type != type) return std::nullopt;

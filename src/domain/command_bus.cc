@@ -38,8 +38,8 @@ Result<std::optional<CommandResult>> FindRecorded(EventStore* store, std::string
   Result<domain::CommandRecord> record = domain::DecodeCommandRecord(event.data);
   if (!record.ok()) return record.status();
   if (record->command_type != command_type) {
-    return Status::InvalidArgument("command_id", "already used by a command of type '" +
-                                                     record->command_type + "'");
+    return Status::InvalidArgument(
+        "command_id", "already used by a command of type '" + record->command_type + "'");
   }
   CommandResult result = std::move(record->result);
   result.position = event.position;
@@ -75,10 +75,10 @@ Result<CommandResult> Commit(Repository* repository, UnitOfWork& unit,
   }
   if (!command_id.empty()) {
     appends.push_back(StreamAppend{
-        domain::CommandStream(command_id), ExpectedVersion::NoStream(),
+        domain::CommandStream(command_id),
+        ExpectedVersion::NoStream(),
         {EventData{EventId::Random(), std::string(domain::kCommandHandledType),
-                   domain::EncodeCommandRecord(command_type, result),
-                   unit.metadata()}}});
+                   domain::EncodeCommandRecord(command_type, result), unit.metadata()}}});
   }
   if (appends.empty()) {
     result.position = seen;
@@ -206,9 +206,10 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     return Status::FailedPrecondition("validator of '" + entry.info.name + "' threw: " + e.what());
   }
   const std::string command_id = idempotent ? options.command_id : EventId::Random().ToString();
-  const std::string metadata = domain::EncodeMetadata(
-      entry.info.name, command_id, options.correlation_id.empty() ? command_id : options.correlation_id,
-      options.causation_id.empty() ? command_id : options.causation_id);
+  const std::string metadata =
+      domain::EncodeMetadata(entry.info.name, command_id,
+                             options.correlation_id.empty() ? command_id : options.correlation_id,
+                             options.causation_id.empty() ? command_id : options.causation_id);
 
   ++dispatched_;
   Status conflict;

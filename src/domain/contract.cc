@@ -56,8 +56,7 @@ Status CheckValue(const FieldSpec& spec, const std::string& path, const boost::j
     case FieldType::kString:
       if (!v.is_string()) return Status::InvalidArgument(path, "must be a string");
       return CheckString(spec, path, std::string_view(v.get_string()));
-    case FieldType::kInteger:
-      return CheckInteger(spec, path, v);
+    case FieldType::kInteger: return CheckInteger(spec, path, v);
     case FieldType::kBoolean:
       if (!v.is_bool()) return Status::InvalidArgument(path, "must be true or false");
       return Status::OK();
@@ -108,11 +107,8 @@ std::string LimitsText(const FieldSpec& spec) {
       if (spec.minimum) text = ">= " + std::to_string(*spec.minimum);
       if (spec.maximum) text += (text.empty() ? "<= " : ", <= ") + std::to_string(*spec.maximum);
       break;
-    case FieldType::kArray:
-      text = range(spec.min_items, spec.max_items, "elements");
-      break;
-    default:
-      break;
+    case FieldType::kArray: text = range(spec.min_items, spec.max_items, "elements"); break;
+    default: break;
   }
   return text;
 }
@@ -121,16 +117,11 @@ std::string LimitsText(const FieldSpec& spec) {
 
 std::string_view FieldTypeName(FieldType type) {
   switch (type) {
-    case FieldType::kString:
-      return "string";
-    case FieldType::kInteger:
-      return "integer";
-    case FieldType::kBoolean:
-      return "boolean";
-    case FieldType::kObject:
-      return "object";
-    case FieldType::kArray:
-      return "array";
+    case FieldType::kString: return "string";
+    case FieldType::kInteger: return "integer";
+    case FieldType::kBoolean: return "boolean";
+    case FieldType::kObject: return "object";
+    case FieldType::kArray: return "array";
   }
   return "unknown";
 }
@@ -213,8 +204,7 @@ boost::json::object FieldsSchema(const std::vector<FieldSpec>& fields) {
         if (spec.minimum) property["minimum"] = *spec.minimum;
         if (spec.maximum) property["maximum"] = *spec.maximum;
         break;
-      case FieldType::kBoolean:
-        break;
+      case FieldType::kBoolean: break;
       case FieldType::kObject: {
         boost::json::object nested = FieldsSchema(spec.fields);
         for (auto& [key, value] : nested) {

@@ -25,8 +25,8 @@ class Repository::Impl {
   // Events per snapshot for `kind`; 0: never.
   uint64_t SnapshotEvery(const AggregateKind& kind) const;
   // The snapshot of `stream` if one is usable for `kind`; counts rejections.
-  std::optional<domain::Snapshot> UsableSnapshot(const AggregateKind& kind,
-                                                 std::string_view stream, bool* rejected);
+  std::optional<domain::Snapshot> UsableSnapshot(const AggregateKind& kind, std::string_view stream,
+                                                 bool* rejected);
   // Folds the stream's events from version `from` into `aggregate`. With
   // `check` set, the first event read must be the snapshot's last event
   // (same version and id) and is not folded; false is returned in *valid
@@ -97,8 +97,7 @@ Status Repository::Impl::Replay(const AggregateKind& kind, std::string_view stre
   }
 }
 
-Result<LoadedAggregate> Repository::Impl::Load(const AggregateKind& kind,
-                                               std::string_view stream) {
+Result<LoadedAggregate> Repository::Impl::Load(const AggregateKind& kind, std::string_view stream) {
   if (auto cached = cache_.Get(stream, kind.state_type())) {
     ++hits_;
     return *std::move(cached);
@@ -113,8 +112,8 @@ Result<LoadedAggregate> Repository::Impl::Load(const AggregateKind& kind,
         LoadedAggregate aggregate{std::move(state).value(), snapshot->version, kNoPosition,
                                   snapshot->event_id, 0};
         bool valid = true;
-        DUET_RETURN_IF_ERROR(Replay(kind, stream, snapshot->version, &*snapshot, &valid,
-                                    aggregate));
+        DUET_RETURN_IF_ERROR(
+            Replay(kind, stream, snapshot->version, &*snapshot, &valid, aggregate));
         if (valid) {
           ++snapshots_loaded_;
           if (aggregate.events_since_snapshot >= every) WriteSnapshot(kind, stream, aggregate);
@@ -128,8 +127,7 @@ Result<LoadedAggregate> Repository::Impl::Load(const AggregateKind& kind,
   if (rejected) ++snapshots_rejected_;
   LoadedAggregate aggregate{kind.Initial(), std::nullopt, kNoPosition, EventId{}, 0};
   DUET_RETURN_IF_ERROR(Replay(kind, stream, StreamVersion(0), nullptr, nullptr, aggregate));
-  if (every > 0 && aggregate.version &&
-      (rejected || aggregate.events_since_snapshot >= every)) {
+  if (every > 0 && aggregate.version && (rejected || aggregate.events_since_snapshot >= every)) {
     WriteSnapshot(kind, stream, aggregate);
   }
   cache_.Put(stream, kind.state_type(), aggregate);
@@ -176,8 +174,7 @@ Repository::Repository(EventStore* store, RepositoryOptions options)
 
 Repository::~Repository() = default;
 
-Result<LoadedAggregate> Repository::LoadStream(const AggregateKind& kind,
-                                               std::string_view stream) {
+Result<LoadedAggregate> Repository::LoadStream(const AggregateKind& kind, std::string_view stream) {
   return impl_->Load(kind, stream);
 }
 

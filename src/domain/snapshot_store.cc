@@ -107,7 +107,8 @@ Status SnapshotStore::Write(const Snapshot& snapshot) {
   std::lock_guard<std::mutex> lock(write_mu_);
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
-  if (ec) return Status::IOError("create snapshot directory " + dir_.string() + ": " + ec.message());
+  if (ec)
+    return Status::IOError("create snapshot directory " + dir_.string() + ": " + ec.message());
   return WriteFileAtomically(PathFor(snapshot.stream), bytes);
 }
 

@@ -19,8 +19,8 @@ namespace duet::domain {
 
 inline constexpr char kSnapshotMagic[8] = {'D', 'U', 'E', 'T', 'S', 'N', 'A', 'P'};
 inline constexpr uint32_t kSnapshotFormatVersion = 1;
-inline constexpr size_t kSnapshotHeaderSize = 48;   // magic .. payload length
-inline constexpr size_t kSnapshotTrailerSize = 4;   // masked CRC32C
+inline constexpr size_t kSnapshotHeaderSize = 48;  // magic .. payload length
+inline constexpr size_t kSnapshotTrailerSize = 4;  // masked CRC32C
 // File names longer than this are shortened with a hash (NAME_MAX is 255 and
 // the atomic write adds ".tmp").
 inline constexpr size_t kMaxSnapshotBaseName = 200;

@@ -26,8 +26,8 @@ Result<const void*> UnitOfWork::LoadErased(std::unique_ptr<AggregateKind> kind,
   Result<LoadedAggregate> loaded = repository_->LoadStream(*kind, stream);
   if (!loaded.ok()) return loaded.status();
   std::shared_ptr<const void> state = loaded->state;
-  touched_.push_back(Touched{std::move(stream), std::move(kind), std::move(loaded).value(),
-                             std::move(state), {}});
+  touched_.push_back(
+      Touched{std::move(stream), std::move(kind), std::move(loaded).value(), std::move(state), {}});
   return touched_.back().state.get();
 }
 

@@ -17,13 +17,12 @@
 #ifndef DUET_FOLLOW_EVENT_JSON_H_
 #define DUET_FOLLOW_EVENT_JSON_H_
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 
 #include "duet/result.h"
 #include "duet/types.h"
-
-#include <boost/json/object.hpp>
 
 namespace duet::follow {
 

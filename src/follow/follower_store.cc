@@ -25,8 +25,8 @@ std::string EncodeSegment(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || std::string_view("-_.:@$~").find(static_cast<char>(c)) !=
-                               std::string_view::npos) {
+    if (std::isalnum(c) ||
+        std::string_view("-_.:@$~").find(static_cast<char>(c)) != std::string_view::npos) {
       out.push_back(static_cast<char>(c));
     } else {
       out += {'%', kHex[c >> 4], kHex[c & 15]};
@@ -118,8 +118,7 @@ void FollowerStore::Close() {
 
 Result<MultiAppendResult> FollowerStore::AppendMulti(std::span<const StreamAppend>) {
   return Status::FailedPrecondition(
-      "role: this is a query node; send commands and appends to the command node at " +
-      url_text_);
+      "role: this is a query node; send commands and appends to the command node at " + url_text_);
 }
 
 // ---- The feed thread ------------------------------------------------------
@@ -153,8 +152,8 @@ void FollowerStore::EndSession(Status why) {
 void FollowerStore::Backoff(std::chrono::milliseconds delay) {
   thread_local std::minstd_rand random(std::random_device{}());
   const auto half = std::max<int64_t>(delay.count() / 2, 1);
-  const std::chrono::milliseconds sleep(
-      half + std::uniform_int_distribution<int64_t>(0, half)(random));
+  const std::chrono::milliseconds sleep(half +
+                                        std::uniform_int_distribution<int64_t>(0, half)(random));
   std::unique_lock lock(mu_);
   head_cv_.wait_for(lock, sleep, [this]() REQUIRES(mu_) { return closed_; });
 }
@@ -255,8 +254,7 @@ Result<std::vector<RecordedEvent>> FollowerStore::ReadAll(GlobalPosition from, s
   {
     std::lock_guard lock(mu_);
     if (closed_ || from > head_) return std::vector<RecordedEvent>();
-    if (!window_.empty() && from >= window_.front().position &&
-        from <= window_.back().position) {
+    if (!window_.empty() && from >= window_.front().position && from <= window_.back().position) {
       // Contiguous by construction: index = position - first position.
       const auto first = window_.begin() + (from.value - window_.front().position.value);
       const size_t n = std::min<size_t>(max_count, window_.end() - first);
@@ -307,8 +305,7 @@ Result<std::vector<RecordedEvent>> FollowerStore::ReadAllHttp(GlobalPosition fro
 }
 
 Result<std::vector<RecordedEvent>> FollowerStore::ReadStream(std::string_view stream,
-                                                             StreamVersion from,
-                                                             size_t max_count,
+                                                             StreamVersion from, size_t max_count,
                                                              ReadDirection direction) {
   const bool forward = direction == ReadDirection::kForward;
   std::vector<RecordedEvent> out;
@@ -317,9 +314,8 @@ Result<std::vector<RecordedEvent>> FollowerStore::ReadStream(std::string_view st
   bool send_from = forward || from != kStreamEnd;
   while (out.size() < max_count) {
     const size_t limit = std::min(max_count - out.size(), kMaxPage);
-    std::string target = "/streams/" + EncodeSegment(stream) + "?limit=" +
-                         std::to_string(limit) + (forward ? "&direction=forward"
-                                                          : "&direction=backward");
+    std::string target = "/streams/" + EncodeSegment(stream) + "?limit=" + std::to_string(limit) +
+                         (forward ? "&direction=forward" : "&direction=backward");
     if (send_from) target += "&from=" + std::to_string(next);
     DUET_ASSIGN_OR_RETURN(HttpClientResponse response, Get(target));
     if (response.status == 404) break;  // no such stream: reads as empty
@@ -354,8 +350,7 @@ GlobalPosition FollowerStore::HeadPosition() {
 GlobalPosition FollowerStore::WaitForHead(GlobalPosition position,
                                           std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  head_cv_.wait_for(lock, timeout,
-                    [&]() REQUIRES(mu_) { return closed_ || head_ >= position; });
+  head_cv_.wait_for(lock, timeout, [&]() REQUIRES(mu_) { return closed_ || head_ >= position; });
   return head_;
 }
 

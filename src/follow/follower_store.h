@@ -87,8 +87,7 @@ class FollowerStore : public EventStore {
   // Via `GET /streams/{s}` (several pages when max_count > 1000); a 404 reads
   // as empty. Errors: kIOError/kTimeout (transport), kCorruption (bad body).
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
-                                                size_t max_count,
-                                                ReadDirection direction) override;
+                                                size_t max_count, ReadDirection direction) override;
   // From the window when it holds `from`; empty when `from` is past the
   // newest head known (or after Close); else `GET /events` (at most 1000
   // events), retrying transport failures for options.read_retry_for.
@@ -153,7 +152,7 @@ class FollowerStore : public EventStore {
   // until the command node's head was first learned.
   std::optional<GlobalPosition> next_;
   const std::unique_ptr<HttpClient> feed_client_;  // Abort() is thread-safe
-  std::thread feed_thread_;                         // last: starts after the rest
+  std::thread feed_thread_;                        // last: starts after the rest
 };
 
 }  // namespace duet::follow

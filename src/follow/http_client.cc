@@ -55,7 +55,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   if (lower.starts_with("https://")) {
     return Status::InvalidArgument("url", "https is not supported; use http:// (TLS: a proxy)");
   }
-  if (!lower.starts_with("http://")) return Status::InvalidArgument("url", "must start with http://");
+  if (!lower.starts_with("http://"))
+    return Status::InvalidArgument("url", "must start with http://");
   std::string_view rest = url.substr(7);
   if (rest.find_first_of("?# ") != std::string_view::npos) {
     return Status::InvalidArgument("url", "must not contain a query, fragment or space");
@@ -195,9 +196,8 @@ struct HttpClient::Impl {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
       stream.expires_after(idle_timeout);
-      beast::error_code ec = Run([&](auto handler) {
-        http::async_read_some(stream, buffer, parser, std::move(handler));
-      });
+      beast::error_code ec = Run(
+          [&](auto handler) { http::async_read_some(stream, buffer, parser, std::move(handler)); });
       if (ec == http::error::need_buffer) ec = {};
       if (ec) return Failure("stream from", ec);
       const size_t n = chunk.size() - parser.get().body().size;
@@ -227,8 +227,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Connect(const HttpUrl& url,
 }
 
 Result<HttpClientResponse> HttpClient::Request(std::string_view method, std::string_view target,
-                                               std::string_view body,
-                                               const HttpHeaders& headers) {
+                                               std::string_view body, const HttpHeaders& headers) {
   const http::verb verb = http::string_to_verb(method);
   if (verb == http::verb::unknown) {
     return Status::InvalidArgument("method", "unknown HTTP method");
@@ -256,8 +255,8 @@ Status HttpClient::Stream(std::string_view target, const HttpHeaders& headers,
   req.set(http::field::accept, "text/event-stream");
   req.prepare_payload();
   impl.stream.expires_after(impl.timeout);
-  beast::error_code ec = impl.Run(
-      [&](auto handler) { http::async_write(impl.stream, req, std::move(handler)); });
+  beast::error_code ec =
+      impl.Run([&](auto handler) { http::async_write(impl.stream, req, std::move(handler)); });
   if (ec) return impl.Failure("write to", ec);
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<uint64_t>::max());
@@ -269,8 +268,8 @@ Status HttpClient::Stream(std::string_view target, const HttpHeaders& headers,
   const unsigned status = parser.get().result_int();
   if (status < 200 || status > 299) {
     impl.Close();
-    return Status::IOError("http: GET " + std::string(target) + ": HTTP " +
-                           std::to_string(status) + " " + std::string(parser.get().reason()));
+    return Status::IOError("http: GET " + std::string(target) + ": HTTP " + std::to_string(status) +
+                           " " + std::string(parser.get().reason()));
   }
   return impl.ReadStreamBody(parser, idle_timeout, on_chunk);
 }

@@ -80,18 +80,10 @@ class PosixFileSystem final : public FileSystem {
   Result<std::unique_ptr<File>> Open(const std::filesystem::path& path, OpenMode mode) override {
     int flags = O_CLOEXEC;
     switch (mode) {
-      case OpenMode::kRead:
-        flags |= O_RDONLY;
-        break;
-      case OpenMode::kReadWrite:
-        flags |= O_RDWR;
-        break;
-      case OpenMode::kCreateNew:
-        flags |= O_RDWR | O_CREAT | O_EXCL;
-        break;
-      case OpenMode::kCreateTrunc:
-        flags |= O_RDWR | O_CREAT | O_TRUNC;
-        break;
+      case OpenMode::kRead: flags |= O_RDONLY; break;
+      case OpenMode::kReadWrite: flags |= O_RDWR; break;
+      case OpenMode::kCreateNew: flags |= O_RDWR | O_CREAT | O_EXCL; break;
+      case OpenMode::kCreateTrunc: flags |= O_RDWR | O_CREAT | O_TRUNC; break;
     }
     int fd;
     do {

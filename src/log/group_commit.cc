@@ -235,7 +235,7 @@ Status Log::Impl::BackgroundSync() {
 Log::Impl::RoundOutcome Log::Impl::WriteRound(const std::string& batch,
                                               const std::vector<PendingTxn>& txns) {
   const std::string_view bytes(batch);
-  size_t run_begin = 0;  // first byte of batch not yet written
+  size_t run_begin = 0;      // first byte of batch not yet written
   size_t run_first_txn = 0;  // index of the run's first transaction
   uint64_t run_records = 0;
   size_t txn_begin = 0;

@@ -81,7 +81,7 @@ struct RecoveryReport {
 
 struct LogStats {
   uint64_t segments = 0;
-  uint64_t bytes = 0;  // all segment files, headers included
+  uint64_t bytes = 0;   // all segment files, headers included
   GlobalPosition head;  // committed position
 };
 
@@ -105,8 +105,7 @@ class Log {
   // Never blocks on I/O. Fails at once if the log has failed, and with the
   // rewind's StorageFull if `epoch` is no longer the current one.
   // REQUIRES: externally serialized; first == last queued position + 1.
-  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
-                 uint64_t epoch);
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch);
   // The same in the current epoch.
   Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
 
@@ -121,8 +120,7 @@ class Log {
 
   // Blocks until CommittedPosition() >= `position`, the timeout passes or the
   // log is closing; returns the committed position.
-  GlobalPosition WaitForCommitted(GlobalPosition position,
-                                  std::chrono::milliseconds timeout) const;
+  GlobalPosition WaitForCommitted(GlobalPosition position, std::chrono::milliseconds timeout) const;
 
   // Calls `visit` for committed records from `from` on, in position order,
   // until it returns false, `max_count` records were visited or the committed

@@ -53,18 +53,12 @@ class FileWindow {
 
 const char* TailKindName(TailKind kind) {
   switch (kind) {
-    case TailKind::kClean:
-      return "clean";
-    case TailKind::kShortFrame:
-      return "frame header cut short";
-    case TailKind::kZeroFill:
-      return "zero-filled tail";
-    case TailKind::kPastEnd:
-      return "record length reaches past end of file";
-    case TailKind::kBadCrcAtEnd:
-      return "final record fails its CRC";
-    case TailKind::kUncommitted:
-      return "transaction without commit record";
+    case TailKind::kClean: return "clean";
+    case TailKind::kShortFrame: return "frame header cut short";
+    case TailKind::kZeroFill: return "zero-filled tail";
+    case TailKind::kPastEnd: return "record length reaches past end of file";
+    case TailKind::kBadCrcAtEnd: return "final record fails its CRC";
+    case TailKind::kUncommitted: return "transaction without commit record";
   }
   return "?";
 }

@@ -21,14 +21,10 @@ struct Captured {
 
 ProjectionState StateOf(RunnerState state) {
   switch (state) {
-    case RunnerState::kCatchingUp:
-      return ProjectionState::kCatchingUp;
-    case RunnerState::kLive:
-      return ProjectionState::kLive;
-    case RunnerState::kFailed:
-      return ProjectionState::kFailed;
-    case RunnerState::kStopped:
-      break;
+    case RunnerState::kCatchingUp: return ProjectionState::kCatchingUp;
+    case RunnerState::kLive: return ProjectionState::kLive;
+    case RunnerState::kFailed: return ProjectionState::kFailed;
+    case RunnerState::kStopped: break;
   }
   return ProjectionState::kStopped;
 }

@@ -40,31 +40,23 @@ Status ValidateProjectionInfo(const ProjectionInfo& info) {
   switch (info.store) {
     case ReadStoreKind::kDocument:
     case ReadStoreKind::kSearch:
-    case ReadStoreKind::kAnalytics:
-      break;
-    default:
-      return Status::InvalidArgument("store", "unknown read store kind");
+    case ReadStoreKind::kAnalytics: break;
+    default: return Status::InvalidArgument("store", "unknown read store kind");
   }
   switch (info.on_failure) {
     case FailurePolicy::kStop:
-    case FailurePolicy::kPark:
-      return Status::OK();
+    case FailurePolicy::kPark: return Status::OK();
   }
   return Status::InvalidArgument("on_failure", "unknown failure policy");
 }
 
 std::string_view ProjectionStateName(ProjectionState state) {
   switch (state) {
-    case ProjectionState::kCatchingUp:
-      return "catching-up";
-    case ProjectionState::kLive:
-      return "live";
-    case ProjectionState::kRebuilding:
-      return "rebuilding";
-    case ProjectionState::kStopped:
-      return "stopped";
-    case ProjectionState::kFailed:
-      return "failed";
+    case ProjectionState::kCatchingUp: return "catching-up";
+    case ProjectionState::kLive: return "live";
+    case ProjectionState::kRebuilding: return "rebuilding";
+    case ProjectionState::kStopped: return "stopped";
+    case ProjectionState::kFailed: return "failed";
   }
   return "unknown";
 }

@@ -27,9 +27,9 @@ namespace fs = std::filesystem;
 EngineImpl::EngineImpl(EventStore* log, fs::path dir, ProjectionEngineOptions options)
     : log_(log), dir_(std::move(dir)), options_(options) {
   switcher_ = std::thread([this] { RunSwitcher(); });
-  snapshotter_ = std::make_unique<Snapshotter>(
-      options_.snapshot_every, options_.snapshots_kept,
-      [this](const void* key) { return SnapshotSourceOf(key); });
+  snapshotter_ =
+      std::make_unique<Snapshotter>(options_.snapshot_every, options_.snapshots_kept,
+                                    [this](const void* key) { return SnapshotSourceOf(key); });
 }
 
 EngineImpl::~EngineImpl() {
@@ -117,8 +117,7 @@ Status EngineImpl::OpenServing(Entry& entry) {
   return WriteCurrent(entry.dir, first);
 }
 
-std::unique_ptr<ProjectionRunner> EngineImpl::NewRunner(Entry& entry,
-                                                        const Generation& generation,
+std::unique_ptr<ProjectionRunner> EngineImpl::NewRunner(Entry& entry, const Generation& generation,
                                                         uint64_t rebuild_id) {
   RunnerHooks hooks;
   if (entry.dir.empty() || !snapshotter_->enabled()) {
@@ -237,8 +236,8 @@ void EngineImpl::Switch(Entry* entry, uint64_t rebuild_id) {
     entry->switch_error.clear();
   }
   old_serving.Retire();
-  old_live.reset();  // releases its reference to the old store
-  old_serving = {};  // and this one: the folder goes unless a query holds it
+  old_live.reset();        // releases its reference to the old store
+  old_serving = {};        // and this one: the folder goes unless a query holds it
   TrackSnapshots(*entry);  // a new version's first switch: its own snapshots from now on
   NotifyCommit();
 }
@@ -258,8 +257,7 @@ void EngineImpl::TrackSnapshots(Entry& entry) {
 std::optional<SnapshotSource> EngineImpl::SnapshotSourceOf(const void* key) {
   const Entry* entry = static_cast<const Entry*>(key);
   std::lock_guard lock(mu_);
-  if (!entry->live || entry->dir.empty() ||
-      entry->serving.name.version != entry->info().version) {
+  if (!entry->live || entry->dir.empty() || entry->serving.name.version != entry->info().version) {
     return std::nullopt;
   }
   return SnapshotSource{entry->serving, entry->dir, entry->info().store, entry->info().version};

@@ -38,8 +38,9 @@ std::optional<SnapshotName> ParseSnapshotName(std::string_view text) {
   SnapshotName name;
   auto [vend, verr] =
       std::from_chars(version_text.data(), version_text.data() + version_text.size(), name.version);
-  auto [cend, cerr] = std::from_chars(
-      checkpoint_text.data(), checkpoint_text.data() + checkpoint_text.size(), name.checkpoint.value);
+  auto [cend, cerr] =
+      std::from_chars(checkpoint_text.data(), checkpoint_text.data() + checkpoint_text.size(),
+                      name.checkpoint.value);
   if (verr != std::errc() || vend != version_text.data() + version_text.size() ||
       cerr != std::errc() || cend != checkpoint_text.data() + checkpoint_text.size() ||
       name.version == 0 || name.checkpoint == kNoPosition) {

@@ -59,18 +59,14 @@ Result<json::value> CheckLimit(const QueryParam& param, const json::value& value
 
 Result<json::value> Check(const QueryParam& param, const json::value& value) {
   switch (param.type) {
-    case ParamType::kString:
-      return CheckString(param, value);
+    case ParamType::kString: return CheckString(param, value);
     case ParamType::kInteger: {
       DUET_ASSIGN_OR_RETURN(int64_t n, ParseInteger(value, param.name));
       return json::value(n);
     }
-    case ParamType::kBucket:
-      return CheckBucket(param, value);
-    case ParamType::kCursor:
-      return CheckCursor(param, value);
-    case ParamType::kLimit:
-      return CheckLimit(param, value);
+    case ParamType::kBucket: return CheckBucket(param, value);
+    case ParamType::kCursor: return CheckCursor(param, value);
+    case ParamType::kLimit: return CheckLimit(param, value);
   }
   return Status::InvalidArgument(param.name, "has an unknown declared type");
 }

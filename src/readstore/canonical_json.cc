@@ -28,9 +28,7 @@ void AppendObject(const boost::json::object& object, std::string* out) {
 
 void AppendCanonicalJson(const boost::json::value& value, std::string* out) {
   switch (value.kind()) {
-    case boost::json::kind::object:
-      AppendObject(value.get_object(), out);
-      return;
+    case boost::json::kind::object: AppendObject(value.get_object(), out); return;
     case boost::json::kind::array: {
       out->push_back('[');
       bool first = true;
@@ -42,8 +40,7 @@ void AppendCanonicalJson(const boost::json::value& value, std::string* out) {
       out->push_back(']');
       return;
     }
-    default:
-      out->append(boost::json::serialize(value));
+    default: out->append(boost::json::serialize(value));
   }
 }
 

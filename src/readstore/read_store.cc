@@ -8,24 +8,18 @@ namespace duet {
 
 std::string_view ReadStoreKindName(ReadStoreKind kind) {
   switch (kind) {
-    case ReadStoreKind::kDocument:
-      return "document";
-    case ReadStoreKind::kSearch:
-      return "search";
-    case ReadStoreKind::kAnalytics:
-      return "analytics";
+    case ReadStoreKind::kDocument: return "document";
+    case ReadStoreKind::kSearch: return "search";
+    case ReadStoreKind::kAnalytics: return "analytics";
   }
   return "unknown";
 }
 
 std::string_view TimeBucketName(TimeBucket bucket) {
   switch (bucket) {
-    case TimeBucket::kMinute:
-      return "minute";
-    case TimeBucket::kHour:
-      return "hour";
-    case TimeBucket::kDay:
-      return "day";
+    case TimeBucket::kMinute: return "minute";
+    case TimeBucket::kHour: return "hour";
+    case TimeBucket::kDay: return "day";
   }
   return "unknown";
 }
@@ -56,12 +50,9 @@ Result<std::unique_ptr<ReadStore>> Upcast(Result<std::unique_ptr<T>> store) {
 Result<std::unique_ptr<ReadStore>> OpenReadStore(ReadStoreKind kind,
                                                  const std::filesystem::path& dir) {
   switch (kind) {
-    case ReadStoreKind::kDocument:
-      return Upcast(OpenDocumentStore(dir));
-    case ReadStoreKind::kSearch:
-      return Upcast(OpenSearchStore(dir));
-    case ReadStoreKind::kAnalytics:
-      return Upcast(OpenAnalyticsStore(dir));
+    case ReadStoreKind::kDocument: return Upcast(OpenDocumentStore(dir));
+    case ReadStoreKind::kSearch: return Upcast(OpenSearchStore(dir));
+    case ReadStoreKind::kAnalytics: return Upcast(OpenAnalyticsStore(dir));
   }
   return Status::InvalidArgument("kind", "unknown read store kind");
 }

@@ -45,12 +45,9 @@ int64_t FloorTo(int64_t t, int64_t width) {
 
 int64_t BucketWidth(TimeBucket bucket) {
   switch (bucket) {
-    case TimeBucket::kMinute:
-      return kMinuteUs;
-    case TimeBucket::kHour:
-      return kHourUs;
-    case TimeBucket::kDay:
-      return kDayUs;
+    case TimeBucket::kMinute: return kMinuteUs;
+    case TimeBucket::kHour: return kHourUs;
+    case TimeBucket::kDay: return kDayUs;
   }
   return kDayUs;
 }

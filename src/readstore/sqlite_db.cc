@@ -9,16 +9,12 @@ Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
-    case SQLITE_FULL:
-      return Status::StorageFull(message);
+    case SQLITE_FULL: return Status::StorageFull(message);
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::Busy(message);
+    case SQLITE_LOCKED: return Status::Busy(message);
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::Corruption(message);
-    default:
-      return Status::IOError(message);
+    case SQLITE_NOTADB: return Status::Corruption(message);
+    default: return Status::IOError(message);
   }
 }
 

@@ -61,8 +61,7 @@ Status StoreFileError(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_TOOBIG:
       return Status::Corruption(std::string(what) + ": " +
                                 (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
-    default:
-      return SqliteError(db, rc, what);
+    default: return SqliteError(db, rc, what);
   }
 }
 

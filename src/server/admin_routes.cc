@@ -55,51 +55,47 @@ void AddAdminRoutes(const ApiBackends& backends, Router* router) {
                  .pattern = "/projections",
                  .scope = Scope::kAdmin,
                  .execution = Execution::kInline,
-                 .handle = [engine = backends.projections](const HttpRequest&) {
-                   return Projections(*engine);
-                 },
+                 .handle = [engine = backends.projections](
+                               const HttpRequest&) { return Projections(*engine); },
                  .summary = "status of every projection"});
     router->Add({.method = "POST",
                  .pattern = "/projections/{name}/rebuild",
                  .scope = Scope::kAdmin,
                  .execution = Execution::kWorker,
-                 .handle = [engine = backends.projections](const HttpRequest& request) {
-                   return Rebuild(*engine, request);
-                 },
+                 .handle = [engine = backends.projections](
+                               const HttpRequest& request) { return Rebuild(*engine, request); },
                  .summary = "rebuild a projection beside the serving one"});
   }
   router->Add({.method = "GET",
                .pattern = "/health",
-               .handle = [check = backends.health, role = backends.role](const HttpRequest&) {
-                 return Probe(check, role);
-               },
+               .handle = [check = backends.health,
+                          role = backends.role](const HttpRequest&) { return Probe(check, role); },
                .summary = "liveness, and the storage's health"});
   router->Add({.method = "GET",
                .pattern = "/ready",
-               .handle = [check = backends.readiness, role = backends.role](const HttpRequest&) {
-                 return Probe(check, role);
-               },
+               .handle = [check = backends.readiness,
+                          role = backends.role](const HttpRequest&) { return Probe(check, role); },
                .summary = "readiness: the node serves"});
   router->Add({.method = "GET",
                .pattern = "/metrics",
                .scope = Scope::kAdmin,
-               .handle = [render = backends.metrics](const HttpRequest&) {
-                 HttpResponse response;
-                 response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                 response.body = render ? render() : std::string();
-                 return response;
-               },
+               .handle =
+                   [render = backends.metrics](const HttpRequest&) {
+                     HttpResponse response;
+                     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                     response.body = render ? render() : std::string();
+                     return response;
+                   },
                .summary = "Prometheus metrics"});
   std::string document = GenerateOpenApi({.role = backends.role,
                                           .commands = backends.commands,
                                           .queries = backends.queries,
                                           .has_projections = backends.projections != nullptr});
-  router->Add({.method = "GET",
-               .pattern = "/openapi.json",
-               .handle = [document = std::move(document)](const HttpRequest&) {
-                 return JsonOk(document);
-               },
-               .summary = "this API, as OpenAPI 3.1"});
+  router->Add(
+      {.method = "GET",
+       .pattern = "/openapi.json",
+       .handle = [document = std::move(document)](const HttpRequest&) { return JsonOk(document); },
+       .summary = "this API, as OpenAPI 3.1"});
 }
 
 }  // namespace duet::server

@@ -23,8 +23,8 @@ Result<uint64_t> ParseUint(std::string_view text, std::string_view name, uint64_
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return Status::InvalidArgument(name, "must be a non-negative integer, got '" +
-                                             std::string(text) + "'");
+    return Status::InvalidArgument(
+        name, "must be a non-negative integer, got '" + std::string(text) + "'");
   }
   if (value < min || value > max) {
     return Status::InvalidArgument(

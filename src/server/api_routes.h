@@ -22,16 +22,16 @@ namespace duet::server {
 // that part; its routes are then not served. Everything must outlive the
 // router the routes are added to.
 struct ApiBackends {
-  std::string role;                          // "all", "command" or "query"
-  EventStore* store = nullptr;               // every role (a follower on query nodes)
-  CommandBus* commands = nullptr;            // roles all and command
-  std::string command_node_url;              // role query: where commands go (named in 421s)
-  ProjectionEngine* projections = nullptr;   // roles all and query
-  QueryBus* queries = nullptr;               // roles all and query
-  Limits limits;                             // names and sizes the store accepts
-  std::function<Status()> health;            // OK, or the storage failure
-  std::function<Status()> readiness;         // OK when the node serves
-  std::function<std::string()> metrics;      // Prometheus text
+  std::string role;                         // "all", "command" or "query"
+  EventStore* store = nullptr;              // every role (a follower on query nodes)
+  CommandBus* commands = nullptr;           // roles all and command
+  std::string command_node_url;             // role query: where commands go (named in 421s)
+  ProjectionEngine* projections = nullptr;  // roles all and query
+  QueryBus* queries = nullptr;              // roles all and query
+  Limits limits;                            // names and sizes the store accepts
+  std::function<Status()> health;           // OK, or the storage failure
+  std::function<Status()> readiness;        // OK when the node serves
+  std::function<std::string()> metrics;     // Prometheus text
   std::chrono::milliseconds default_query_wait{5000};  // min_position without timeout_ms
   std::chrono::milliseconds max_query_wait{30000};     // longer timeout_ms are cut to it
 };
@@ -43,9 +43,9 @@ void AddApiRoutes(const ApiBackends& backends, Router* router);
 
 // The groups, for AddApiRoutes.
 void AddCommandRoutes(const ApiBackends& backends, Router* router);  // commands, appends
-void AddReadRoutes(const ApiBackends& backends, Router* router);     // queries, stream and log reads
-void AddEventFeedRoute(const ApiBackends& backends, Router* router); // GET /events/live
-void AddAdminRoutes(const ApiBackends& backends, Router* router);    // projections, health, ...
+void AddReadRoutes(const ApiBackends& backends, Router* router);  // queries, stream and log reads
+void AddEventFeedRoute(const ApiBackends& backends, Router* router);  // GET /events/live
+void AddAdminRoutes(const ApiBackends& backends, Router* router);     // projections, health, ...
 
 // Shared by the groups: an integer query parameter within [min, max]
 // (`fallback` when absent); InvalidArgument naming the parameter otherwise.

@@ -51,18 +51,17 @@ Status ValidateToken(const ApiToken& token, size_t index, std::set<std::string_v
   }
   if (token.token.size() < kMinTokenBytes || token.token.size() > kMaxTokenBytes ||
       !IsVisibleAscii(token.token)) {
-    return Status::InvalidArgument(prefix + "token",
-                                   "token '" + token.name + "' must be " +
-                                       std::to_string(kMinTokenBytes) + ".." +
-                                       std::to_string(kMaxTokenBytes) +
-                                       " visible ASCII characters");
+    return Status::InvalidArgument(
+        prefix + "token", "token '" + token.name + "' must be " + std::to_string(kMinTokenBytes) +
+                              ".." + std::to_string(kMaxTokenBytes) + " visible ASCII characters");
   }
   if (!secrets->insert(token.token).second) {
     return Status::InvalidArgument(prefix + "token",
                                    "token '" + token.name + "' repeats another token's secret");
   }
   if (token.scopes.empty()) {
-    return Status::InvalidArgument(prefix + "scopes", "needs at least one of command, query, admin");
+    return Status::InvalidArgument(prefix + "scopes",
+                                   "needs at least one of command, query, admin");
   }
   for (Scope scope : token.scopes) {
     if (std::find(std::begin(kScopes), std::end(kScopes), scope) == std::end(kScopes)) {
@@ -113,8 +112,8 @@ Status TokenAuthority::Authorize(std::string_view authorization_header, Scope ne
   if (match == none) return Status::Unauthorized("authorization", "unknown token");
   const Entry& entry = entries_[match];
   if ((entry.scope_bits & ScopeBit(needed)) == 0) {
-    return Status::Forbidden("scope", "token '" + entry.name + "' lacks scope '" +
-                                          std::string(ScopeName(needed)) + "'");
+    return Status::Forbidden(
+        "scope", "token '" + entry.name + "' lacks scope '" + std::string(ScopeName(needed)) + "'");
   }
   return Status::OK();
 }

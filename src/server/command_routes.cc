@@ -25,7 +25,8 @@ HttpResponse DispatchCommand(CommandBus& bus, const HttpRequest& request) {
   body["position"] = result->position.value;
   json::array streams;
   for (const StreamRevision& revision : result->streams) {
-    streams.push_back(json::object{{"stream", revision.stream}, {"version", revision.version.value}});
+    streams.push_back(
+        json::object{{"stream", revision.stream}, {"version", revision.version.value}});
   }
   body["streams"] = std::move(streams);
   body["duplicate"] = result->duplicate;
@@ -48,19 +49,23 @@ Result<EventData> DecodeEvent(const json::value& value, size_t index) {
     } else if (key == "data") {
       event.data = json::serialize(field);
     } else if (key == "metadata") {
-      if (!field.is_object()) return Status::InvalidArgument(Field(index, key), "must be an object");
+      if (!field.is_object())
+        return Status::InvalidArgument(Field(index, key), "must be an object");
       event.metadata = json::serialize(field);
     } else if (key == "id") {
-      if (!field.is_string()) return Status::InvalidArgument(Field(index, key), "must be a UUID string");
+      if (!field.is_string())
+        return Status::InvalidArgument(Field(index, key), "must be a UUID string");
       Result<EventId> id = EventId::Parse(field.get_string());
-      if (!id.ok()) return Status::InvalidArgument(Field(index, key), "must be a UUID (8-4-4-4-12 hex)");
+      if (!id.ok())
+        return Status::InvalidArgument(Field(index, key), "must be a UUID (8-4-4-4-12 hex)");
       event.id = *id;
     } else {
       return Status::InvalidArgument(Field(index, key), "unknown field");
     }
   }
   if (event.type.empty()) return Status::InvalidArgument(Field(index, "type"), "is required");
-  if (!object->contains("data")) return Status::InvalidArgument(Field(index, "data"), "is required");
+  if (!object->contains("data"))
+    return Status::InvalidArgument(Field(index, "data"), "is required");
   return event;
 }
 
@@ -111,11 +116,13 @@ void AddMisdirectedWriteRoutes(const std::string& command_node_url, Router* rout
                  .pattern = pattern,
                  .scope = Scope::kCommand,
                  .execution = Execution::kInline,
-                 .handle = [command_node_url](const HttpRequest&) {
-                   return ProtocolProblem(421, "wrong_role",
-                                          "this is a query node; send commands and appends to "
-                                          "the command node at " + command_node_url);
-                 },
+                 .handle =
+                     [command_node_url](const HttpRequest&) {
+                       return ProtocolProblem(421, "wrong_role",
+                                              "this is a query node; send commands and appends to "
+                                              "the command node at " +
+                                                  command_node_url);
+                     },
                  .summary = "refused: writes go to the command node"});
   }
 }
@@ -127,25 +134,26 @@ void AddCommandRoutes(const ApiBackends& backends, Router* router) {
     return AddMisdirectedWriteRoutes(backends.command_node_url, router);
   }
   if (backends.commands != nullptr) {
-    router->Add({.method = "POST",
-                 .pattern = "/commands/{type}",
-                 .scope = Scope::kCommand,
-                 .execution = Execution::kWorker,
-                 .handle = [bus = backends.commands](const HttpRequest& request) {
-                   return DispatchCommand(*bus, request);
-                 },
-                 .summary = "dispatch a command"});
+    router->Add(
+        {.method = "POST",
+         .pattern = "/commands/{type}",
+         .scope = Scope::kCommand,
+         .execution = Execution::kWorker,
+         .handle = [bus = backends.commands](
+                       const HttpRequest& request) { return DispatchCommand(*bus, request); },
+         .summary = "dispatch a command"});
   }
   if (backends.commands != nullptr && backends.store != nullptr) {
-    router->Add({.method = "POST",
-                 .pattern = "/streams/{stream}",
-                 .scope = Scope::kCommand,
-                 .execution = Execution::kWorker,
-                 .handle = [store = backends.store, limits = backends.limits](
-                               const HttpRequest& request) {
-                   return AppendEvents(*store, limits, request);
-                 },
-                 .summary = "append events to a stream"});
+    router->Add(
+        {.method = "POST",
+         .pattern = "/streams/{stream}",
+         .scope = Scope::kCommand,
+         .execution = Execution::kWorker,
+         .handle =
+             [store = backends.store, limits = backends.limits](const HttpRequest& request) {
+               return AppendEvents(*store, limits, request);
+             },
+         .summary = "append events to a stream"});
   }
 }
 

@@ -38,10 +38,12 @@ HttpResponse Feed(EventStore& store, const HttpRequest& request, StreamWriter& w
   if (!writer.Write(HeadMessage(store.HeadPosition()))) return {};
   std::string chunk;
   while (!writer.stopping()) {
-    Result<std::vector<RecordedEvent>> events = store.ReadAll(GlobalPosition(sent.value + 1), kFeedBatch);
+    Result<std::vector<RecordedEvent>> events =
+        store.ReadAll(GlobalPosition(sent.value + 1), kFeedBatch);
     if (!events.ok()) {
       writer.Write("event: error\ndata: " +
-                   boost::json::serialize(boost::json::string(events.status().ToString())) + "\n\n");
+                   boost::json::serialize(boost::json::string(events.status().ToString())) +
+                   "\n\n");
       return {};
     }
     if (events->empty()) {
@@ -69,9 +71,9 @@ void AddEventFeedRoute(const ApiBackends& backends, Router* router) {
                .pattern = "/events/live",
                .scope = Scope::kQuery,
                .execution = Execution::kStream,
-               .stream = [store = backends.store](const HttpRequest& request, StreamWriter& writer) {
-                 return Feed(*store, request, writer);
-               },
+               .stream = [store = backends.store](
+                             const HttpRequest& request,
+                             StreamWriter& writer) { return Feed(*store, request, writer); },
                .summary = "follow all events as Server-Sent Events"});
 }
 

@@ -42,8 +42,7 @@ bool PercentDecode(std::string_view text, std::string* out, bool plus_is_space) 
   return true;
 }
 
-bool ParseQueryString(std::string_view text,
-                      std::map<std::string, std::string, std::less<>>* out) {
+bool ParseQueryString(std::string_view text, std::map<std::string, std::string, std::less<>>* out) {
   while (!text.empty()) {
     size_t amp = text.find('&');
     std::string_view pair = text.substr(0, amp);

@@ -16,7 +16,7 @@ namespace duet::server {
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded path, without the query string
-  std::map<std::string, std::string, std::less<>> query;  // decoded query parameters
+  std::map<std::string, std::string, std::less<>> query;        // decoded query parameters
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
   std::map<std::string, std::string, std::less<>> headers;
   std::string body;

@@ -1,15 +1,14 @@
 #include "server/http_server.h"
 
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "server/problem.h"
 #include "server/request_dispatch.h"
@@ -237,15 +236,13 @@ void Session::Handle(http::request<http::string_body> message) {
   method_ = plan.request.method;
   if (plan.response) return Send(*plan.response, plan.route_label);
   switch (plan.execution) {
-    case Execution::kInline:
-      return Send(RequestDispatcher::Run(plan), plan.route_label);
+    case Execution::kInline: return Send(RequestDispatcher::Run(plan), plan.route_label);
     case Execution::kWorker:
       net::post(core_->runtime->workers, [self = shared_from_this(), plan = std::move(plan)] {
         self->SendFromAnyThread(RequestDispatcher::Run(plan), plan.route_label);
       });
       return;
-    case Execution::kStream:
-      return StartStream(std::move(plan));
+    case Execution::kStream: return StartStream(std::move(plan));
   }
 }
 

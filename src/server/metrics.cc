@@ -152,8 +152,8 @@ std::vector<double> ExponentialBuckets(double start, double factor, int count) {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1.0};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+          0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
 }
 
 Registry::Family& Registry::FamilyFor(std::string_view name, std::string_view help, Type type,
@@ -170,8 +170,7 @@ Registry::Family& Registry::FamilyFor(std::string_view name, std::string_view he
   return family;
 }
 
-Registry::Series& Registry::SeriesFor(Family& family, std::string_view name,
-                                      const Labels& labels) {
+Registry::Series& Registry::SeriesFor(Family& family, std::string_view name, const Labels& labels) {
   Labels sorted = SortedLabels(labels);
   for (size_t i = 0; i < sorted.size(); ++i) {
     const std::string& label = sorted[i].first;

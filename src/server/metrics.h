@@ -105,8 +105,7 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   // Returns the series, creating it (and its family) on first use.
-  server::Counter& Counter(std::string_view name, std::string_view help,
-                           const Labels& labels = {});
+  server::Counter& Counter(std::string_view name, std::string_view help, const Labels& labels = {});
   server::Gauge& Gauge(std::string_view name, std::string_view help, const Labels& labels = {});
   // `upper_bounds` as for Histogram; every series of a family has the same.
   server::Histogram& Histogram(std::string_view name, std::string_view help,
@@ -137,7 +136,7 @@ class Registry {
   struct Family {
     Type type;
     std::string help;
-    std::vector<double> bounds;  // histograms only
+    std::vector<double> bounds;            // histograms only
     std::map<std::string, Series> series;  // by rendered label set
   };
 

@@ -116,12 +116,9 @@ json::object ParamSchema(const QueryParam& param) {
       }
       return schema;
     }
-    case ParamType::kInteger:
-      return {{"type", "integer"}, {"format", "int64"}};
-    case ParamType::kBucket:
-      return {{"type", "string"}, {"enum", {"minute", "hour", "day"}}};
-    case ParamType::kCursor:
-      return {{"type", "string"}, {"maxLength", query::kMaxCursorBytes}};
+    case ParamType::kInteger: return {{"type", "integer"}, {"format", "int64"}};
+    case ParamType::kBucket: return {{"type", "string"}, {"enum", {"minute", "hour", "day"}}};
+    case ParamType::kCursor: return {{"type", "string"}, {"maxLength", query::kMaxCursorBytes}};
     case ParamType::kLimit:
       return {{"type", "integer"},
               {"minimum", 1},
@@ -138,12 +135,9 @@ std::string ParamDescription(const QueryParam& param) {
   switch (param.type) {
     case ParamType::kCursor:
       return "The `next_cursor` of the previous page; absent for the first page.";
-    case ParamType::kLimit:
-      return "Page size.";
-    case ParamType::kBucket:
-      return "The time bucket: minute, hour or day.";
-    default:
-      return "";
+    case ParamType::kLimit: return "Page size.";
+    case ParamType::kBucket: return "The time bucket: minute, hour or day.";
+    default: return "";
   }
 }
 

@@ -58,8 +58,7 @@ unsigned HttpStatusOf(const Status& status) {
     case StatusCode::kForbidden: return 403;
     case StatusCode::kNotFound: return 404;
     case StatusCode::kWrongExpectedVersion:
-    case StatusCode::kConflict:
-      return 409;
+    case StatusCode::kConflict: return 409;
     case StatusCode::kDomainRuleViolated: return 422;
     case StatusCode::kOverloaded:
     case StatusCode::kTimeout:
@@ -74,8 +73,8 @@ unsigned HttpStatusOf(const Status& status) {
 
 HttpResponse ProblemResponse(const Status& status) {
   const unsigned http_status = HttpStatusOf(status);
-  boost::json::object body = ProblemBody(http_status, StatusCodeName(status.code()),
-                                         status.message());
+  boost::json::object body =
+      ProblemBody(http_status, StatusCodeName(status.code()), status.message());
   if (!status.subject().empty()) body["subject"] = ReplaceInvalidUtf8(status.subject());
   if (status.code() == StatusCode::kWrongExpectedVersion) {
     if (status.actual_version()) {
@@ -91,8 +90,7 @@ HttpResponse ProblemResponse(const Status& status) {
   return response;
 }
 
-HttpResponse ProtocolProblem(unsigned http_status, std::string_view code,
-                             std::string_view detail) {
+HttpResponse ProtocolProblem(unsigned http_status, std::string_view code, std::string_view detail) {
   return ProblemOf(http_status, ProblemBody(http_status, code, detail));
 }
 

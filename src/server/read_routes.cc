@@ -66,7 +66,8 @@ HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpReque
   if (!from.ok()) return ProblemResponse(from.status());
   Result<uint64_t> limit = UintParam(request, "limit", kDefaultPage, 1, kMaxPage);
   if (!limit.ok()) return ProblemResponse(limit.status());
-  if (!store.StreamHead(stream)) return ProblemResponse(Status::NotFound("stream", std::string(stream)));
+  if (!store.StreamHead(stream))
+    return ProblemResponse(Status::NotFound("stream", std::string(stream)));
   Result<std::vector<RecordedEvent>> events =
       store.ReadStream(stream, StreamVersion(*from), *limit, direction);
   if (!events.ok()) return ProblemResponse(events.status());
@@ -93,33 +94,33 @@ HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
 
 void AddReadRoutes(const ApiBackends& backends, Router* router) {
   if (backends.queries != nullptr) {
-    router->Add({.method = "GET",
-                 .pattern = "/queries/{name}",
-                 .scope = Scope::kQuery,
-                 .execution = Execution::kInline,
-                 .blocks = [](const HttpRequest& request) {
-                   return request.query.contains("min_position");
-                 },
-                 .handle = [bus = backends.queries,
-                            waits = QueryWaits{backends.default_query_wait, backends.max_query_wait}](
-                               const HttpRequest& request) { return RunQuery(*bus, waits, request); },
-                 .summary = "answer a query from its read model"});
+    router->Add(
+        {.method = "GET",
+         .pattern = "/queries/{name}",
+         .scope = Scope::kQuery,
+         .execution = Execution::kInline,
+         .blocks =
+             [](const HttpRequest& request) { return request.query.contains("min_position"); },
+         .handle = [bus = backends.queries,
+                    waits = QueryWaits{backends.default_query_wait, backends.max_query_wait}](
+                       const HttpRequest& request) { return RunQuery(*bus, waits, request); },
+         .summary = "answer a query from its read model"});
   }
   if (backends.store == nullptr) return;
-  router->Add({.method = "GET",
-               .pattern = "/streams/{stream}",
-               .scope = Scope::kQuery,
-               .execution = Execution::kInline,
-               .handle = [store = backends.store, limits = backends.limits](
-                             const HttpRequest& request) { return ReadStream(*store, limits, request); },
-               .summary = "read a stream's events"});
+  router->Add(
+      {.method = "GET",
+       .pattern = "/streams/{stream}",
+       .scope = Scope::kQuery,
+       .execution = Execution::kInline,
+       .handle = [store = backends.store, limits = backends.limits](
+                     const HttpRequest& request) { return ReadStream(*store, limits, request); },
+       .summary = "read a stream's events"});
   router->Add({.method = "GET",
                .pattern = "/events",
                .scope = Scope::kQuery,
                .execution = Execution::kInline,
-               .handle = [store = backends.store](const HttpRequest& request) {
-                 return ReadAll(*store, request);
-               },
+               .handle = [store = backends.store](
+                             const HttpRequest& request) { return ReadAll(*store, request); },
                .summary = "read all events in position order"});
 }
 

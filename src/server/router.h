@@ -22,8 +22,8 @@ namespace duet::server {
 enum class Execution : uint8_t { kInline, kWorker, kStream };
 
 struct Route {
-  std::string method{};   // "GET", "POST"
-  std::string pattern{};  // "/commands/{type}": a {name} segment captures one path segment
+  std::string method{};          // "GET", "POST"
+  std::string pattern{};         // "/commands/{type}": a {name} segment captures one path segment
   std::optional<Scope> scope{};  // nullopt: open to everyone
   Execution execution = Execution::kInline;
   // For kInline routes: when set and true for a request, that request runs
@@ -41,7 +41,7 @@ struct RouteMatch {
   const Route* route = nullptr;  // null: see `status`
   unsigned status = 200;         // 404 (no such path) or 405 (path known, method not)
   std::map<std::string, std::string, std::less<>> params;  // decoded captures
-  std::string allow;             // for 405: the methods the path accepts
+  std::string allow;                                       // for 405: the methods the path accepts
 };
 
 // Thread-compatible: routes are added before the server starts; Find is then

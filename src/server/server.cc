@@ -22,9 +22,8 @@ void AddProjectionMetrics(ProjectionEngine* engine, server::Registry& registry) 
                              Result<ProjectionStatus> now = engine->StatusOf(name);
                              return now.ok() ? static_cast<double>(now->lag_events) : -1.0;
                            });
-    registry.CallbackGauge("duet_projection_lag_seconds",
-                           "age of the oldest event not applied yet", labels,
-                           [engine, name = status.name] {
+    registry.CallbackGauge("duet_projection_lag_seconds", "age of the oldest event not applied yet",
+                           labels, [engine, name = status.name] {
                              Result<ProjectionStatus> now = engine->StatusOf(name);
                              return now.ok() ? now->lag_seconds : -1.0;
                            });
@@ -66,10 +65,9 @@ class ServingNode final : public Server {
     AddProjectionMetrics(app_->projections(), registry_);
     DUET_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(&router_, &authority_, &http_metrics_,
                                                            HttpOptions(config_)));
-    registry_.CallbackGauge("duet_http_open_connections", "open HTTP connections", {},
-                            [http = http_.get()] {
-                              return static_cast<double>(http->open_connections());
-                            });
+    registry_.CallbackGauge(
+        "duet_http_open_connections", "open HTTP connections", {},
+        [http = http_.get()] { return static_cast<double>(http->open_connections()); });
     return Status::OK();
   }
 

@@ -3,9 +3,10 @@
 //
 // toml++ is Debian's compiled libtomlplusplus, built with exceptions: parse
 // errors are caught here, at the edge, and become InvalidArgument.
+#include "server/server_config.h"
+
 #include <toml++/toml.h>
 
-#include "server/server_config.h"
 #include "util/file_util.h"
 
 namespace duet {
@@ -94,7 +95,8 @@ Status ApplyAuth(const toml::node& node, std::string_view source, ServerConfig* 
   const toml::table* table = node.as_table();
   if (table == nullptr) return KeyError("auth", source, node, "must be a table");
   for (const auto& [key, value] : *table) {
-    if (key != "tokens") return KeyError("auth." + std::string(key.str()), source, value, "unknown key");
+    if (key != "tokens")
+      return KeyError("auth." + std::string(key.str()), source, value, "unknown key");
     const toml::array* tokens = value.as_array();
     if (tokens == nullptr) return KeyError("auth.tokens", source, value, "must be [[auth.tokens]]");
     for (size_t i = 0; i < tokens->size(); ++i) {
@@ -143,10 +145,10 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view s
   try {
     root = toml::parse(toml, source);
   } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(
-        "config", std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                      std::to_string(e.source().begin.column) + ": " +
-                      std::string(e.description()));
+    return Status::InvalidArgument("config", std::string(source) + ":" +
+                                                 std::to_string(e.source().begin.line) + ":" +
+                                                 std::to_string(e.source().begin.column) + ": " +
+                                                 std::string(e.description()));
   }
   ServerConfig config;
   DUET_RETURN_IF_ERROR(ApplyRoot(root, source, &config));
@@ -172,16 +174,15 @@ Status ValidateServerConfig(const ServerConfig& config) {
   }
   if (config.role == AppRole::kQuery) {
     if (config.follow.empty()) {
-      return Status::InvalidArgument("follow",
-                                     "role query needs follow = http://host:port of a command node");
+      return Status::InvalidArgument(
+          "follow", "role query needs follow = http://host:port of a command node");
     }
     if (!IsFollowUrl(config.follow)) {
       return Status::InvalidArgument("follow", "must be http://host:port");
     }
   } else if (!config.follow.empty()) {
-    return Status::InvalidArgument(
-        "follow", "only a query node follows another node (role is " +
-                      std::string(AppRoleName(config.role)) + ")");
+    return Status::InvalidArgument("follow", "only a query node follows another node (role is " +
+                                                 std::string(AppRoleName(config.role)) + ")");
   }
   return server::TokenAuthority::Create(config.tokens).status();
 }

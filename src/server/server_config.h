@@ -42,11 +42,9 @@ using duet::SettingInfo;
 using duet::ValidateServerConfig;
 inline std::string_view ServerRoleName(ServerRole role) { return AppRoleName(role); }
 
-
 // The settings as --help lines: "  --port N  ... (env DUET_PORT, file
 // server.port; default 8080)".
 std::string ServerSettingsHelp();
-
 
 // The integer settings' range checks alone (part of ValidateServerConfig).
 Status CheckServerSettingRanges(const ServerConfig& config);

@@ -67,8 +67,8 @@ void SetMs(ServerConfig* c, uint64_t v) {
 const std::vector<Setting>& Table() {
   static const std::vector<Setting> kTable = {
       {"host", "--host", "DUET_HOST", "server.host", "HOST",
-       "address to listen on (keep 127.0.0.1 unless a proxy or firewall fronts it)", 0, 0,
-       nullptr, nullptr, SetHost, [](const ServerConfig& c) { return c.host; }},
+       "address to listen on (keep 127.0.0.1 unless a proxy or firewall fronts it)", 0, 0, nullptr,
+       nullptr, SetHost, [](const ServerConfig& c) { return c.host; }},
       {"port", "--port", "DUET_PORT", "server.port", "N", "TCP port; 0 picks any free port", 0,
        65535, [](const ServerConfig& c) -> uint64_t { return c.port; },
        [](ServerConfig* c, uint64_t v) { c->port = static_cast<uint16_t>(v); }},
@@ -84,8 +84,8 @@ const std::vector<Setting>& Table() {
          return Status::OK();
        },
        [](const ServerConfig& c) { return c.follow; }},
-      {"data", "--data", "DUET_DATA", "server.data", "DIR", "data folder", 0, 0, nullptr,
-       nullptr, SetData, [](const ServerConfig& c) { return c.data.string(); }},
+      {"data", "--data", "DUET_DATA", "server.data", "DIR", "data folder", 0, 0, nullptr, nullptr,
+       SetData, [](const ServerConfig& c) { return c.data.string(); }},
       {"io_threads", "--io-threads", "DUET_IO_THREADS", "server.io_threads", "N",
        "threads doing network I/O", 1, 256,
        [](const ServerConfig& c) -> uint64_t { return c.io_threads; },
@@ -102,13 +102,14 @@ const std::vector<Setting>& Table() {
        "largest request body (larger: 413)", 1, 1ull << 30,
        [](const ServerConfig& c) { return c.limits.max_body_bytes; },
        [](ServerConfig* c, uint64_t v) { c->limits.max_body_bytes = v; }},
-      {"max_header_bytes", "--max-header-bytes", "DUET_MAX_HEADER_BYTES",
-       "limits.max_header_bytes", "N", "largest request head (larger: 431)", 1024, 1 << 20,
+      {"max_header_bytes", "--max-header-bytes", "DUET_MAX_HEADER_BYTES", "limits.max_header_bytes",
+       "N", "largest request head (larger: 431)", 1024, 1 << 20,
        [](const ServerConfig& c) { return c.limits.max_header_bytes; },
        [](ServerConfig* c, uint64_t v) { c->limits.max_header_bytes = v; }},
       {"request_timeout_ms", "--request-timeout-ms", "DUET_REQUEST_TIMEOUT_MS",
-       "limits.request_timeout_ms", "MS", "time to read one whole request (slower: the connection is closed)", 1,
-       kHourMs, GetMs<&ServerLimits::request_timeout>, SetMs<&ServerLimits::request_timeout>},
+       "limits.request_timeout_ms", "MS",
+       "time to read one whole request (slower: the connection is closed)", 1, kHourMs,
+       GetMs<&ServerLimits::request_timeout>, SetMs<&ServerLimits::request_timeout>},
       {"idle_timeout_ms", "--idle-timeout-ms", "DUET_IDLE_TIMEOUT_MS", "limits.idle_timeout_ms",
        "MS", "keep-alive connection idle time before it is closed", 1, kHourMs,
        GetMs<&ServerLimits::idle_timeout>, SetMs<&ServerLimits::idle_timeout>},
@@ -120,12 +121,11 @@ const std::vector<Setting>& Table() {
        "limits.max_query_wait_ms", "MS",
        "longest wait for min_position a query may ask (timeout_ms is capped to it; at most "
        "30000, the query bus's own cap)",
-       0, static_cast<uint64_t>(QueryBus::kMaxWait.count()),
-       GetMs<&ServerLimits::max_query_wait>, SetMs<&ServerLimits::max_query_wait>},
+       0, static_cast<uint64_t>(QueryBus::kMaxWait.count()), GetMs<&ServerLimits::max_query_wait>,
+       SetMs<&ServerLimits::max_query_wait>},
       {"shutdown_grace_ms", "--shutdown-grace-ms", "DUET_SHUTDOWN_GRACE_MS",
-       "limits.shutdown_grace_ms", "MS",
-       "on SIGTERM/SIGINT, time in-flight requests get to finish", 0, kHourMs,
-       GetMs<&ServerLimits::shutdown_grace>, SetMs<&ServerLimits::shutdown_grace>},
+       "limits.shutdown_grace_ms", "MS", "on SIGTERM/SIGINT, time in-flight requests get to finish",
+       0, kHourMs, GetMs<&ServerLimits::shutdown_grace>, SetMs<&ServerLimits::shutdown_grace>},
   };
   return kTable;
 }
@@ -185,8 +185,7 @@ Status ApplyServerSetting(ServerConfig* config, std::string_view name, std::stri
   return Status::OK();
 }
 
-Status ApplyServerEnv(ServerConfig* config,
-                      const std::function<const char*(const char*)>& getenv) {
+Status ApplyServerEnv(ServerConfig* config, const std::function<const char*(const char*)>& getenv) {
   for (const Setting& s : Table()) {
     const std::string env(s.env);
     const char* value = getenv(env.c_str());

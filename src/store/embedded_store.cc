@@ -11,6 +11,8 @@
 // After a full disk the log rewinds to its committed position (a new epoch,
 // src/log/README.md); the next append notices under append_mu_ and rolls
 // back the positions and index entries handed out past it (RollBack).
+#include "duet/embedded_store.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -18,7 +20,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include "duet/embedded_store.h"
 #include "log/log.h"
 #include "store/index_checkpoint.h"
 #include "store/stream_index.h"
@@ -37,9 +38,14 @@ int64_t NowMicros() {
 }
 
 RecordedEvent ToRecordedEvent(const log::RecordView& r) {
-  return RecordedEvent{std::string(r.stream), r.version,          r.position,
-                       r.timestamp_us,        r.id,               std::string(r.type),
-                       std::string(r.data),   std::string(r.metadata)};
+  return RecordedEvent{std::string(r.stream),
+                       r.version,
+                       r.position,
+                       r.timestamp_us,
+                       r.id,
+                       std::string(r.type),
+                       std::string(r.data),
+                       std::string(r.metadata)};
 }
 
 // The log's part of the store's statistics (streams are the index's).
@@ -54,15 +60,15 @@ StoreStats StatsFromLog(const log::LogStats& log_stats) {
 
 // What an append means for one of its streams, decided under the append lock.
 struct StreamDecision {
-  bool idempotent = false;           // the same events are already there
-  AppendResult original;             // their result, when idempotent
+  bool idempotent = false;  // the same events are already there
+  AppendResult original;    // their result, when idempotent
   std::optional<StreamVersion> current;
 };
 
 class EmbeddedStoreImpl final : public EmbeddedStore {
  public:
-  EmbeddedStoreImpl(std::filesystem::path dir, StoreOptions options,
-                    std::unique_ptr<LockFile> lock, std::unique_ptr<log::Log> log)
+  EmbeddedStoreImpl(std::filesystem::path dir, StoreOptions options, std::unique_ptr<LockFile> lock,
+                    std::unique_ptr<log::Log> log)
       : dir_(std::move(dir)),
         options_(std::move(options)),
         lock_(std::move(lock)),
@@ -105,12 +111,12 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
       break;
     }
     uint64_t reindexed = 0;
-    DUET_RETURN_IF_ERROR(log_->Scan(report_.index_checkpoint.Next(), UINT64_MAX,
-                                    [&](const log::RecordView& record) {
-                                      index_.Add(record.stream, record.position);
-                                      ++reindexed;
-                                      return true;
-                                    }));
+    DUET_RETURN_IF_ERROR(
+        log_->Scan(report_.index_checkpoint.Next(), UINT64_MAX, [&](const log::RecordView& record) {
+          index_.Add(record.stream, record.position);
+          ++reindexed;
+          return true;
+        }));
     report_.events_reindexed = reindexed;
     next_position_ = head.Next();
     if (head != kNoPosition) {  // timestamps never go below the newest recorded one
@@ -183,9 +189,10 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
           ++event_count;
           const StreamVersion version = index_.Add(appends[i].stream, position);
           const bool commit = i + 1 == appends.size() && e + 1 == appends[i].events.size();
-          log::AppendRecord({position, version, now, event.id.IsNil() ? EventId::Random() : event.id,
-                             commit, appends[i].stream, event.type, event.data, event.metadata},
-                            &encoded);
+          log::AppendRecord(
+              {position, version, now, event.id.IsNil() ? EventId::Random() : event.id, commit,
+               appends[i].stream, event.type, event.data, event.metadata},
+              &encoded);
           result.streams[i] = AppendResult{version, position};
         }
       }
@@ -235,8 +242,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
 
   GlobalPosition HeadPosition() override { return log_->CommittedPosition(); }
 
-  GlobalPosition WaitForHead(GlobalPosition position,
-                             std::chrono::milliseconds timeout) override {
+  GlobalPosition WaitForHead(GlobalPosition position, std::chrono::milliseconds timeout) override {
     return log_->WaitForCommitted(position, timeout);
   }
 
@@ -289,9 +295,9 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
         DUET_RETURN_IF_ERROR(ValidateEventType(event.type, limits));
         const size_t bytes = event.data.size() + event.metadata.size();
         if (bytes > limits.max_event_bytes) {
-          return Status::InvalidArgument(
-              "data", "event of " + std::to_string(bytes) + " bytes exceeds the limit of " +
-                          std::to_string(limits.max_event_bytes));
+          return Status::InvalidArgument("data", "event of " + std::to_string(bytes) +
+                                                     " bytes exceeds the limit of " +
+                                                     std::to_string(limits.max_event_bytes));
         }
         total_bytes += bytes;
       }
@@ -303,7 +309,8 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     }
     if (total_bytes > limits.max_append_bytes) {
       return Status::InvalidArgument(
-          "events", "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
+          "events",
+          "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
     }
     return Status::OK();
   }
@@ -314,15 +321,14 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     StreamDecision decision;
     decision.current = index_.LastVersion(append.stream);
     if (append.expected.Matches(decision.current)) return decision;
-    const auto conflict = Status::WrongExpectedVersion(
-        append.stream, append.expected.ToString(), ToOptionalValue(decision.current));
+    const auto conflict = Status::WrongExpectedVersion(append.stream, append.expected.ToString(),
+                                                       ToOptionalValue(decision.current));
     const auto kind = append.expected.kind();
     if (kind != ExpectedVersion::Kind::kExact && kind != ExpectedVersion::Kind::kNoStream) {
       return conflict;
     }
-    const uint64_t start = kind == ExpectedVersion::Kind::kNoStream
-                               ? 0
-                               : append.expected.version().value + 1;
+    const uint64_t start =
+        kind == ExpectedVersion::Kind::kNoStream ? 0 : append.expected.version().value + 1;
     const uint64_t n = append.events.size();
     if (!decision.current || decision.current->value + 1 < start + n) return conflict;
     std::vector<GlobalPosition> positions;

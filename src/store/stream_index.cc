@@ -9,8 +9,8 @@ namespace {
 
 // Number of entries of `positions` at or below `committed` (they are sorted).
 size_t CommittedCount(const std::vector<uint64_t>& positions, GlobalPosition committed) {
-  return static_cast<size_t>(
-      std::upper_bound(positions.begin(), positions.end(), committed.value) - positions.begin());
+  return static_cast<size_t>(std::upper_bound(positions.begin(), positions.end(), committed.value) -
+                             positions.begin());
 }
 
 }  // namespace
@@ -23,7 +23,8 @@ const std::vector<uint64_t>* StreamIndex::Find(std::string_view stream) const {
 StreamVersion StreamIndex::Add(std::string_view stream, GlobalPosition position) {
   std::unique_lock lock(mu_);
   auto it = streams_.find(stream);
-  if (it == streams_.end()) it = streams_.emplace(std::string(stream), std::vector<uint64_t>()).first;
+  if (it == streams_.end())
+    it = streams_.emplace(std::string(stream), std::vector<uint64_t>()).first;
   assert(it->second.empty() || it->second.back() < position.value);
   it->second.push_back(position.value);
   return StreamVersion(it->second.size() - 1);

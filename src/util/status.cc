@@ -20,8 +20,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kOverloaded: return "overloaded";
     case StatusCode::kTimeout: return "timeout";
     case StatusCode::kFailedPrecondition: return "failed_precondition";
-    case StatusCode::kConflict:
-      return "conflict";
+    case StatusCode::kConflict: return "conflict";
   }
   return "unknown";
 }
@@ -46,7 +45,9 @@ Status Status::DomainRuleViolated(std::string_view rule, std::string_view messag
 Status Status::Corruption(std::string_view message) {
   return Status(StatusCode::kCorruption, {}, message);
 }
-Status Status::IOError(std::string_view message) { return Status(StatusCode::kIOError, {}, message); }
+Status Status::IOError(std::string_view message) {
+  return Status(StatusCode::kIOError, {}, message);
+}
 Status Status::StorageFull(std::string_view message) {
   return Status(StatusCode::kStorageFull, {}, message);
 }
@@ -66,7 +67,9 @@ Status Status::Forbidden(std::string_view subject, std::string_view message) {
 Status Status::Overloaded(std::string_view message) {
   return Status(StatusCode::kOverloaded, {}, message);
 }
-Status Status::Timeout(std::string_view message) { return Status(StatusCode::kTimeout, {}, message); }
+Status Status::Timeout(std::string_view message) {
+  return Status(StatusCode::kTimeout, {}, message);
+}
 
 Status Status::NotYet(std::string_view read_model, uint64_t position) {
   Status s(StatusCode::kTimeout, read_model,

@@ -15,24 +15,27 @@ EventId EventId::Random() {
     return std::mt19937_64(seed);
   }());
   EventId id{rng(), rng()};
-  id.hi = (id.hi & ~0xF000ull) | 0x4000ull;                 // version 4
+  id.hi = (id.hi & ~0xF000ull) | 0x4000ull;                  // version 4
   id.lo = (id.lo & ~(0xC000ull << 48)) | (0x8000ull << 48);  // RFC 4122 variant
   return id;
 }
 
 Result<EventId> EventId::Parse(std::string_view text) {
   constexpr size_t kLength = 36;
-  if (text.size() != kLength) return Status::InvalidArgument("event_id", "must be a 36-character UUID");
+  if (text.size() != kLength)
+    return Status::InvalidArgument("event_id", "must be a 36-character UUID");
   uint64_t words[2] = {0, 0};
   int digits = 0;
   for (size_t i = 0; i < kLength; ++i) {
     const bool dash_slot = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash_slot) {
-      if (text[i] != '-') return Status::InvalidArgument("event_id", "dashes must be at 8-4-4-4-12");
+      if (text[i] != '-')
+        return Status::InvalidArgument("event_id", "dashes must be at 8-4-4-4-12");
       continue;
     }
     const int v = HexDigitValue(text[i]);
-    if (v < 0) return Status::InvalidArgument("event_id", "must contain only hex digits and dashes");
+    if (v < 0)
+      return Status::InvalidArgument("event_id", "must contain only hex digits and dashes");
     uint64_t& word = words[digits / 16];
     word = (word << 4) | static_cast<uint64_t>(v);
     ++digits;
@@ -59,8 +62,8 @@ Result<ExpectedVersion> ExpectedVersion::Parse(std::string_view text) {
   uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument(
-        "expected_version", "must be any, no_stream, stream_exists or a version number");
+    return Status::InvalidArgument("expected_version",
+                                   "must be any, no_stream, stream_exists or a version number");
   }
   return Exact(StreamVersion(v));
 }

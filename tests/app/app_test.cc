@@ -39,19 +39,20 @@ Domain CounterDomain(std::string name = "counter") {
                 projections.push_back(std::make_unique<CounterTotals>());
                 return projections;
               },
-          .register_queries = [](QueryBus& bus) {
-            return bus.Register(
-                {.name = "total",
-                 .read_model = "counter-totals",
-                 .params = {{.name = "counter"}},
-                 .handler = On<DocumentStore>(
-                     [](const QueryParams& params, DocumentStore& store) -> Result<QueryResult> {
+          .register_queries =
+              [](QueryBus& bus) {
+                return bus.Register(
+                    {.name = "total",
+                     .read_model = "counter-totals",
+                     .params = {{.name = "counter"}},
+                     .handler = On<DocumentStore>([](const QueryParams& params,
+                                                     DocumentStore& store) -> Result<QueryResult> {
                        DUET_ASSIGN_OR_RETURN(
                            DocumentRead read,
                            store.Get(StreamName("counter", params.String("counter"))));
                        return QueryResult{read.doc ? read.doc->at("total") : 0, read.position};
                      })});
-          }};
+              }};
 }
 
 class AppTest : public ::testing::Test {
@@ -72,9 +73,10 @@ TEST_F(AppTest, RoleAllRunsCommandsAndQueriesOfAnyDomain) {
   ASSERT_NE((*app)->queries(), nullptr);
   auto done = (*app)->commands()->Dispatch("Increment", R"({"counter":"c1","by":5})");
   ASSERT_TRUE(done.ok()) << done.status();
-  auto answer = (*app)->queries()->Execute(
-      {.name = "total", .params = {{"counter", "c1"}}, .min_position = done->position,
-       .timeout = std::chrono::seconds(10)});
+  auto answer = (*app)->queries()->Execute({.name = "total",
+                                            .params = {{"counter", "c1"}},
+                                            .min_position = done->position,
+                                            .timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(answer->result, 5);
   EXPECT_GE(answer->position, done->position);
@@ -103,7 +105,8 @@ TEST_F(AppTest, RoleCommandHasNoReadSide) {
   EXPECT_NE((*app)->commands(), nullptr);
   EXPECT_EQ((*app)->projections(), nullptr);
   EXPECT_EQ((*app)->queries(), nullptr);
-  EXPECT_EQ((*app)->WaitForProjections(std::chrono::seconds(1)).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*app)->WaitForProjections(std::chrono::seconds(1)).code(),
+            StatusCode::kFailedPrecondition);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "readstores"));
 }
 

@@ -1,4 +1,5 @@
-// Runs the `duet` CLI (duet::RunCli over the example domains) in process and captures what it printed, for the CLI tests.
+// Runs the `duet` CLI (duet::RunCli over the example domains) in process and captures what it
+// printed, for the CLI tests.
 #ifndef DUET_TESTS_CLI_CLI_RUN_H_
 #define DUET_TESTS_CLI_CLI_RUN_H_
 
@@ -21,8 +22,7 @@ struct CliRun {
 
 // The domains of the shipped `duet` binary: both examples.
 inline const std::vector<Domain>& ExampleDomains() {
-  static const std::vector<Domain> domains{examples::ledger::Domain(),
-                                           examples::orders::Domain()};
+  static const std::vector<Domain> domains{examples::ledger::Domain(), examples::orders::Domain()};
   return domains;
 }
 

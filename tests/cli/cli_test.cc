@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-
 #include <fstream>
 #include <sstream>
 
@@ -21,14 +20,16 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, AppendPrintsPositionAndVersionPerEvent) {
   CliRun r = Cli({"append", "--data", data(), "--stream", "account-1", "--type", "Opened", "--json",
-               R"({"owner":"ann"})", "--count", "3", "--durability", "none"});
+                  R"({"owner":"ann"})", "--count", "3", "--durability", "none"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "1 0\n2 1\n3 2\n");
 }
 
 TEST_F(CliTest, ReadStreamPrintsJsonLines) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "[1]",
-                 "--count", "2"}).code, 0);
+                 "--count", "2"})
+                .code,
+            0);
   CliRun r = Cli({"read", "--data", data(), "--stream", "s-1", "--from", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find(R"("position":2,"stream":"s-1","version":1)"), std::string::npos) << r.out;
@@ -38,7 +39,9 @@ TEST_F(CliTest, ReadStreamPrintsJsonLines) {
 
 TEST_F(CliTest, ReadAllHonoursFromAndLimit) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
-                 "--count", "5"}).code, 0);
+                 "--count", "5"})
+                .code,
+            0);
   CliRun r = Cli({"read", "--data", data(), "--all", "--from", "2", "--limit", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
@@ -47,25 +50,30 @@ TEST_F(CliTest, ReadAllHonoursFromAndLimit) {
 
 TEST_F(CliTest, ReadBackwardFromEnd) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
-                 "--count", "3"}).code, 0);
-  CliRun r = Cli({"read", "--data", data(), "--stream", "s-1", "--direction", "backward",
-               "--limit", "2"});
+                 "--count", "3"})
+                .code,
+            0);
+  CliRun r =
+      Cli({"read", "--data", data(), "--stream", "s-1", "--direction", "backward", "--limit", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.find(R"({"position":3,)"), 0u) << r.out;
 }
 
 TEST_F(CliTest, WrongExpectedVersionFailsWithNamedError) {
-  ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}"}).code, 0);
+  ASSERT_EQ(
+      Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}"}).code, 0);
   CliRun r = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
-               "--expected", "no_stream"});
+                  "--expected", "no_stream"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("wrong_expected_version"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, BadInputIsUsageErrorAndAppendsNothing) {
-  EXPECT_EQ(Cli({"append", "--data", data(), "--stream", "bad name", "--type", "T", "--json",
-                 "{}"}).code, 2);
-  CliRun bad_json = Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{"});
+  EXPECT_EQ(
+      Cli({"append", "--data", data(), "--stream", "bad name", "--type", "T", "--json", "{}"}).code,
+      2);
+  CliRun bad_json =
+      Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{"});
   EXPECT_EQ(bad_json.code, 2);
   EXPECT_NE(bad_json.err.find("--json"), std::string::npos);
   CliRun unknown = Cli({"append", "--data", data(), "--bogus", "1"});
@@ -78,7 +86,9 @@ TEST_F(CliTest, BadInputIsUsageErrorAndAppendsNothing) {
 
 TEST_F(CliTest, VerifyReportsTotalsThenCorruption) {
   ASSERT_EQ(Cli({"append", "--data", data(), "--stream", "s-1", "--type", "T", "--json", "{}",
-                 "--count", "4"}).code, 0);
+                 "--count", "4"})
+                .code,
+            0);
   CliRun ok = Cli({"verify", "--data", data()});
   ASSERT_EQ(ok.code, 0) << ok.err;
   EXPECT_NE(ok.out.find("4 events"), std::string::npos) << ok.out;
@@ -136,7 +146,8 @@ TEST_F(CliTest, QueryHelpListsEveryQuery) {
   ASSERT_EQ(r.code, 0);
   for (const char* name : {"balance", "statement", "search-accounts", "order-status", "revenue"}) {
     EXPECT_NE(r.out.find("  " + std::string(name) + " (read model"), std::string::npos)
-        << name << "\n" << r.out;
+        << name << "\n"
+        << r.out;
   }
 }
 
@@ -172,7 +183,6 @@ TEST_F(CliTest, DemoRunsOnFreshFolderOnly) {
 }  // namespace
 }  // namespace duet::cli
 
-
 namespace duet::cli {
 namespace {
 
@@ -187,9 +197,8 @@ TEST(BenchUtilTest, SummarizeTakesPercentilesAcrossThreads) {
 
 TEST(BenchUtilTest, TimedLoadCountsFailuresApartFromLatencies) {
   std::atomic<uint64_t> calls{0};
-  const LoadResult load = RunTimedLoad(2, 1, [&](uint64_t, std::mt19937_64&) {
-    return calls.fetch_add(1) % 2 == 0;
-  });
+  const LoadResult load =
+      RunTimedLoad(2, 1, [&](uint64_t, std::mt19937_64&) { return calls.fetch_add(1) % 2 == 0; });
   EXPECT_EQ(load.latency.count + load.failures, calls.load());
   EXPECT_GT(load.failures, 0u);
   EXPECT_GE(load.seconds, 1.0);

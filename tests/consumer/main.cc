@@ -36,8 +36,8 @@ int Run(const std::filesystem::path& dir) {
     return Fail("first version is not 0");
   }
 
-  auto read = store->ReadStream("account-1", duet::StreamVersion(0), 10,
-                                duet::ReadDirection::kForward);
+  auto read =
+      store->ReadStream("account-1", duet::StreamVersion(0), 10, duet::ReadDirection::kForward);
   if (!read.ok()) return Fail("read stream: " + read.status().ToString());
   if (read->size() != 1) return Fail("read stream: expected 1 event");
   const duet::RecordedEvent& got = read->front();

@@ -9,8 +9,8 @@ namespace duet {
 namespace {
 
 TEST(EventCodecTest, RoundTripsEveryEventType) {
-  for (const counter::Event& event : {counter::Event(counter::Incremented{42}),
-                                      counter::Event(counter::WasReset{})}) {
+  for (const counter::Event& event :
+       {counter::Event(counter::Incremented{42}), counter::Event(counter::WasReset{})}) {
     const std::string type(counter::kCodec.Name(event));
     auto decoded = counter::kCodec.Decode(type, counter::kCodec.EncodeData(event));
     ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -56,7 +56,8 @@ TEST(EventCodecTest, UnknownFieldsInDataAreIgnored) {
 }
 
 TEST(EventCodecTest, ListsItsNames) {
-  EXPECT_EQ(counter::kCodec.Names(), (std::vector<std::string_view>{"Incremented", "CounterReset"}));
+  EXPECT_EQ(counter::kCodec.Names(),
+            (std::vector<std::string_view>{"Incremented", "CounterReset"}));
   EXPECT_TRUE(counter::kCodec.status().ok());
 }
 
@@ -101,7 +102,9 @@ TEST(DeciderTest, FoldAndDecideAfterAreGivenWhenThen) {
   EXPECT_EQ(then.status().subject(), "max-1000");
 }
 
-TEST(DeciderTest, StreamNameIsCategoryDashId) { EXPECT_EQ(StreamName("account", "a1"), "account-a1"); }
+TEST(DeciderTest, StreamNameIsCategoryDashId) {
+  EXPECT_EQ(StreamName("account", "a1"), "account-a1");
+}
 
 TEST(DeciderTest, ValidateIdNamesTheField) {
   EXPECT_TRUE(ValidateId("account", "a-1_b.c:d@e").ok());

@@ -297,8 +297,9 @@ TEST_F(CommandBusTest, InvalidCommandIdIsRejected) {
     auto r = bus_->Dispatch(counter::Increment{"c1", 1}, CommandOptions{id, "", ""});
     EXPECT_EQ(r.status().subject(), "command_id") << id;
   }
-  EXPECT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1},
-                             CommandOptions{std::string(128, 'x'), "", ""}).ok());
+  EXPECT_TRUE(
+      bus_->Dispatch(counter::Increment{"c1", 1}, CommandOptions{std::string(128, 'x'), "", ""})
+          .ok());
 }
 
 TEST_F(CommandBusTest, CommitUpdatesCacheSoTheNextCommandReadsNothing) {
@@ -336,12 +337,15 @@ struct Misbehave {
 };
 
 TEST_F(CommandBusTest, RecordingAnUnloadedStreamIsAnError) {
-  ASSERT_TRUE(bus_->Register(
-      CommandType<Misbehave>{"Misbehave", [](JsonReader&) -> Result<Misbehave> { return Misbehave{}; }},
-      CommandHandler<Misbehave>([](const Misbehave& m, UnitOfWork& unit) -> Status {
-        if (m.how == 1) throw std::runtime_error("boom");
-        return unit.Record(counter::kCounter, "never-loaded", {counter::Incremented{1}});
-      })).ok());
+  ASSERT_TRUE(
+      bus_->Register(
+              CommandType<Misbehave>{"Misbehave",
+                                     [](JsonReader&) -> Result<Misbehave> { return Misbehave{}; }},
+              CommandHandler<Misbehave>([](const Misbehave& m, UnitOfWork& unit) -> Status {
+                if (m.how == 1) throw std::runtime_error("boom");
+                return unit.Record(counter::kCounter, "never-loaded", {counter::Incremented{1}});
+              }))
+          .ok());
   EXPECT_EQ(bus_->Dispatch(Misbehave{0}).status().code(), StatusCode::kFailedPrecondition);
   auto thrown = bus_->Dispatch(Misbehave{1});
   EXPECT_EQ(thrown.status().code(), StatusCode::kFailedPrecondition);

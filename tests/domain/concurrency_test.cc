@@ -1,9 +1,9 @@
 // Threads racing through the command bus on one store. Labelled
 // "concurrency" so the TSan build runs them.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "duet/command_bus.h"
 #include "duet/embedded_store.h"

@@ -85,9 +85,9 @@ TEST(ContractTest, IllDeclaredFieldsAreRefused) {
                 .subject(),
             "i");
   EXPECT_EQ(ValidateFields({{.name = "s", .fields = {{.name = "x"}}}}).subject(), "s");
-  EXPECT_EQ(ValidateFields({{.name = "o", .type = FieldType::kObject, .fields = {{.name = ""}}}})
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ValidateFields({{.name = "o", .type = FieldType::kObject, .fields = {{.name = ""}}}}).code(),
+      StatusCode::kInvalidArgument);
   EXPECT_TRUE(ValidateFields(Fields()).ok());
 }
 

@@ -1,9 +1,9 @@
 // The decider example of README.md, compiled and run: the doc's
 // code block must be tests/domain/counter_example.h verbatim.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "duet/embedded_store.h"
 #include "tests/domain/counter_example.h"
@@ -20,8 +20,8 @@ std::string ReadFile(const std::string& path) {
 
 TEST(DeciderExampleTest, DocShowsTheCompiledCode) {
   const std::string doc = ReadFile(std::string(DUET_SOURCE_DIR) + "/README.md");
-  const std::string code = ReadFile(std::string(DUET_SOURCE_DIR) +
-                                    "/tests/domain/counter_example.h");
+  const std::string code =
+      ReadFile(std::string(DUET_SOURCE_DIR) + "/tests/domain/counter_example.h");
   ASSERT_FALSE(code.empty());
   EXPECT_NE(doc.find("```cpp\n" + code + "```"), std::string::npos)
       << "README.md drifted from tests/domain/counter_example.h";

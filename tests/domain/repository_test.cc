@@ -127,7 +127,10 @@ TEST_F(RepositoryTest, FewerThanNEventsWriteNoSnapshot) {
 
 TEST_F(RepositoryTest, LoadStartsFromSnapshotAndReadsOnlyLaterEvents) {
   int64_t sum = Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   sum += Seed("tally-1", 5, 100);
   counting_->Reset();
   Repository repo(counting_.get(), Options(10));
@@ -144,7 +147,10 @@ TEST_F(RepositoryTest, LoadStartsFromSnapshotAndReadsOnlyLaterEvents) {
 
 TEST_F(RepositoryTest, SnapshotOfAnotherSchemaIsIgnoredAndRewritten) {
   const int64_t sum = Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   counting_->Reset();
   Repository repo(counting_.get(), Options(10));
   auto loaded = repo.Load(kTallyV2, "1");
@@ -158,7 +164,10 @@ TEST_F(RepositoryTest, SnapshotOfAnotherSchemaIsIgnoredAndRewritten) {
 
 TEST_F(RepositoryTest, CorruptSnapshotIsIgnoredAndRewritten) {
   const int64_t sum = Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   const auto path = Snapshots().PathFor("tally-1");
   std::string bytes = ReadWholeFile(path).value();
   bytes[bytes.size() / 2] ^= 0x01;
@@ -175,7 +184,10 @@ TEST_F(RepositoryTest, CorruptSnapshotIsIgnoredAndRewritten) {
 
 TEST_F(RepositoryTest, SnapshotWhoseStateDoesNotDecodeIsIgnored) {
   const int64_t sum = Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   domain::Snapshot snapshot = **Snapshots().Read("tally-1");
   snapshot.payload = R"({"total":"not a number"})";
   ASSERT_TRUE(Snapshots().Write(snapshot).ok());
@@ -188,7 +200,10 @@ TEST_F(RepositoryTest, SnapshotWhoseStateDoesNotDecodeIsIgnored) {
 
 TEST_F(RepositoryTest, SnapshotBeyondTheStreamHeadIsStale) {
   Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   OpenStore("other-data");  // same snapshot folder, a different (shorter) log
   const int64_t sum = Seed("tally-1", 5, 1000);
   Repository repo(counting_.get(), Options(10));
@@ -202,7 +217,10 @@ TEST_F(RepositoryTest, SnapshotBeyondTheStreamHeadIsStale) {
 
 TEST_F(RepositoryTest, SnapshotOfOtherEventsAtThatVersionIsStale) {
   Seed("tally-1", 25);
-  { Repository writer(counting_.get(), Options(10)); ASSERT_TRUE(writer.Load(kTally, "1").ok()); }
+  {
+    Repository writer(counting_.get(), Options(10));
+    ASSERT_TRUE(writer.Load(kTally, "1").ok());
+  }
   OpenStore("other-data");  // as long a stream, but other events (other ids)
   const int64_t sum = Seed("tally-1", 30, 1000);
   Repository repo(counting_.get(), Options(10));
@@ -270,7 +288,7 @@ TEST_F(RepositoryTest, InvalidateForcesAReload) {
   Seed("tally-1", 2);
   Repository repo(counting_.get(), Options());
   ASSERT_TRUE(repo.Load(kTally, "1").ok());
-  Seed("tally-1", 1, 50);  // written behind the repository's back
+  Seed("tally-1", 1, 50);                             // written behind the repository's back
   EXPECT_EQ(repo.Load(kTally, "1")->state.count, 2);  // stale hint, as documented
   repo.Invalidate("tally-1");
   EXPECT_EQ(repo.Load(kTally, "1")->state.count, 3);

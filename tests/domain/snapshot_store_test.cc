@@ -42,7 +42,8 @@ TEST(SnapshotFormatTest, MatchesTheWorkedExampleOfTheFormatDoc) {
       "7b22746f74616c223a31307d";
   std::string expected;
   std::string digits;
-  for (char c : expected_hex) if (c != ' ') digits.push_back(c);
+  for (char c : expected_hex)
+    if (c != ' ') digits.push_back(c);
   for (size_t i = 0; i < digits.size(); i += 2) {
     expected.push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
   }

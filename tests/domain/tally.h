@@ -43,16 +43,21 @@ inline State Evolve(State s, const Event& e) {
 }
 
 inline const EventCodec<Event>& Codec() {
-  static const EventCodec<Event> codec{EventType<Added>{
-      "Added", [](const Added& e) { return boost::json::object{{"amount", e.amount}}; },
-      [](JsonReader& f) -> Result<Added> { return Added{f.Int64("amount")}; }}};
+  static const EventCodec<Event> codec{
+      EventType<Added>{"Added",
+                       [](const Added& e) {
+                         return boost::json::object{{"amount", e.amount}};
+                       },
+                       [](JsonReader& f) -> Result<Added> { return Added{f.Int64("amount")}; }}};
   return codec;
 }
 
 inline boost::json::object EncodeState(const State& s) {
   return boost::json::object{{"total", s.total}, {"count", s.count}};
 }
-inline Result<State> DecodeState(JsonReader& f) { return State{f.Int64("total"), f.Int64("count")}; }
+inline Result<State> DecodeState(JsonReader& f) {
+  return State{f.Int64("total"), f.Int64("count")};
+}
 
 inline const StateCodec<State> kStateV1{1, EncodeState, DecodeState};
 inline const StateCodec<State> kStateV2{2, EncodeState, DecodeState};

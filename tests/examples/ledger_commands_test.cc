@@ -45,8 +45,9 @@ class LedgerTest : public ::testing::Test {
 };
 
 TEST_F(LedgerTest, RegistersEveryCommand) {
-  EXPECT_EQ(bus_->CommandTypes(), (std::vector<std::string>{"CloseAccount", "Deposit",
-                                                            "OpenAccount", "Transfer", "Withdraw"}));
+  EXPECT_EQ(
+      bus_->CommandTypes(),
+      (std::vector<std::string>{"CloseAccount", "Deposit", "OpenAccount", "Transfer", "Withdraw"}));
 }
 
 TEST_F(LedgerTest, BothExamplesShareOneBus) { EXPECT_TRUE(orders::Register(*bus_).ok()); }
@@ -81,8 +82,7 @@ TEST_F(LedgerTest, BadJsonInputNamesTheField) {
       {"OpenAccount", R"({"account":"c"})", "owner"},
       {"Transfer", R"({"from":"a","to":"a","currency":"USD","amount":5})", "to"},
       {"Transfer", R"({"from":"a","currency":"USD","amount":5})", "to"},
-      {"Transfer", R"({"from":"a","to":"b","currency":"USD","amount":5,"transfer":3})",
-       "transfer"},
+      {"Transfer", R"({"from":"a","to":"b","currency":"USD","amount":5,"transfer":3})", "transfer"},
       {"Deposit", R"([1])", "body"},
       {"Deposit", R"({"account":)", "body"},
   };
@@ -106,8 +106,7 @@ TEST_F(LedgerTest, DomainErrorsAppendNothing) {
 TEST_F(LedgerTest, CloseThenEverythingIsRefused) {
   ASSERT_TRUE(bus_->Dispatch(CloseAccount{"b"}).ok());
   EXPECT_EQ(bus_->Dispatch(Deposit{"b", "USD", 1}).status().subject(), "account-closed");
-  EXPECT_EQ(bus_->Dispatch(Transfer{"a", "b", "USD", 1, ""}).status().subject(),
-            "account-closed");
+  EXPECT_EQ(bus_->Dispatch(Transfer{"a", "b", "USD", 1, ""}).status().subject(), "account-closed");
 }
 
 TEST_F(LedgerTest, TransferCommitsBothLegsInOneCommit) {
@@ -136,8 +135,7 @@ TEST_F(LedgerTest, TransferCommitsBothLegsInOneCommit) {
 
 TEST_F(LedgerTest, TransferRefusedAppendsNeitherLeg) {
   const GlobalPosition head = store_->HeadPosition();
-  EXPECT_EQ(bus_->Dispatch(Transfer{"a", "b", "USD", 101, ""}).status().subject(),
-            "no-overdraft");
+  EXPECT_EQ(bus_->Dispatch(Transfer{"a", "b", "USD", 101, ""}).status().subject(), "no-overdraft");
   EXPECT_EQ(bus_->Dispatch(Transfer{"a", "nobody", "USD", 1, ""}).status().subject(),
             "account-not-found");
   EXPECT_EQ(store_->HeadPosition(), head);

@@ -1,13 +1,13 @@
 // The ledger under concurrent commands. Labelled "concurrency" so the TSan
 // build runs it.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <iostream>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "duet/embedded_store.h"
 #include "ledger/ledger.h"
@@ -73,8 +73,7 @@ TEST_F(LedgerConcurrencyTest, TransfersConserveMoneyAndNeverOverdraw) {
         auto r = buses_[t % 2]->Dispatch(transfer, CommandOptions{.command_id = id});
         if (r.ok()) {
           acknowledged[t].push_back(id);
-        } else if (r.status().subject() != "no-overdraft" &&
-                   !r.status().IsWrongExpectedVersion()) {
+        } else if (r.status().subject() != "no-overdraft" && !r.status().IsWrongExpectedVersion()) {
           ADD_FAILURE() << r.status();
           ++unexpected;
         }

@@ -85,8 +85,10 @@ TEST(LedgerDeciderTest, CloseUnknownOrClosedAccount) {
 }
 
 TEST(LedgerDeciderTest, EvolveKeepsOneBalancePerCurrency) {
-  Events history{AccountOpened{"a", "Ann"},         MoneyDeposited{"a", "USD", 100},
-                 MoneyDeposited{"a", "EUR", 7},      MoneyWithdrawn{"a", "USD", 30},
+  Events history{AccountOpened{"a", "Ann"},
+                 MoneyDeposited{"a", "USD", 100},
+                 MoneyDeposited{"a", "EUR", 7},
+                 MoneyWithdrawn{"a", "USD", 30},
                  TransferDebited{"t1", "a", "b", "EUR", 2},
                  TransferCredited{"t2", "a", "c", "USD", 5}};
   AccountState s = Fold(Accounts(), std::span<const AccountEvent>(history));
@@ -117,8 +119,7 @@ TEST(LedgerTransferTest, DebitsSourceAndCreditsDestination) {
 }
 
 TEST(LedgerTransferTest, MoreThanSourceBalanceIsOverdraft) {
-  ExpectRule(DecideTransfer(MakeTransfer(101), State(kFunded), State(kB)).status(),
-             "no-overdraft");
+  ExpectRule(DecideTransfer(MakeTransfer(101), State(kFunded), State(kB)).status(), "no-overdraft");
 }
 
 TEST(LedgerTransferTest, UnknownSourceOrDestinationIsNotFound) {
@@ -190,8 +191,8 @@ TEST(LedgerCodecTest, EveryEventRoundTrips) {
 }
 
 TEST(LedgerCodecTest, StateRoundTripsThroughTheSnapshotCodec) {
-  AccountState s = State({AccountOpened{"a", "Ann"}, MoneyDeposited{"a", "USD", 5},
-                          MoneyDeposited{"a", "JPY", 9}});
+  AccountState s = State(
+      {AccountOpened{"a", "Ann"}, MoneyDeposited{"a", "USD", 5}, MoneyDeposited{"a", "JPY", 9}});
   const StateCodec<AccountState>& codec = *Accounts().state_codec;
   auto object = ParseJsonObject(ToJsonText(codec.encode(s))).value();
   JsonReader fields(object);

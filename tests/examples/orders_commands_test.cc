@@ -31,7 +31,11 @@ constexpr const char* kPlace =
 
 TEST_F(OrdersTest, LifeCycleFromJson) {
   ASSERT_TRUE(bus_->Dispatch("PlaceOrder", kPlace).ok());
-  ASSERT_TRUE(bus_->Dispatch("AddItem", R"({"order":"o1","item":{"sku":"g","name":"Gadget","qty":1,"price":5,"currency":"EUR"}})").ok());
+  ASSERT_TRUE(
+      bus_->Dispatch(
+              "AddItem",
+              R"({"order":"o1","item":{"sku":"g","name":"Gadget","qty":1,"price":5,"currency":"EUR"}})")
+          .ok());
   ASSERT_TRUE(bus_->Dispatch("ConfirmOrder", R"({"order":"o1"})").ok());
   auto shipped = bus_->Dispatch("ShipOrder", R"({"order":"o1"})");
   ASSERT_TRUE(shipped.ok()) << shipped.status();
@@ -52,11 +56,21 @@ TEST_F(OrdersTest, BadJsonNamesTheNestedField) {
       {"PlaceOrder", R"({"order":"o","customer":"c"})", "items"},
       {"PlaceOrder", R"({"order":"o","customer":"c","items":{}})", "items"},
       {"PlaceOrder", R"({"order":"o","customer":"c","items":[7]})", "items[0]"},
-      {"PlaceOrder", R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":1,"price":1}]})", "items[0].currency"},
-      {"PlaceOrder", R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":0,"price":1,"currency":"EUR"}]})", "items[0].qty"},
-      {"PlaceOrder", R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":1,"price":1,"currency":"EUR","color":"red"}]})", "items[0].color"},
-      {"AddItem", R"({"order":"o","item":{"sku":"s","name":"n","qty":1,"price":-1,"currency":"EUR"}})", "item.price"},
-      {"AddItem", R"({"order":"o","item":{"sku":"s","name":"n","qty":"1","price":1,"currency":"EUR"}})", "item.qty"},
+      {"PlaceOrder",
+       R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":1,"price":1}]})",
+       "items[0].currency"},
+      {"PlaceOrder",
+       R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":0,"price":1,"currency":"EUR"}]})",
+       "items[0].qty"},
+      {"PlaceOrder",
+       R"({"order":"o","customer":"c","items":[{"sku":"s","name":"n","qty":1,"price":1,"currency":"EUR","color":"red"}]})",
+       "items[0].color"},
+      {"AddItem",
+       R"({"order":"o","item":{"sku":"s","name":"n","qty":1,"price":-1,"currency":"EUR"}})",
+       "item.price"},
+      {"AddItem",
+       R"({"order":"o","item":{"sku":"s","name":"n","qty":"1","price":1,"currency":"EUR"}})",
+       "item.qty"},
       {"CancelOrder", R"({"order":"o","reason":5})", "reason"},
       {"ConfirmOrder", R"({})", "order"},
   };

@@ -151,8 +151,10 @@ TEST(HttpClientTest, StreamIdleTimeoutIsTimeout) {
 
 TEST(HttpClientTest, StreamOfAnErrorStatusIsIOError) {
   TestFeedServer server;
-  Status s = HttpClient::Create(UrlOf(server), 5s)->Stream("/missing", {}, 5s,
-                                                           [](std::string_view) { return true; });
+  Status s =
+      HttpClient::Create(UrlOf(server), 5s)->Stream("/missing", {}, 5s, [](std::string_view) {
+        return true;
+      });
   EXPECT_TRUE(s.IsIOError()) << s;
   EXPECT_NE(s.message().find("404"), std::string::npos) << s;
 }

@@ -72,7 +72,9 @@ TEST(SseParserTest, RemovesOnlyOneSpaceAfterColon) {
 }
 
 TEST(SseParserTest, SkipsLeadingByteOrderMark) {
-  auto events = ParseAll("\xEF\xBB\xBF" "data: x\n\n");
+  auto events = ParseAll(
+      "\xEF\xBB\xBF"
+      "data: x\n\n");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].data, "x");
 }

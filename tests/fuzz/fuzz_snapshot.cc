@@ -99,16 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t selector = data[0];
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (selector % 4) {
-    case 0:
-      FuzzAggregateSnapshot(std::string(rest), (selector & 0x10) == 0);
-      break;
-    case 1:
-      FuzzProjectionSnapshotName(rest);
-      break;
+    case 0: FuzzAggregateSnapshot(std::string(rest), (selector & 0x10) == 0); break;
+    case 1: FuzzProjectionSnapshotName(rest); break;
     case 2:
-    case 3:
-      FuzzStoreFile(rest, static_cast<duet::ReadStoreKind>((selector >> 2) % 3));
-      break;
+    case 3: FuzzStoreFile(rest, static_cast<duet::ReadStoreKind>((selector >> 2) % 3)); break;
   }
   return 0;
 }

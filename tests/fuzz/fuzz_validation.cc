@@ -280,24 +280,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t selector = data[0];
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (selector % 6) {
-    case 0:
-      FuzzStreamName(rest);
-      break;
-    case 1:
-      FuzzEventType(rest);
-      break;
-    case 2:
-      FuzzCommandId(rest);
-      break;
+    case 0: FuzzStreamName(rest); break;
+    case 1: FuzzEventType(rest); break;
+    case 2: FuzzCommandId(rest); break;
     case 3:
       if (!rest.empty()) FuzzParseUint(static_cast<uint8_t>(rest[0]), rest.substr(1));
       break;
-    case 4:
-      FuzzParseInteger(rest);
-      break;
-    case 5:
-      FuzzQueryParams(rest);
-      break;
+    case 4: FuzzParseInteger(rest); break;
+    case 5: FuzzQueryParams(rest); break;
   }
   return 0;
 }

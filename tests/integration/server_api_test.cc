@@ -43,14 +43,14 @@ TEST_F(ServerApiTest, LedgerCommandThenQueryReadsItsWrite) {
   ASSERT_TRUE(opened["streams"].is_array());
   uint64_t last = UintOf(opened["position"]);
   for (int64_t amount : {1000, 250}) {
-    Reply deposit = api_->Command("Deposit", {{"account", "alice"}, {"currency", "USD"},
-                                             {"amount", amount}});
+    Reply deposit =
+        api_->Command("Deposit", {{"account", "alice"}, {"currency", "USD"}, {"amount", amount}});
     ASSERT_EQ(deposit.status, 200u) << deposit.Describe();
     EXPECT_GT(UintOf(deposit["position"]), last);
     last = UintOf(deposit["position"]);
   }
-  Reply withdraw = api_->Command("Withdraw", {{"account", "alice"}, {"currency", "USD"},
-                                             {"amount", 100}});
+  Reply withdraw =
+      api_->Command("Withdraw", {{"account", "alice"}, {"currency", "USD"}, {"amount", 100}});
   ASSERT_EQ(withdraw.status, 200u) << withdraw.Describe();
   last = UintOf(withdraw["position"]);
   EXPECT_EQ(withdraw["version"], 3);
@@ -71,10 +71,11 @@ TEST_F(ServerApiTest, TransferTouchesTwoStreamsAtomically) {
   for (const char* id : {"a1", "a2"}) {
     ASSERT_EQ(api_->Command("OpenAccount", {{"account", id}, {"owner", "Owner"}}).status, 200u);
   }
-  ASSERT_EQ(api_->Command("Deposit", {{"account", "a1"}, {"currency", "EUR"}, {"amount", 70}}).status,
-            200u);
-  Reply transfer = api_->Command("Transfer", {{"from", "a1"}, {"to", "a2"}, {"currency", "EUR"},
-                                             {"amount", 30}});
+  ASSERT_EQ(
+      api_->Command("Deposit", {{"account", "a1"}, {"currency", "EUR"}, {"amount", 70}}).status,
+      200u);
+  Reply transfer = api_->Command(
+      "Transfer", {{"from", "a1"}, {"to", "a2"}, {"currency", "EUR"}, {"amount", 30}});
   ASSERT_EQ(transfer.status, 200u) << transfer.Describe();
   EXPECT_EQ(transfer["streams"].as_array().size(), 2u) << transfer.Describe();
   const uint64_t position = UintOf(transfer["position"]);
@@ -83,10 +84,10 @@ TEST_F(ServerApiTest, TransferTouchesTwoStreamsAtomically) {
 }
 
 TEST_F(ServerApiTest, OrdersCommandThenQueryReadsItsWrite) {
-  json::object item{{"sku", "tea"}, {"name", "Green tea"}, {"qty", 2}, {"price", 450},
-                    {"currency", "EUR"}};
-  Reply placed = api_->Command("PlaceOrder", {{"order", "o-1"}, {"customer", "Carol"},
-                                             {"items", json::array{item}}});
+  json::object item{
+      {"sku", "tea"}, {"name", "Green tea"}, {"qty", 2}, {"price", 450}, {"currency", "EUR"}};
+  Reply placed = api_->Command(
+      "PlaceOrder", {{"order", "o-1"}, {"customer", "Carol"}, {"items", json::array{item}}});
   ASSERT_EQ(placed.status, 200u) << placed.Describe();
   EXPECT_EQ(placed["stream"], "order-o-1");
   Reply status = api_->Query("order-status", "order=o-1", UintOf(placed["position"]));
@@ -167,20 +168,21 @@ std::vector<uint64_t> FeedIds(uint16_t port, std::string_view target,
   std::string buffer;
   std::vector<uint64_t> ids;
   bool saw_head = false;
-  Status status = client->Stream(target, headers, std::chrono::seconds(60), [&](std::string_view b) {
-    buffer.append(b);
-    size_t end;
-    while ((end = buffer.find("\n\n")) != std::string::npos) {
-      const std::string message = buffer.substr(0, end);
-      buffer.erase(0, end + 2);
-      std::istringstream lines(message);
-      for (std::string line; std::getline(lines, line);) {
-        if (line == "event: head") saw_head = true;
-        if (line.rfind("id: ", 0) == 0) ids.push_back(std::stoull(line.substr(4)));
-      }
-    }
-    return ids.size() < count;
-  });
+  Status status =
+      client->Stream(target, headers, std::chrono::seconds(60), [&](std::string_view b) {
+        buffer.append(b);
+        size_t end;
+        while ((end = buffer.find("\n\n")) != std::string::npos) {
+          const std::string message = buffer.substr(0, end);
+          buffer.erase(0, end + 2);
+          std::istringstream lines(message);
+          for (std::string line; std::getline(lines, line);) {
+            if (line == "event: head") saw_head = true;
+            if (line.rfind("id: ", 0) == 0) ids.push_back(std::stoull(line.substr(4)));
+          }
+        }
+        return ids.size() < count;
+      });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_TRUE(saw_head || ids.size() >= count);
   return ids;
@@ -189,9 +191,9 @@ std::vector<uint64_t> FeedIds(uint16_t port, std::string_view target,
 TEST_F(ServerApiTest, LiveFeedCatchesUpThenResumesAfterLastEventId) {
   ASSERT_EQ(api_->Command("OpenAccount", {{"account", "feed"}, {"owner", "F"}}).status, 200u);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(api_->Command("Deposit", {{"account", "feed"}, {"currency", "USD"}, {"amount", 1}})
-                  .status,
-              200u);
+    ASSERT_EQ(
+        api_->Command("Deposit", {{"account", "feed"}, {"currency", "USD"}, {"amount", 1}}).status,
+        200u);
   }
   EXPECT_EQ(FeedIds(server_->port(), "/events/live?from=1", {}, 4),
             (std::vector<uint64_t>{1, 2, 3, 4}));
@@ -201,12 +203,11 @@ TEST_F(ServerApiTest, LiveFeedCatchesUpThenResumesAfterLastEventId) {
   std::thread writer([&] {
     Api other(server_->port());
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    EXPECT_EQ(other.Command("Deposit", {{"account", "feed"}, {"currency", "USD"}, {"amount", 1}})
-                  .status,
-              200u);
+    EXPECT_EQ(
+        other.Command("Deposit", {{"account", "feed"}, {"currency", "USD"}, {"amount", 1}}).status,
+        200u);
   });
-  EXPECT_EQ(FeedIds(server_->port(), "/events/live?from=4", {}, 2),
-            (std::vector<uint64_t>{4, 5}));
+  EXPECT_EQ(FeedIds(server_->port(), "/events/live?from=4", {}, 2), (std::vector<uint64_t>{4, 5}));
   writer.join();
 }
 

@@ -49,8 +49,8 @@ class ServerAuthTest : public ::testing::Test {
   void SetUp() override {
     std::string config;
     for (auto [name, token, scope] :
-         {std::tuple{"writer", kCommandToken, "command"}, std::tuple{"reader", kQueryToken, "query"},
-          std::tuple{"ops", kAdminToken, "admin"}}) {
+         {std::tuple{"writer", kCommandToken, "command"},
+          std::tuple{"reader", kQueryToken, "query"}, std::tuple{"ops", kAdminToken, "admin"}}) {
       config += std::string("[[auth.tokens]]\nname = \"") + name + "\"\ntoken = \"" + token +
                 "\"\nscopes = [\"" + scope + "\"]\n\n";
     }
@@ -85,8 +85,9 @@ TEST_F(ServerAuthTest, UnknownOrMalformedTokenIs401) {
   Api unknown(server_->port(), "not-a-configured-token-at-all");
   ExpectProblem(unknown.Get("/events"), 401, "unauthorized");
   Api raw(server_->port());
-  for (std::string header : {std::string("Basic ") + kQueryToken, std::string("Bearer"),
-                             std::string("Bearer  ") + kQueryToken + "x", std::string(kQueryToken)}) {
+  for (std::string header :
+       {std::string("Basic ") + kQueryToken, std::string("Bearer"),
+        std::string("Bearer  ") + kQueryToken + "x", std::string(kQueryToken)}) {
     ExpectProblem(raw.Get("/events", {{"Authorization", header}}), 401, "unauthorized");
   }
 }

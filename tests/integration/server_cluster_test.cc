@@ -46,20 +46,25 @@ class ServerClusterTest : public ::testing::Test {
     };
     for (int a = 0; a < kAccounts; ++a) {
       const std::string id = "acc" + std::to_string(a);
-      if (round == 0) expect_ok(writer_->Command("OpenAccount", {{"account", id}, {"owner", "O" + id}}));
-      expect_ok(writer_->Command("Deposit", {{"account", id}, {"currency", "USD"},
-                                             {"amount", 100 + a + round}}));
+      if (round == 0)
+        expect_ok(writer_->Command("OpenAccount", {{"account", id}, {"owner", "O" + id}}));
+      expect_ok(writer_->Command(
+          "Deposit", {{"account", id}, {"currency", "USD"}, {"amount", 100 + a + round}}));
       if (a > 0) {
-        expect_ok(writer_->Command("Transfer", {{"from", id}, {"to", "acc0"}, {"currency", "USD"},
-                                                {"amount", 1 + round}}));
+        expect_ok(writer_->Command(
+            "Transfer",
+            {{"from", id}, {"to", "acc0"}, {"currency", "USD"}, {"amount", 1 + round}}));
       }
     }
     for (int o = 0; o < kOrders; ++o) {
       const std::string id = "r" + std::to_string(round) + "-o" + std::to_string(o);
-      json::object item{{"sku", "s" + std::to_string(o)}, {"name", "Thing"}, {"qty", 1 + o},
-                        {"price", 250}, {"currency", "EUR"}};
-      expect_ok(writer_->Command("PlaceOrder", {{"order", id}, {"customer", "Cust"},
-                                                {"items", json::array{item}}}));
+      json::object item{{"sku", "s" + std::to_string(o)},
+                        {"name", "Thing"},
+                        {"qty", 1 + o},
+                        {"price", 250},
+                        {"currency", "EUR"}};
+      expect_ok(writer_->Command(
+          "PlaceOrder", {{"order", id}, {"customer", "Cust"}, {"items", json::array{item}}}));
       if (o % 2 == 0) expect_ok(writer_->Command("ConfirmOrder", {{"order", id}}));
     }
     return last;

@@ -28,12 +28,13 @@ struct Ack {
 
 // Deposits into its own account until `stop` or the first transport error;
 // records every acknowledgement.
-void DepositLoop(uint16_t port, int client, const std::atomic<bool>& stop,
-                 std::atomic<int>& acked, std::vector<Ack>& acks, std::vector<unsigned>& statuses) {
+void DepositLoop(uint16_t port, int client, const std::atomic<bool>& stop, std::atomic<int>& acked,
+                 std::vector<Ack>& acks, std::vector<unsigned>& statuses) {
   Api api(port);
   const std::string account = "load" + std::to_string(client);
   while (!stop.load()) {
-    Reply reply = api.Command("Deposit", {{"account", account}, {"currency", "USD"}, {"amount", 1}});
+    Reply reply =
+        api.Command("Deposit", {{"account", account}, {"currency", "USD"}, {"amount", 1}});
     if (reply.status == 0) return;  // the server is gone
     statuses.push_back(reply.status);
     if (reply.status != 200) continue;
@@ -103,8 +104,8 @@ TEST_F(ServerCrashTest, SigkillUnderLoadLosesNoAcknowledgedCommand) {
   ASSERT_NE(server_, nullptr);
   OpenAccounts();
   std::vector<unsigned> statuses;
-  const std::vector<Ack> acks =
-      RunLoad(400, [&] { ASSERT_TRUE(server_->Kill().ok()); }, &statuses);
+  const std::vector<Ack> acks = RunLoad(
+      400, [&] { ASSERT_TRUE(server_->Kill().ok()); }, &statuses);
   ASSERT_GE(acks.size(), 400u);
   ASSERT_TRUE(server_->Restart().ok()) << server_->log();
   ExpectAllInTheLog(acks);

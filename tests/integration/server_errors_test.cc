@@ -21,7 +21,8 @@ class ServerErrorsTest : public ::testing::Test {
     server_ = StartDuet(dir_ / "data", {"--config", (dir_ / "duet.toml").string()});
     ASSERT_NE(server_, nullptr);
     api_ = std::make_unique<Api>(server_->port());
-    ASSERT_EQ(api_->Command("OpenAccount", {{"account", "alice"}, {"owner", "Alice"}}).status, 200u);
+    ASSERT_EQ(api_->Command("OpenAccount", {{"account", "alice"}, {"owner", "Alice"}}).status,
+              200u);
     ASSERT_EQ(api_->Post("/streams/inbox-1", R"([{"type":"T","data":{}}])").status, 200u);
     head_ = api_->Head();
   }
@@ -46,8 +47,7 @@ TEST_F(ServerErrorsTest, MalformedJsonIs400) {
                 "invalid_argument");
   ExpectProblem(Deposit("[1,2,3]"), 400, "invalid_argument");
   ExpectProblem(Deposit(""), 400, "invalid_argument");
-  ExpectProblem(api_->Post("/streams/inbox-1", R"([{"type":"T","data":)"), 400,
-                "invalid_argument");
+  ExpectProblem(api_->Post("/streams/inbox-1", R"([{"type":"T","data":)"), 400, "invalid_argument");
   ExpectHeadUnchanged();
 }
 
@@ -68,8 +68,10 @@ TEST_F(ServerErrorsTest, MissingMistypedAndUnknownFieldsName400Subjects) {
   ExpectProblem(Deposit(R"({"account":"alice","currency":"USD","amount":0})"), 400,
                 "invalid_argument", "amount");
   json::object bad_item{{"sku", "x"}, {"name", "X"}, {"qty", 0}, {"price", 1}, {"currency", "EUR"}};
-  json::object good_item{{"sku", "y"}, {"name", "Y"}, {"qty", 1}, {"price", 1}, {"currency", "EUR"}};
-  ExpectProblem(api_->Command("PlaceOrder", {{"order", "o-1"}, {"customer", "C"},
+  json::object good_item{
+      {"sku", "y"}, {"name", "Y"}, {"qty", 1}, {"price", 1}, {"currency", "EUR"}};
+  ExpectProblem(api_->Command("PlaceOrder", {{"order", "o-1"},
+                                             {"customer", "C"},
                                              {"items", json::array{good_item, bad_item}}}),
                 400, "invalid_argument", "items[1].qty");
   ExpectHeadUnchanged();
@@ -78,18 +80,17 @@ TEST_F(ServerErrorsTest, MissingMistypedAndUnknownFieldsName400Subjects) {
 TEST_F(ServerErrorsTest, DomainRulesAre422WithTheRule) {
   ExpectProblem(Deposit(R"({"account":"nobody","currency":"USD","amount":5})"), 422,
                 "domain_rule_violated", "account-not-found");
-  ExpectProblem(api_->Command("Withdraw", {{"account", "alice"}, {"currency", "USD"},
-                                           {"amount", 5}}),
-                422, "domain_rule_violated", "no-overdraft");
+  ExpectProblem(
+      api_->Command("Withdraw", {{"account", "alice"}, {"currency", "USD"}, {"amount", 5}}), 422,
+      "domain_rule_violated", "no-overdraft");
   ExpectProblem(api_->Command("OpenAccount", {{"account", "alice"}, {"owner", "Again"}}), 422,
                 "domain_rule_violated", "account-already-open");
   ExpectHeadUnchanged();
 }
 
 TEST_F(ServerErrorsTest, OversizedBodyIs413) {
-  const std::string big =
-      R"({"account":"alice","currency":"USD","amount":5,"pad":")" + std::string(2 * kMaxBody, 'x') +
-      R"("})";
+  const std::string big = R"({"account":"alice","currency":"USD","amount":5,"pad":")" +
+                          std::string(2 * kMaxBody, 'x') + R"("})";
   Reply reply = Deposit(big);
   // The server may close the connection after refusing; a reply must have come first.
   ExpectProblem(reply, 413, "payload_too_large");
@@ -105,11 +106,11 @@ TEST_F(ServerErrorsTest, OversizedBodyIs413) {
 
 TEST_F(ServerErrorsTest, InvalidStreamNameIs400) {
   for (const char* stream : {"bad!name", "sp%20ace", "a$b"}) {
-    ExpectProblem(api_->Post("/streams/" + std::string(stream), R"([{"type":"T","data":{}}])"),
-                  400, "invalid_argument", "stream");
+    ExpectProblem(api_->Post("/streams/" + std::string(stream), R"([{"type":"T","data":{}}])"), 400,
+                  "invalid_argument", "stream");
   }
-  ExpectProblem(api_->Post("/streams/" + std::string(300, 's'), R"([{"type":"T","data":{}}])"),
-                400, "invalid_argument", "stream");
+  ExpectProblem(api_->Post("/streams/" + std::string(300, 's'), R"([{"type":"T","data":{}}])"), 400,
+                "invalid_argument", "stream");
   ExpectProblem(api_->Post("/streams/inbox-2", R"([{"type":"has space","data":{}}])"), 400,
                 "invalid_argument", "type");
   ExpectHeadUnchanged();

@@ -144,8 +144,7 @@ class ServerLinearizabilityTest : public ::testing::Test {
                       Intent{account, amount, {}, {}});
           break;
         }
-        default:
-          answered = RawAppend(api, id, kRawStreams[rng() % kRawStreams.size()]);
+        default: answered = RawAppend(api, id, kRawStreams[rng() % kRawStreams.size()]);
       }
       if (!answered) return;
     }

@@ -23,9 +23,7 @@ constexpr size_t kMaxLogBytes = 8 << 20;
 // How long a stopped process's last output may take to drain from the pipe.
 constexpr std::chrono::seconds kDrainTimeout{2};
 
-std::string ErrnoText(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
+std::string ErrnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // The port of the first complete address in `text`, if any. "Complete":
 // the digits are followed by another character, so a port split across two
@@ -72,8 +70,8 @@ Status InitAttributes(posix_spawnattr_t* attr) {
   sigset_t defaults;
   sigemptyset(&defaults);
   for (int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGCHLD}) sigaddset(&defaults, sig);
-  if (posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                         POSIX_SPAWN_SETSIGDEF) != 0 ||
+  if (posix_spawnattr_setflags(
+          attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
       posix_spawnattr_setpgroup(attr, 0) != 0 || posix_spawnattr_setsigmask(attr, &empty) != 0 ||
       posix_spawnattr_setsigdefault(attr, &defaults) != 0) {
     posix_spawnattr_destroy(attr);
@@ -229,7 +227,8 @@ Result<int> ServerProcess::Terminate(std::chrono::milliseconds timeout) {
   if (::kill(pid_, SIGTERM) != 0) return Status::IOError(ErrnoText("kill(SIGTERM)"));
   std::optional<int> wait_status = WaitForExit(timeout);
   if (!wait_status) {
-    return Status::Timeout("still running " + std::to_string(timeout.count()) + " ms after SIGTERM");
+    return Status::Timeout("still running " + std::to_string(timeout.count()) +
+                           " ms after SIGTERM");
   }
   KillGroup();  // whatever it started and left behind
   pid_ = -1;

@@ -31,8 +31,8 @@
 namespace duet::testing {
 
 struct ServerProcessOptions {
-  std::string binary;              // absolute path of the program
-  std::vector<std::string> args;   // argv[1..], e.g. {"serve", "--data", d, "--port", "0"}
+  std::string binary;             // absolute path of the program
+  std::vector<std::string> args;  // argv[1..], e.g. {"serve", "--data", d, "--port", "0"}
   // How long Start/Restart wait for the address line.
   std::chrono::milliseconds start_timeout{std::chrono::seconds(60)};
 };
@@ -94,10 +94,10 @@ class ServerProcess {
 
   mutable std::mutex mu_;
   std::condition_variable output_cv_;
-  std::string log_;               // guarded by mu_
-  size_t run_log_start_ = 0;      // guarded by mu_: where the current run's output begins
-  bool reader_done_ = true;       // guarded by mu_: the pipe reached EOF or the reader stopped
-  bool stop_reader_ = false;      // guarded by mu_
+  std::string log_;           // guarded by mu_
+  size_t run_log_start_ = 0;  // guarded by mu_: where the current run's output begins
+  bool reader_done_ = true;   // guarded by mu_: the pipe reached EOF or the reader stopped
+  bool stop_reader_ = false;  // guarded by mu_
   std::thread reader_;
 };
 

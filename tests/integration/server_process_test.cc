@@ -56,8 +56,8 @@ TEST(ServerProcessTest, SkipsAnAddressWithoutAValidPort) {
 }
 
 TEST(ServerProcessTest, TerminateReturnsTheExitCode) {
-  auto process = ServerProcess::Start(
-      Shell("trap 'echo bye; exit 3' TERM; echo http://127.0.0.1:1234; while :; do sleep 0.1; done"));
+  auto process = ServerProcess::Start(Shell(
+      "trap 'echo bye; exit 3' TERM; echo http://127.0.0.1:1234; while :; do sleep 0.1; done"));
   ASSERT_TRUE(process.ok()) << process.status();
   const pid_t pid = (*process)->pid();
   Result<int> code = (*process)->Terminate();
@@ -154,10 +154,10 @@ TEST(ServerProcessTest, RestartParsesOnlyTheNewRunsOutput) {
   TempDir dir;
   const std::string counter = (dir / "n").string();
   // Each run prints the port stored in the file, then stores the next one.
-  auto process = ServerProcess::Start(Shell(
-      "n=$(cat \"$1\" 2>/dev/null || echo 4000); echo $((n + 1)) > \"$1\";"
-      " echo http://127.0.0.1:$n; exec sleep 30",
-      {counter}));
+  auto process = ServerProcess::Start(
+      Shell("n=$(cat \"$1\" 2>/dev/null || echo 4000); echo $((n + 1)) > \"$1\";"
+            " echo http://127.0.0.1:$n; exec sleep 30",
+            {counter}));
   ASSERT_TRUE(process.ok()) << process.status();
   EXPECT_EQ((*process)->port(), 4000);
   ASSERT_TRUE((*process)->Restart().ok());

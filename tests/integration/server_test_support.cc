@@ -143,7 +143,8 @@ void ExpectProblem(const Reply& reply, unsigned status, std::string_view code,
 }
 
 uint64_t UintOf(const json::value& value) {
-  if (const int64_t* i = value.if_int64(); i != nullptr && *i >= 0) return static_cast<uint64_t>(*i);
+  if (const int64_t* i = value.if_int64(); i != nullptr && *i >= 0)
+    return static_cast<uint64_t>(*i);
   if (const uint64_t* u = value.if_uint64(); u != nullptr) return *u;
   ADD_FAILURE() << "not a non-negative integer: " << json::serialize(value);
   return 0;
@@ -161,8 +162,9 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::seconds pat
 std::vector<json::object> ReadStream(Api& api, std::string_view stream) {
   std::vector<json::object> events;
   for (;;) {
-    Reply reply = api.Get("/streams/" + std::string(stream) + "?from=" +
-                          std::to_string(events.size()) + "&limit=1000&direction=forward");
+    Reply reply =
+        api.Get("/streams/" + std::string(stream) + "?from=" + std::to_string(events.size()) +
+                "&limit=1000&direction=forward");
     if (reply.status == 404) return events;
     EXPECT_EQ(reply.status, 200u) << reply.Describe();
     const json::array* page = reply["events"].if_array();

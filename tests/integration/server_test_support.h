@@ -7,7 +7,6 @@
 #define DUET_TESTS_INTEGRATION_SERVER_TEST_SUPPORT_H_
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>

@@ -12,9 +12,9 @@ Result<std::unique_ptr<ExampleNode>> ExampleNode::Open(const std::filesystem::pa
   AppOptions options;
   options.data = data;
   options.store.durability.mode = Durability::Mode::kNone;
-  DUET_ASSIGN_OR_RETURN(node->app, App::Open({examples::ledger::Domain(),
-                                              examples::orders::Domain()},
-                                             std::move(options)));
+  DUET_ASSIGN_OR_RETURN(
+      node->app,
+      App::Open({examples::ledger::Domain(), examples::orders::Domain()}, std::move(options)));
   node->store = node->app->store();
   node->commands = node->app->commands();
   node->projections = node->app->projections();

@@ -89,8 +89,8 @@ TEST_F(ReadStoreFaultTest, CommitFailingAtAnyWriteOrSyncLeavesAWholeReadModel) {
       // Either it gets there or it fails; wait for one of the two.
       ASSERT_TRUE(testing::Eventually([&] {
         auto status = engine_->StatusOf("counts");
-        return status.ok() && (status->checkpoint == head ||
-                               status->state == ProjectionState::kFailed);
+        return status.ok() &&
+               (status->checkpoint == head || status->state == ProjectionState::kFailed);
       }));
       SyscallFaults::Disarm();
       // Reopen, as after a crash at that point: the read model resumes from
@@ -98,8 +98,7 @@ TEST_F(ReadStoreFaultTest, CommitFailingAtAnyWriteOrSyncLeavesAWholeReadModel) {
       // behind its data would skip or double-count events).
       engine_.reset();
       OpenEngine();
-      ASSERT_TRUE(
-          engine_->Add(std::make_unique<testing::CountingProjection>(Info("counts"))).ok());
+      ASSERT_TRUE(engine_->Add(std::make_unique<testing::CountingProjection>(Info("counts"))).ok());
       auto reached = engine_->WaitFor("counts", head, kLongWait);
       ASSERT_TRUE(reached.ok()) << reached.status();
       EXPECT_EQ(*reached, head);

@@ -61,9 +61,8 @@ class SnapshotTest : public ::testing::Test {
     auto engine = ProjectionEngine::Open(store_.get(), dir_ / "readstores", options);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(engine).value();
-    ASSERT_TRUE(engine_->Add(std::make_unique<CountedProjection>(Info("counts", version),
-                                                                 &applied_))
-                    .ok());
+    ASSERT_TRUE(
+        engine_->Add(std::make_unique<CountedProjection>(Info("counts", version), &applied_)).ok());
   }
 
   fs::path SnapshotsDir() { return dir_ / "readstores" / "counts" / "snapshots"; }
@@ -87,8 +86,7 @@ class SnapshotTest : public ::testing::Test {
       const GlobalPosition head = AppendEvents(*store_, "s" + std::to_string(i % 3), kEvery);
       ASSERT_EQ(engine_->WaitFor("counts", head, kLongWait).value(), head);
       const std::string expected = Name(1, head.value);
-      ASSERT_TRUE(Eventually([&] { return SnapshotFolders().count(expected) == 1; }))
-          << expected;
+      ASSERT_TRUE(Eventually([&] { return SnapshotFolders().count(expected) == 1; })) << expected;
       static_cast<projection::EngineImpl&>(*engine_).DrainSnapshotsForTest();
     }
   }
@@ -127,7 +125,7 @@ TEST_F(SnapshotTest, SnapshotsCarryTheirCheckpointAndOnlyTheNewestAreKept) {
 }
 
 TEST_F(SnapshotTest, BuildAtAPositionStartsFromTheNewestSnapshotBeforeIt) {
-  AppendSteps(6);  // snapshots at 200, 250, 300
+  AppendSteps(6);                                    // snapshots at 200, 250, 300
   auto [scratch, scratch_applied] = Build(280, {});  // memory: always from position 1
   EXPECT_EQ(scratch_applied, 280);
   auto [built, applied] = Build(280, dir_ / "at280");

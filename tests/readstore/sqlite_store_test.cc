@@ -151,12 +151,10 @@ TEST(SqliteStoreTest, UnwritableFolderIsAnError) {
 // Writes one entry into a transaction of any kind.
 Status WriteOne(ReadStoreTxn& txn, ReadStoreKind kind, const std::string& key) {
   switch (kind) {
-    case ReadStoreKind::kDocument:
-      return static_cast<DocumentTxn&>(txn).Put(key, {{"k", key}});
+    case ReadStoreKind::kDocument: return static_cast<DocumentTxn&>(txn).Put(key, {{"k", key}});
     case ReadStoreKind::kSearch:
       return static_cast<SearchTxn&>(txn).Upsert(key, SearchDocument{{{"t", key}}, {}, {}});
-    case ReadStoreKind::kAnalytics:
-      return static_cast<AnalyticsTxn&>(txn).Record(key, {}, 0, 1);
+    case ReadStoreKind::kAnalytics: return static_cast<AnalyticsTxn&>(txn).Record(key, {}, 0, 1);
   }
   return Status::OK();
 }

@@ -3,17 +3,16 @@
 #include "server/http_server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <future>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "server/problem.h"
 
@@ -108,9 +107,7 @@ std::string Get(std::string_view target) {
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add({.method = "GET",
-                 .pattern = "/echo/{word}",
-                 .handle = [](const HttpRequest& r) {
+    router_.Add({.method = "GET", .pattern = "/echo/{word}", .handle = [](const HttpRequest& r) {
                    return HttpResponse::Json(200, "\"" + std::string(r.PathParam("word")) + "\"");
                  }});
     router_.Add({.method = "POST",

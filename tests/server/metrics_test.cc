@@ -11,11 +11,13 @@ namespace {
 
 TEST(MetricsTest, RendersASmallRegistryExactly) {
   Registry registry;
-  registry.Counter("duet_http_requests_total", "HTTP requests.",
-                   {{"route", "/commands/{type}"}, {"method", "POST"}, {"status", "200"}})
+  registry
+      .Counter("duet_http_requests_total", "HTTP requests.",
+               {{"route", "/commands/{type}"}, {"method", "POST"}, {"status", "200"}})
       .Increment(3);
-  registry.Counter("duet_http_requests_total", "HTTP requests.",
-                   {{"status", "404"}, {"route", "/queries/{name}"}, {"method", "GET"}})
+  registry
+      .Counter("duet_http_requests_total", "HTTP requests.",
+               {{"status", "404"}, {"route", "/queries/{name}"}, {"method", "GET"}})
       .Increment();
   registry.Gauge("duet_open_connections", "Open connections.").Set(-2);
   Histogram& h = registry.Histogram("duet_append_seconds", "Append latency.", {0.0625, 0.5, 1});
@@ -25,25 +27,26 @@ TEST(MetricsTest, RendersASmallRegistryExactly) {
   registry.CallbackGauge("duet_projection_lag_events", "Events behind the head.",
                          {{"projection", "accounts"}}, [] { return 42.5; });
 
-  EXPECT_EQ(registry.RenderPrometheus(),
-            "# HELP duet_append_seconds Append latency.\n"
-            "# TYPE duet_append_seconds histogram\n"
-            "duet_append_seconds_bucket{le=\"0.0625\"} 1\n"
-            "duet_append_seconds_bucket{le=\"0.5\"} 2\n"
-            "duet_append_seconds_bucket{le=\"1\"} 2\n"
-            "duet_append_seconds_bucket{le=\"+Inf\"} 3\n"
-            "duet_append_seconds_sum 7.3125\n"
-            "duet_append_seconds_count 3\n"
-            "# HELP duet_http_requests_total HTTP requests.\n"
-            "# TYPE duet_http_requests_total counter\n"
-            "duet_http_requests_total{method=\"GET\",route=\"/queries/{name}\",status=\"404\"} 1\n"
-            "duet_http_requests_total{method=\"POST\",route=\"/commands/{type}\",status=\"200\"} 3\n"
-            "# HELP duet_open_connections Open connections.\n"
-            "# TYPE duet_open_connections gauge\n"
-            "duet_open_connections -2\n"
-            "# HELP duet_projection_lag_events Events behind the head.\n"
-            "# TYPE duet_projection_lag_events gauge\n"
-            "duet_projection_lag_events{projection=\"accounts\"} 42.5\n");
+  EXPECT_EQ(
+      registry.RenderPrometheus(),
+      "# HELP duet_append_seconds Append latency.\n"
+      "# TYPE duet_append_seconds histogram\n"
+      "duet_append_seconds_bucket{le=\"0.0625\"} 1\n"
+      "duet_append_seconds_bucket{le=\"0.5\"} 2\n"
+      "duet_append_seconds_bucket{le=\"1\"} 2\n"
+      "duet_append_seconds_bucket{le=\"+Inf\"} 3\n"
+      "duet_append_seconds_sum 7.3125\n"
+      "duet_append_seconds_count 3\n"
+      "# HELP duet_http_requests_total HTTP requests.\n"
+      "# TYPE duet_http_requests_total counter\n"
+      "duet_http_requests_total{method=\"GET\",route=\"/queries/{name}\",status=\"404\"} 1\n"
+      "duet_http_requests_total{method=\"POST\",route=\"/commands/{type}\",status=\"200\"} 3\n"
+      "# HELP duet_open_connections Open connections.\n"
+      "# TYPE duet_open_connections gauge\n"
+      "duet_open_connections -2\n"
+      "# HELP duet_projection_lag_events Events behind the head.\n"
+      "# TYPE duet_projection_lag_events gauge\n"
+      "duet_projection_lag_events{projection=\"accounts\"} 42.5\n");
 }
 
 TEST(MetricsTest, HistogramLabelsComeBeforeLe) {
@@ -150,7 +153,8 @@ TEST(MetricsTest, ConcurrentIncrementsSumExactly) {
   });
   for (auto& thread : threads) thread.join();
   renderer.join();
-  EXPECT_EQ(registry.Counter("c_total", "h", {{"k", "v"}}).value(), uint64_t{kThreads} * kPerThread);
+  EXPECT_EQ(registry.Counter("c_total", "h", {{"k", "v"}}).value(),
+            uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(registry.Gauge("g", "h").value(), int64_t{kThreads} * kPerThread / 2);
   const auto snap = registry.Histogram("h", "h", {1, 2}).snapshot();
   EXPECT_EQ(snap.count, uint64_t{kThreads} * kPerThread);

@@ -66,11 +66,12 @@ TEST(ServerConfigTest, SettingsTableDescribesEverySettingOnce) {
   std::map<std::string_view, std::string> defaults;
   for (const SettingInfo& s : ServerSettings()) {
     EXPECT_TRUE(defaults.emplace(s.name, s.default_value).second) << s.name;
-    EXPECT_EQ(s.env, "DUET_" + [&] {
-      std::string upper(s.name);
-      for (char& ch : upper) ch = static_cast<char>(std::toupper(ch));
-      return upper;
-    }());
+    EXPECT_EQ(
+        s.env, "DUET_" + [&] {
+          std::string upper(s.name);
+          for (char& ch : upper) ch = static_cast<char>(std::toupper(ch));
+          return upper;
+        }());
     EXPECT_FALSE(s.help.empty());
   }
   EXPECT_EQ(defaults.size(), 15u);
@@ -163,8 +164,9 @@ TEST(ServerConfigTest, BadTokensFailAtLoadWithoutTheSecret) {
   Status s = ParseError("[[auth.tokens]]\nname = \"a\"\ntoken = \"short\"\nscopes = [\"query\"]\n");
   EXPECT_EQ(s.subject(), "auth.tokens[0].token");
   EXPECT_EQ(s.ToString().find("short"), std::string::npos) << s;
-  s = ParseError("[[auth.tokens]]\nname = \"a\"\ntoken = \"long-enough-secret-1\"\n"
-                 "scopes = [\"root\"]\n");
+  s = ParseError(
+      "[[auth.tokens]]\nname = \"a\"\ntoken = \"long-enough-secret-1\"\n"
+      "scopes = [\"root\"]\n");
   EXPECT_EQ(s.subject(), "auth.tokens[0].scopes");
   EXPECT_EQ(s.message(), "duet.toml:4: must hold command, query or admin");
   s = ParseError("[[auth.tokens]]\nname = \"a\"\nscopes = [\"query\"]\n");
@@ -192,9 +194,12 @@ TEST(ServerConfigTest, LoadsFromAFile) {
 
 TEST(ServerConfigTest, EnvOverlaysOnlyWhatIsSet) {
   const std::map<std::string, std::string> env = {
-      {"DUET_PORT", "0"},          {"DUET_ROLE", "query"},
-      {"DUET_FOLLOW", "http://127.0.0.1:8080"}, {"DUET_MAX_BODY_BYTES", "4096"},
-      {"DUET_IDLE_TIMEOUT_MS", "5"}, {"DUET_DURABILITY", "none"},
+      {"DUET_PORT", "0"},
+      {"DUET_ROLE", "query"},
+      {"DUET_FOLLOW", "http://127.0.0.1:8080"},
+      {"DUET_MAX_BODY_BYTES", "4096"},
+      {"DUET_IDLE_TIMEOUT_MS", "5"},
+      {"DUET_DURABILITY", "none"},
       {"DUET_TOKENS", "ignored-secret-0123456789"},
   };
   auto getenv = [&](const char* name) -> const char* {
@@ -216,13 +221,16 @@ TEST(ServerConfigTest, EnvOverlaysOnlyWhatIsSet) {
 }
 
 TEST(ServerConfigTest, BadEnvNamesTheVariable) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"DUET_PORT", "80x"}, {"DUET_PORT", ""}, {"DUET_WORKER_THREADS", "0"},
-           {"DUET_ROLE", "primary"}, {"DUET_DURABILITY", "interval:0"}, {"DUET_HOST", ""}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"DUET_PORT", "80x"},
+                                                        {"DUET_PORT", ""},
+                                                        {"DUET_WORKER_THREADS", "0"},
+                                                        {"DUET_ROLE", "primary"},
+                                                        {"DUET_DURABILITY", "interval:0"},
+                                                        {"DUET_HOST", ""}}) {
     ServerConfig c;
-    const Status s = ApplyServerEnv(&c, [&](const char* n) -> const char* {
-      return n == name ? value.c_str() : nullptr;
-    });
+    const Status s = ApplyServerEnv(
+        &c, [&](const char* n) -> const char* { return n == name ? value.c_str() : nullptr; });
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << name << "=" << value;
     EXPECT_EQ(s.subject(), name);
   }

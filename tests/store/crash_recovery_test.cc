@@ -2,13 +2,12 @@
 // each reopen, that every acknowledged event is there, positions are
 // contiguous and the log verifies.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <optional>
@@ -94,8 +93,8 @@ TEST(CrashRecoveryTest, EveryAcknowledgedEventSurvivesSigkill) {
   std::uniform_int_distribution<int> run_ms(0, 150);
   uint64_t total_acks = 0;
   for (int round = 0; round < 50; ++round) {
-    const auto acks = RunAndKill(dir.path(), "r" + std::to_string(round),
-                                 std::chrono::milliseconds(run_ms(rng)));
+    const auto acks =
+        RunAndKill(dir.path(), "r" + std::to_string(round), std::chrono::milliseconds(run_ms(rng)));
     EXPECT_FALSE(acks.empty()) << "round " << round << ": the writer acknowledged nothing";
     total_acks += acks.size();
     StoreOptions options;
@@ -106,8 +105,8 @@ TEST(CrashRecoveryTest, EveryAcknowledgedEventSurvivesSigkill) {
       auto events =
           (*store)->ReadStream(ack.stream, StreamVersion(ack.version), 1, ReadDirection::kForward);
       ASSERT_TRUE(events.ok()) << events.status();
-      ASSERT_EQ(events->size(), 1u) << "round " << round << " lost " << ack.stream << "@"
-                                    << ack.version;
+      ASSERT_EQ(events->size(), 1u)
+          << "round " << round << " lost " << ack.stream << "@" << ack.version;
       ASSERT_EQ(events->front().data, ack.data) << "round " << round;
     }
     const GlobalPosition head = (*store)->HeadPosition();

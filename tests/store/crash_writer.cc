@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
           append.stream = "crash-" + std::to_string((t * 7 + s + i) % 11);
           for (uint64_t e = 0; e <= i % 3; ++e) {
             append.events.push_back({duet::EventId::Random(), "Written",
-                                     tag + "." + std::to_string(t) + "." + std::to_string(i) +
-                                         "." + std::to_string(s) + "." + std::to_string(e),
+                                     tag + "." + std::to_string(t) + "." + std::to_string(i) + "." +
+                                         std::to_string(s) + "." + std::to_string(e),
                                      "{}"});
           }
           appends.push_back(std::move(append));

@@ -231,9 +231,9 @@ TEST_F(EmbeddedStoreTest, ReadAllInterleavesStreamsInPositionOrder) {
 }
 
 TEST_F(EmbeddedStoreTest, InvalidStreamNamesAreNamedErrorsAndWriteNothing) {
-  for (std::string bad : {std::string(), std::string("has space"), std::string("a/b"),
-                          std::string("x$"), std::string("$"), std::string(256, 'a'),
-                          std::string("tab\there")}) {
+  for (std::string bad :
+       {std::string(), std::string("has space"), std::string("a/b"), std::string("x$"),
+        std::string("$"), std::string(256, 'a'), std::string("tab\there")}) {
     auto r = store_->Append(bad, ExpectedVersion::Any(), MakeEvents(1));
     ASSERT_TRUE(r.status().IsInvalidArgument()) << bad;
     EXPECT_EQ(r.status().subject(), "stream");
@@ -243,13 +243,16 @@ TEST_F(EmbeddedStoreTest, InvalidStreamNamesAreNamedErrorsAndWriteNothing) {
 }
 
 TEST_F(EmbeddedStoreTest, InvalidEventTypeAndSizeAreNamedErrors) {
-  auto no_type = store_->Append("s-1", ExpectedVersion::Any(), std::vector<EventData>{MakeEvent("", "{}")});
+  auto no_type =
+      store_->Append("s-1", ExpectedVersion::Any(), std::vector<EventData>{MakeEvent("", "{}")});
   ASSERT_TRUE(no_type.status().IsInvalidArgument());
   EXPECT_EQ(no_type.status().subject(), "type");
-  auto spaced = store_->Append("s-1", ExpectedVersion::Any(), std::vector<EventData>{MakeEvent("A B", "{}")});
+  auto spaced =
+      store_->Append("s-1", ExpectedVersion::Any(), std::vector<EventData>{MakeEvent("A B", "{}")});
   EXPECT_EQ(spaced.status().subject(), "type");
-  auto big = store_->Append("s-1", ExpectedVersion::Any(),
-                            std::vector<EventData>{MakeEvent("A", std::string((1 << 20) + 1, 'x'))});
+  auto big =
+      store_->Append("s-1", ExpectedVersion::Any(),
+                     std::vector<EventData>{MakeEvent("A", std::string((1 << 20) + 1, 'x'))});
   ASSERT_TRUE(big.status().IsInvalidArgument());
   EXPECT_EQ(big.status().subject(), "data");
   auto empty = store_->Append("s-1", ExpectedVersion::Any(), {});

@@ -50,14 +50,12 @@ class FullDiskTest : public ::testing::Test {
     engine_ = std::move(*engine);
   }
 
-  void FillLeaving(uintmax_t leave) {
-    ASSERT_GT(testing::TmpfsMount::Fill(ballast_, leave), 0u);
-  }
+  void FillLeaving(uintmax_t leave) { ASSERT_GT(testing::TmpfsMount::Fill(ballast_, leave), 0u); }
 
   Status AppendOne(int i) {
     const std::string stream = "s-" + std::to_string(i % 7);
-    const std::string data = "{\"i\":" + std::to_string(i) + ",\"pad\":\"" +
-                             std::string(900, 'x') + "\"}";
+    const std::string data =
+        "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(900, 'x') + "\"}";
     const std::vector<EventData> events = {EventData{EventId::Random(), "Happened", data, "{}"}};
     auto result = store_->Append(stream, ExpectedVersion::Any(), events);
     if (!result.ok()) return result.status();
@@ -110,8 +108,8 @@ class FullDiskTest : public ::testing::Test {
 
 TEST_F(FullDiskTest, AppendsFailAsStorageFullAndResumeOnceSpaceIsFreed) {
   OpenAll();
-  ASSERT_TRUE(engine_->Add(std::make_unique<testing::CountingProjection>(testing::Info("counts")))
-                  .ok());
+  ASSERT_TRUE(
+      engine_->Add(std::make_unique<testing::CountingProjection>(testing::Info("counts"))).ok());
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(AppendOne(i).ok());
   ExpectReadModelCaughtUp();
 

@@ -41,7 +41,8 @@ std::map<std::string, std::vector<std::string>> Contents(EventStore& store) {
   EXPECT_TRUE(all.ok()) << all.status();
   if (!all.ok()) return out;
   for (const RecordedEvent& e : *all) {
-    auto by_stream = store.ReadStream(e.stream, StreamVersion(0), SIZE_MAX, ReadDirection::kForward);
+    auto by_stream =
+        store.ReadStream(e.stream, StreamVersion(0), SIZE_MAX, ReadDirection::kForward);
     EXPECT_TRUE(by_stream.ok()) << by_stream.status();
     auto& list = out[e.stream];
     if (!list.empty()) continue;
@@ -96,7 +97,7 @@ TEST_F(StorageFaultTest, FailedFdatasyncStopsAppendsForGoodWithoutRetrying) {
   EXPECT_TRUE(store->Health().IsIOError()) << store->Health();
   const auto refused = Append(*store, "c", 1);
   EXPECT_EQ(refused.status(), store->Health());
-  store.reset();  // closing does not sync a failed log either
+  store.reset();                          // closing does not sync a failed log either
   EXPECT_EQ(SyscallFaults::Count(), 1u);  // the one failed fdatasync, never retried
 }
 
@@ -146,8 +147,7 @@ TEST_F(StorageFaultTest, ReopenAfterAFailedFdatasyncKeepsEveryAcknowledgedEvent)
 TEST_F(StorageFaultTest, FullDiskGivesBackPositionsVersionsAndNewStreams) {
   auto store = Open();
   ASSERT_TRUE(Append(*store, "a", 2).ok());
-  const std::vector<EventData> retried = {
-      testing::MakeEvent("Happened", "{}", EventId::Random())};
+  const std::vector<EventData> retried = {testing::MakeEvent("Happened", "{}", EventId::Random())};
   {
     ScopedSyscallFault fault(Syscall::kWrite, 1, ENOSPC, ".seg");
     const auto full = store->Append("new", ExpectedVersion::NoStream(), retried);

@@ -89,7 +89,8 @@ TEST_F(StoreObserverTest, ConcurrentAppendsAreCountedOnceInRoundsAndAppends) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(observer_.transactions(), uint64_t{kThreads * kPerThread});
-  EXPECT_EQ(observer_.appends(), (std::map<StatusCode, int>{{StatusCode::kOk, kThreads * kPerThread}}));
+  EXPECT_EQ(observer_.appends(),
+            (std::map<StatusCode, int>{{StatusCode::kOk, kThreads * kPerThread}}));
   for (const auto& round : observer_.rounds()) {
     EXPECT_GE(round.transactions, 1u);
     EXPECT_GT(round.bytes, 0u);

@@ -22,7 +22,8 @@ using testing::TempDir;
 // Thread-safe as the store it wraps.
 class FailingReads final : public EventStore {
  public:
-  FailingReads(EventStore* store, GlobalPosition fail_from) : store_(store), fail_from_(fail_from) {}
+  FailingReads(EventStore* store, GlobalPosition fail_from)
+      : store_(store), fail_from_(fail_from) {}
   Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
     return store_->AppendMulti(appends);
   }

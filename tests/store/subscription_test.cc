@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "duet/embedded_store.h"
-#include "tests/support/subscription_collector.h"
 #include "tests/store/store_test_util.h"
+#include "tests/support/subscription_collector.h"
 #include "tests/support/temp_dir.h"
 
 namespace duet {
@@ -91,8 +91,8 @@ TEST_F(SubscriptionTest, NoGapNoDuplicateUnderConcurrentAppends) {
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
       for (int i = 0; i < kAppendsPerWriter; ++i) {
-        auto r = store_->Append("w-" + std::to_string(w), ExpectedVersion::Any(),
-                                MakeEvents(1 + i % 3));
+        auto r =
+            store_->Append("w-" + std::to_string(w), ExpectedVersion::Any(), MakeEvents(1 + i % 3));
         ASSERT_TRUE(r.ok()) << r.status();
       }
     });

@@ -237,26 +237,16 @@ class Checker {
 
 std::string_view KindName(ViolationKind kind) {
   switch (kind) {
-    case ViolationKind::kAcknowledgedButMissing:
-      return "acknowledged-but-missing";
-    case ViolationKind::kDuplicated:
-      return "duplicated";
-    case ViolationKind::kVersionGapOrReuse:
-      return "version-gap-or-reuse";
-    case ViolationKind::kPositionGapOrReuse:
-      return "position-gap-or-reuse";
-    case ViolationKind::kAckMismatch:
-      return "ack-mismatch";
-    case ViolationKind::kRealTimeOrder:
-      return "real-time-order";
-    case ViolationKind::kRefusedButApplied:
-      return "refused-but-applied";
-    case ViolationKind::kPhantom:
-      return "phantom";
-    case ViolationKind::kRefusalNotJustified:
-      return "refusal-not-justified";
-    case ViolationKind::kFinalStateMismatch:
-      return "final-state-mismatch";
+    case ViolationKind::kAcknowledgedButMissing: return "acknowledged-but-missing";
+    case ViolationKind::kDuplicated: return "duplicated";
+    case ViolationKind::kVersionGapOrReuse: return "version-gap-or-reuse";
+    case ViolationKind::kPositionGapOrReuse: return "position-gap-or-reuse";
+    case ViolationKind::kAckMismatch: return "ack-mismatch";
+    case ViolationKind::kRealTimeOrder: return "real-time-order";
+    case ViolationKind::kRefusedButApplied: return "refused-but-applied";
+    case ViolationKind::kPhantom: return "phantom";
+    case ViolationKind::kRefusalNotJustified: return "refusal-not-justified";
+    case ViolationKind::kFinalStateMismatch: return "final-state-mismatch";
   }
   return "?";
 }

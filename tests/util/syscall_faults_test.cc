@@ -2,6 +2,8 @@
 // call fails when armed, with the armed errno, only for matching paths, only
 // at the nth call, and passes through otherwise. Run in every build (Release,
 // ASan, TSan), where the sanitizers' own interceptors sit behind the shim.
+#include "tests/support/syscall/syscall_faults.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "tests/support/syscall/syscall_faults.h"
 #include "tests/support/temp_dir.h"
 
 namespace duet::testing {

@@ -60,8 +60,9 @@ int Check(Syscall op, const char* path, int fd = -1, const char* other = nullptr
     if (it == s.paths.end()) return 0;  // not a file opened by path (socket, pipe)
     name = it->second;
   }
-  const bool matches = name.find(s.path_part) != std::string::npos ||
-                       (other != nullptr && std::string(other).find(s.path_part) != std::string::npos);
+  const bool matches =
+      name.find(s.path_part) != std::string::npos ||
+      (other != nullptr && std::string(other).find(s.path_part) != std::string::npos);
   if (!matches) return 0;
   if (++s.count != s.nth) return 0;
   s.fired = true;
@@ -126,38 +127,38 @@ using duet::testing::TakesMode;
 
 extern "C" {
 
-#define DUET_DEFINE_OPEN(name)                                                  \
-  int name(const char* path, int flags, ...) {                                  \
-    mode_t mode = 0;                                                            \
-    if (TakesMode(flags)) {                                                     \
-      va_list args;                                                             \
-      va_start(args, flags);                                                    \
-      mode = static_cast<mode_t>(va_arg(args, int));                            \
-      va_end(args);                                                             \
-    }                                                                           \
-    if (const int err = Check(Syscall::kOpen, path)) DUET_FAIL_WITH(err);       \
-    static const auto next = Next<int (*)(const char*, int, ...)>(#name);       \
-    const int fd = next(path, flags, mode);                                     \
-    Remember(fd, path);                                                         \
-    return fd;                                                                  \
+#define DUET_DEFINE_OPEN(name)                                            \
+  int name(const char* path, int flags, ...) {                            \
+    mode_t mode = 0;                                                      \
+    if (TakesMode(flags)) {                                               \
+      va_list args;                                                       \
+      va_start(args, flags);                                              \
+      mode = static_cast<mode_t>(va_arg(args, int));                      \
+      va_end(args);                                                       \
+    }                                                                     \
+    if (const int err = Check(Syscall::kOpen, path)) DUET_FAIL_WITH(err); \
+    static const auto next = Next<int (*)(const char*, int, ...)>(#name); \
+    const int fd = next(path, flags, mode);                               \
+    Remember(fd, path);                                                   \
+    return fd;                                                            \
   }
 DUET_DEFINE_OPEN(open)
 DUET_DEFINE_OPEN(open64)
 
-#define DUET_DEFINE_OPENAT(name)                                                \
-  int name(int dirfd, const char* path, int flags, ...) {                       \
-    mode_t mode = 0;                                                            \
-    if (TakesMode(flags)) {                                                     \
-      va_list args;                                                             \
-      va_start(args, flags);                                                    \
-      mode = static_cast<mode_t>(va_arg(args, int));                            \
-      va_end(args);                                                             \
-    }                                                                           \
-    if (const int err = Check(Syscall::kOpen, path)) DUET_FAIL_WITH(err);       \
-    static const auto next = Next<int (*)(int, const char*, int, ...)>(#name);  \
-    const int fd = next(dirfd, path, flags, mode);                              \
-    Remember(fd, path);                                                         \
-    return fd;                                                                  \
+#define DUET_DEFINE_OPENAT(name)                                               \
+  int name(int dirfd, const char* path, int flags, ...) {                      \
+    mode_t mode = 0;                                                           \
+    if (TakesMode(flags)) {                                                    \
+      va_list args;                                                            \
+      va_start(args, flags);                                                   \
+      mode = static_cast<mode_t>(va_arg(args, int));                           \
+      va_end(args);                                                            \
+    }                                                                          \
+    if (const int err = Check(Syscall::kOpen, path)) DUET_FAIL_WITH(err);      \
+    static const auto next = Next<int (*)(int, const char*, int, ...)>(#name); \
+    const int fd = next(dirfd, path, flags, mode);                             \
+    Remember(fd, path);                                                        \
+    return fd;                                                                 \
   }
 DUET_DEFINE_OPENAT(openat)
 DUET_DEFINE_OPENAT(openat64)
@@ -178,27 +179,27 @@ ssize_t write(int fd, const void* buf, size_t n) {
   return next(fd, buf, n);
 }
 
-#define DUET_DEFINE_PWRITE(name)                                                      \
-  ssize_t name(int fd, const void* buf, size_t n, off_t offset) {                     \
-    if (const int err = Check(Syscall::kWrite, nullptr, fd)) DUET_FAIL_WITH(err);     \
+#define DUET_DEFINE_PWRITE(name)                                                        \
+  ssize_t name(int fd, const void* buf, size_t n, off_t offset) {                       \
+    if (const int err = Check(Syscall::kWrite, nullptr, fd)) DUET_FAIL_WITH(err);       \
     static const auto next = Next<ssize_t (*)(int, const void*, size_t, off_t)>(#name); \
-    return next(fd, buf, n, offset);                                                  \
+    return next(fd, buf, n, offset);                                                    \
   }
 DUET_DEFINE_PWRITE(pwrite)
 DUET_DEFINE_PWRITE(pwrite64)
 
-#define DUET_DEFINE_SYNC(name)                                                  \
-  int name(int fd) {                                                            \
+#define DUET_DEFINE_SYNC(name)                                                   \
+  int name(int fd) {                                                             \
     if (const int err = Check(Syscall::kSync, nullptr, fd)) DUET_FAIL_WITH(err); \
-    static const auto next = Next<int (*)(int)>(#name);                         \
-    return next(fd);                                                            \
+    static const auto next = Next<int (*)(int)>(#name);                          \
+    return next(fd);                                                             \
   }
 DUET_DEFINE_SYNC(fsync)
 DUET_DEFINE_SYNC(fdatasync)
 
 #define DUET_DEFINE_FALLOCATE(name)                                                   \
   int name(int fd, int mode, off_t offset, off_t len) {                               \
-    if (const int err = Check(Syscall::kFallocate, nullptr, fd)) DUET_FAIL_WITH(err);  \
+    if (const int err = Check(Syscall::kFallocate, nullptr, fd)) DUET_FAIL_WITH(err); \
     static const auto next = Next<int (*)(int, int, off_t, off_t)>(#name);            \
     return next(fd, mode, offset, len);                                               \
   }
@@ -206,11 +207,11 @@ DUET_DEFINE_FALLOCATE(fallocate)
 DUET_DEFINE_FALLOCATE(fallocate64)
 
 // posix_fallocate returns the error instead of setting errno.
-#define DUET_DEFINE_POSIX_FALLOCATE(name)                                        \
-  int name(int fd, off_t offset, off_t len) {                                    \
-    if (const int err = Check(Syscall::kFallocate, nullptr, fd)) return err;     \
-    static const auto next = Next<int (*)(int, off_t, off_t)>(#name);            \
-    return next(fd, offset, len);                                                \
+#define DUET_DEFINE_POSIX_FALLOCATE(name)                                    \
+  int name(int fd, off_t offset, off_t len) {                                \
+    if (const int err = Check(Syscall::kFallocate, nullptr, fd)) return err; \
+    static const auto next = Next<int (*)(int, off_t, off_t)>(#name);        \
+    return next(fd, offset, len);                                            \
   }
 DUET_DEFINE_POSIX_FALLOCATE(posix_fallocate)
 DUET_DEFINE_POSIX_FALLOCATE(posix_fallocate64)
