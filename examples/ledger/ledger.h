@@ -126,13 +126,9 @@ Result<TransferDecision> DecideTransfer(const Transfer& command, const AccountSt
                                         const AccountState& to);
 AccountState EvolveAccount(AccountState state, const AccountEvent& event);
 
-// A typed command checked against its declared contract (the same fields the
-// bus checks JSON bodies against), plus the rule no single field states
-// (Transfer: `to` differs from `from`). InvalidArgument naming the field.
-Status Validate(const OpenAccount& c);
-Status Validate(const Deposit& c);
-Status Validate(const Withdraw& c);
-Status Validate(const CloseAccount& c);
+// The rule of a transfer that no single field states: `to` differs from
+// `from` (InvalidArgument("to")). Every field rule is in the commands'
+// declared contracts, which the bus checks on both paths (CommandBus::Check).
 Status Validate(const Transfer& c);
 // OK if `currency` is 3 upper-case ASCII letters.
 Status ValidateCurrency(std::string_view field, std::string_view currency);

@@ -3,9 +3,9 @@
 // handlers, and their registration on a command bus.
 //
 // The contract is the one statement of the field rules. The bus checks JSON
-// bodies against it; Validate() checks a typed command against the same
-// declaration (through its JSON form), so a C++ caller gets the same answer
-// as an HTTP client, and adds the rules one field cannot state alone.
+// bodies against it, and typed commands through their JSON form (to_json), so
+// a C++ caller gets the same answer as an HTTP client; Validate() adds the
+// rule one field cannot state alone.
 #include <boost/json.hpp>
 
 #include "ledger/ledger.h"
@@ -46,8 +46,7 @@ FieldSpec AmountField(std::string description) {
 }
 
 // Each contract is built once (its patterns compile once) and lives for the
-// process: Register copies it into the bus, Validate reads it on every typed
-// dispatch.
+// process: Register copies it into every bus.
 const std::vector<FieldSpec>& OpenAccountFields() {
   static const auto* fields = new std::vector<FieldSpec>{
       IdField("account", "the new account's id"),
@@ -97,6 +96,21 @@ Status HandleTransfer(const Transfer& command, UnitOfWork& unit) {
   return unit.Record(Accounts(), c.to, {decision->credit});
 }
 
+// Each command as its JSON body, for the contract check of a typed dispatch.
+json::object ToJson(const OpenAccount& c) { return {{"account", c.account}, {"owner", c.owner}}; }
+json::object ToJson(const Deposit& c) {
+  return {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}};
+}
+json::object ToJson(const Withdraw& c) {
+  return {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}};
+}
+json::object ToJson(const CloseAccount& c) { return {{"account", c.account}}; }
+json::object ToJson(const Transfer& c) {
+  json::object body{{"from", c.from}, {"to", c.to}, {"currency", c.currency}, {"amount", c.amount}};
+  if (!c.transfer.empty()) body["transfer"] = c.transfer;
+  return body;
+}
+
 }  // namespace
 
 Status ValidateCurrency(std::string_view field, std::string_view currency) {
@@ -104,29 +118,7 @@ Status ValidateCurrency(std::string_view field, std::string_view currency) {
   return Status::InvalidArgument(field, CurrencyPattern().hint());
 }
 
-Status Validate(const OpenAccount& c) {
-  return CheckFields(OpenAccountFields(), {{"account", c.account}, {"owner", c.owner}});
-}
-
-Status Validate(const Deposit& c) {
-  return CheckFields(MovementFields(),
-                     {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}});
-}
-
-Status Validate(const Withdraw& c) {
-  return CheckFields(MovementFields(),
-                     {{"account", c.account}, {"currency", c.currency}, {"amount", c.amount}});
-}
-
-Status Validate(const CloseAccount& c) {
-  return CheckFields(CloseAccountFields(), {{"account", c.account}});
-}
-
 Status Validate(const Transfer& c) {
-  json::object body{{"from", c.from}, {"to", c.to}, {"currency", c.currency}, {"amount", c.amount}};
-  if (!c.transfer.empty()) body["transfer"] = c.transfer;
-  DUET_RETURN_IF_ERROR(CheckFields(TransferFields(), body));
-  // The one rule no single field states.
   if (c.from == c.to) return Status::InvalidArgument("to", "must differ from 'from'");
   return Status::OK();
 }
@@ -139,10 +131,10 @@ Status Register(CommandBus& bus) {
           .decode = [](JsonReader& f) -> Result<OpenAccount> {
             return OpenAccount{f.String("account"), f.String("owner")};
           },
-          .validate = Validate,
           .fields = OpenAccountFields(),
           .description = "Open an account for an owner (refused if the id is taken).",
-          .example = R"({"account":"alice","owner":"Alice"})"},
+          .example = R"({"account":"alice","owner":"Alice"})",
+          .to_json = ToJson},
       DecideOn(accounts, &OpenAccount::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<Deposit>{
@@ -150,10 +142,10 @@ Status Register(CommandBus& bus) {
           .decode = [](JsonReader& f) -> Result<Deposit> {
             return Deposit{f.String("account"), f.String("currency"), f.Int64("amount")};
           },
-          .validate = Validate,
           .fields = MovementFields(),
           .description = "Credit an open account in one currency.",
-          .example = R"({"account":"alice","currency":"USD","amount":1000})"},
+          .example = R"({"account":"alice","currency":"USD","amount":1000})",
+          .to_json = ToJson},
       DecideOn(accounts, &Deposit::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<Withdraw>{
@@ -161,20 +153,20 @@ Status Register(CommandBus& bus) {
           .decode = [](JsonReader& f) -> Result<Withdraw> {
             return Withdraw{f.String("account"), f.String("currency"), f.Int64("amount")};
           },
-          .validate = Validate,
           .fields = MovementFields(),
           .description = "Debit an open account; never below zero (no-overdraft).",
-          .example = R"({"account":"alice","currency":"USD","amount":250})"},
+          .example = R"({"account":"alice","currency":"USD","amount":250})",
+          .to_json = ToJson},
       DecideOn(accounts, &Withdraw::account)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<CloseAccount>{.name = "CloseAccount",
                                 .decode = [](JsonReader& f) -> Result<CloseAccount> {
                                   return CloseAccount{f.String("account")};
                                 },
-                                .validate = Validate,
                                 .fields = CloseAccountFields(),
                                 .description = "Close an account whose every balance is zero.",
-                                .example = R"({"account":"carol"})"},
+                                .example = R"({"account":"carol"})",
+                                .to_json = ToJson},
       DecideOn(accounts, &CloseAccount::account)));
   return bus.Register(
       CommandType<Transfer>{
@@ -187,7 +179,8 @@ Status Register(CommandBus& bus) {
           .fields = TransferFields(),
           .description = "Move money between two open accounts in one atomic commit.",
           .example =
-              R"({"from":"alice","to":"bob","currency":"USD","amount":100,"transfer":"t-1"})"},
+              R"({"from":"alice","to":"bob","currency":"USD","amount":100,"transfer":"t-1"})",
+          .to_json = ToJson},
       CommandHandler<Transfer>(HandleTransfer));
 }
 

@@ -3,10 +3,10 @@
 // registration on a command bus.
 //
 // The contract is the one statement of the field rules. The bus checks JSON
-// bodies against it; Validate() checks a typed command against the same
-// declaration (through its JSON form, EncodeItem for the items), so a C++
-// caller gets the same answer as an HTTP client, and adds the rules one field
-// cannot state alone (qty * price and the order total must fit int64).
+// bodies against it, and typed commands through their JSON form (to_json,
+// EncodeItem for the items), so a C++ caller gets the same answer as an HTTP
+// client; Validate() adds the rules one field cannot state alone (qty * price
+// and the order total must fit int64).
 
 #include <boost/json.hpp>
 
@@ -60,8 +60,7 @@ std::vector<FieldSpec> ItemFields() {
 }
 
 // Each contract is built once (its patterns compile once) and lives for the
-// process: Register copies it into the bus, Validate reads it on every typed
-// dispatch.
+// process: Register copies it into every bus.
 const std::vector<FieldSpec>& PlaceOrderFields() {
   static const auto* fields = new std::vector<FieldSpec>{
       IdField("order", "the new order's id"),
@@ -108,6 +107,19 @@ Status CheckLineTotal(const std::string& path, const Item& item) {
                                  : Status::InvalidArgument(path, "qty * price overflows");
 }
 
+// Each command as its JSON body, for the contract check of a typed dispatch.
+json::object ToJson(const PlaceOrder& c) {
+  return {{"order", c.order}, {"customer", c.customer}, {"items", EncodeItems(c.items)}};
+}
+json::object ToJson(const AddItem& c) { return {{"order", c.order}, {"item", EncodeItem(c.item)}}; }
+json::object ToJson(const ConfirmOrder& c) { return {{"order", c.order}}; }
+json::object ToJson(const ShipOrder& c) { return {{"order", c.order}}; }
+json::object ToJson(const CancelOrder& c) {
+  json::object body{{"order", c.order}};
+  if (!c.reason.empty()) body["reason"] = c.reason;
+  return body;
+}
+
 }  // namespace
 
 Status ValidateCurrency(const std::string& field, std::string_view currency) {
@@ -116,31 +128,13 @@ Status ValidateCurrency(const std::string& field, std::string_view currency) {
 }
 
 Status Validate(const PlaceOrder& c) {
-  DUET_RETURN_IF_ERROR(
-      CheckFields(PlaceOrderFields(),
-                  {{"order", c.order}, {"customer", c.customer}, {"items", EncodeItems(c.items)}}));
   for (size_t i = 0; i < c.items.size(); ++i) {
     DUET_RETURN_IF_ERROR(CheckLineTotal("items[" + std::to_string(i) + "]", c.items[i]));
   }
   return OrderTotal(c.items).status();
 }
 
-Status Validate(const AddItem& c) {
-  DUET_RETURN_IF_ERROR(
-      CheckFields(AddItemFields(), {{"order", c.order}, {"item", EncodeItem(c.item)}}));
-  return CheckLineTotal("item", c.item);
-}
-
-Status Validate(const ConfirmOrder& c) {
-  return CheckFields(OrderIdFields(), {{"order", c.order}});
-}
-Status Validate(const ShipOrder& c) { return CheckFields(OrderIdFields(), {{"order", c.order}}); }
-
-Status Validate(const CancelOrder& c) {
-  json::object body{{"order", c.order}};
-  if (!c.reason.empty()) body["reason"] = c.reason;
-  return CheckFields(CancelOrderFields(), body);
-}
+Status Validate(const AddItem& c) { return CheckLineTotal("item", c.item); }
 
 Status Register(CommandBus& bus) {
   const OrderDecider& orders = Orders();
@@ -154,7 +148,8 @@ Status Register(CommandBus& bus) {
           .fields = PlaceOrderFields(),
           .description = "Place an order with its first lines (refused if the id is taken).",
           .example =
-              R"({"order":"o-1001","customer":"Carol","items":[{"sku":"tea-green","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})"},
+              R"({"order":"o-1001","customer":"Carol","items":[{"sku":"tea-green","name":"Green tea","qty":2,"price":450,"currency":"EUR"}]})",
+          .to_json = ToJson},
       DecideOn(orders, &PlaceOrder::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<AddItem>{
@@ -166,7 +161,8 @@ Status Register(CommandBus& bus) {
           .fields = AddItemFields(),
           .description = "Add a line to an order that is not yet confirmed.",
           .example =
-              R"({"order":"o-1001","item":{"sku":"mug","name":"Mug","qty":1,"price":900,"currency":"EUR"}})"},
+              R"({"order":"o-1001","item":{"sku":"mug","name":"Mug","qty":1,"price":900,"currency":"EUR"}})",
+          .to_json = ToJson},
       DecideOn(orders, &AddItem::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<ConfirmOrder>{
@@ -174,19 +170,19 @@ Status Register(CommandBus& bus) {
           .decode = [](JsonReader& f) -> Result<ConfirmOrder> {
             return ConfirmOrder{f.String("order")};
           },
-          .validate = Validate,
           .fields = OrderIdFields(),
           .description = "Confirm a placed order that has items; its total is fixed then.",
-          .example = R"({"order":"o-1001"})"},
+          .example = R"({"order":"o-1001"})",
+          .to_json = ToJson},
       DecideOn(orders, &ConfirmOrder::order)));
   DUET_RETURN_IF_ERROR(bus.Register(
       CommandType<ShipOrder>{
           .name = "ShipOrder",
           .decode = [](JsonReader& f) -> Result<ShipOrder> { return ShipOrder{f.String("order")}; },
-          .validate = Validate,
           .fields = OrderIdFields(),
           .description = "Ship a confirmed order.",
-          .example = R"({"order":"o-1001"})"},
+          .example = R"({"order":"o-1001"})",
+          .to_json = ToJson},
       DecideOn(orders, &ShipOrder::order)));
   return bus.Register(
       CommandType<CancelOrder>{
@@ -194,10 +190,10 @@ Status Register(CommandBus& bus) {
           .decode = [](JsonReader& f) -> Result<CancelOrder> {
             return CancelOrder{f.String("order"), f.OptionalString("reason").value_or("")};
           },
-          .validate = Validate,
           .fields = CancelOrderFields(),
           .description = "Cancel an order any time before it ships.",
-          .example = R"({"order":"o-1002","reason":"changed my mind"})"},
+          .example = R"({"order":"o-1002","reason":"changed my mind"})",
+          .to_json = ToJson},
       DecideOn(orders, &CancelOrder::order));
 }
 

@@ -103,6 +103,11 @@ struct CommandType {
   std::vector<FieldSpec> fields{};
   std::string description{};  // one line, for the API docs and --help
   std::string example{};      // a valid body as JSON text, for the docs and tests
+  // The command as its JSON body. With declared fields, a typed Dispatch is
+  // checked against the contract through it, so a C++ caller is refused
+  // exactly like an HTTP client; absent, a typed command meets `validate`
+  // only.
+  boost::json::object (*to_json)(const Cmd&) = nullptr;
 };
 
 // A registered command type's contract, for documentation and help.
@@ -154,29 +159,47 @@ class CommandBus {
   template <typename Cmd>
   Status Register(CommandType<Cmd> type, CommandHandler<Cmd> handler) {
     Entry entry;
-    entry.info = CommandInfo{std::string(type.name), std::move(type.description),
-                             std::move(type.fields), std::move(type.example)};
-    entry.decode = [type](JsonReader& fields) -> Result<std::shared_ptr<const void>> {
-      Result<Cmd> command = type.decode(fields);
+    entry.decode = [decode =
+                        type.decode](JsonReader& fields) -> Result<std::shared_ptr<const void>> {
+      Result<Cmd> command = decode(fields);
       if (!fields.status().ok()) return fields.status();
       if (!command.ok()) return command.status();
       return std::shared_ptr<const void>(std::make_shared<const Cmd>(std::move(command).value()));
     };
-    entry.validate = [type](const void* command) {
-      return type.validate ? type.validate(*static_cast<const Cmd*>(command)) : Status::OK();
+    entry.validate = [validate = type.validate](const void* command) {
+      return validate ? validate(*static_cast<const Cmd*>(command)) : Status::OK();
     };
+    if (type.to_json != nullptr && !type.fields.empty()) {
+      entry.check_typed = [fields = type.fields, to_json = type.to_json](const void* command) {
+        return CheckFields(fields, to_json(*static_cast<const Cmd*>(command)));
+      };
+    }
     entry.handle = [handler = std::move(handler)](const void* command, UnitOfWork& unit) {
       return handler(*static_cast<const Cmd*>(command), unit);
     };
+    entry.info = CommandInfo{std::string(type.name), std::move(type.description),
+                             std::move(type.fields), std::move(type.example)};
     return Add(typeid(Cmd), std::move(entry));
   }
 
-  // Dispatches a typed command. NotFound if its type is not registered.
+  // Dispatches a typed command. NotFound if its type is not registered;
+  // the errors of Check; then as Dispatch(type, json).
   template <typename Cmd>
   Result<CommandResult> Dispatch(const Cmd& command, const CommandOptions& options = {}) {
     const Entry* entry = FindByType(typeid(Cmd));
     if (entry == nullptr) return Status::NotFound("command type", typeid(Cmd).name());
+    if (entry->check_typed) DUET_RETURN_IF_ERROR(entry->check_typed(&command));
     return Run(*entry, &command, options);
+  }
+
+  // The checks a typed Dispatch runs before loading anything: the contract
+  // (through CommandType::to_json) and `validate`. OK, or InvalidArgument
+  // naming the field; NotFound if the type is not registered. Thread-safe.
+  template <typename Cmd>
+  Status Check(const Cmd& command) const {
+    const Entry* entry = FindByType(typeid(Cmd));
+    if (entry == nullptr) return Status::NotFound("command type", typeid(Cmd).name());
+    return CheckEntry(*entry, &command);
   }
 
   // Dispatches command `type` given as JSON object text.
@@ -203,12 +226,14 @@ class CommandBus {
     CommandInfo info;
     std::function<Result<std::shared_ptr<const void>>(JsonReader&)> decode;
     std::function<Status(const void*)> validate;
+    std::function<Status(const void*)> check_typed;  // empty: no contract check on the typed path
     std::function<Status(const void*, UnitOfWork&)> handle;
   };
 
   Status Add(std::type_index type, Entry entry);
   const Entry* FindByType(std::type_index type) const;
   Result<CommandResult> Run(const Entry& entry, const void* command, const CommandOptions& options);
+  Status CheckEntry(const Entry& entry, const void* command) const;
 
   Repository* repository_;
   BusOptions options_;

@@ -190,6 +190,15 @@ Result<CommandResult> CommandBus::Dispatch(std::string_view type, std::string_vi
   return Run(entry, command->get(), options);
 }
 
+Status CommandBus::CheckEntry(const Entry& entry, const void* command) const {
+  try {
+    if (entry.check_typed) DUET_RETURN_IF_ERROR(entry.check_typed(command));
+    return entry.validate(command);
+  } catch (const std::exception& e) {
+    return Status::FailedPrecondition("validator of '" + entry.info.name + "' threw: " + e.what());
+  }
+}
+
 Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
                                       const CommandOptions& options) {
   const bool idempotent = !options.command_id.empty();

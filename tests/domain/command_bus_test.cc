@@ -111,6 +111,51 @@ TEST_F(CommandBusTest, ValidatorRunsForTypedAndJsonCommands) {
   EXPECT_EQ(store_->HeadPosition(), kNoPosition);
 }
 
+// A declared contract is checked on the JSON path, and on the typed path
+// through to_json; the refusal names the field either way, and nothing is
+// appended.
+struct Rename {
+  std::string counter;
+  std::string name;
+};
+
+TEST_F(CommandBusTest, ContractIsCheckedOnBothPaths) {
+  CommandBus bus(repo_.get());
+  ASSERT_TRUE(
+      bus.Register(CommandType<Rename>{
+                       .name = "Rename",
+                       .decode = [](JsonReader& f) -> Result<Rename> {
+                         return Rename{f.String("counter"), f.String("name")};
+                       },
+                       .fields = {{.name = "counter", .pattern = FieldPattern(kIdPattern)},
+                                  {.name = "name", .min_length = 1, .max_length = 8}},
+                       .to_json = [](const Rename& r) -> boost::json::object {
+                         return {{"counter", r.counter}, {"name", r.name}};
+                       }},
+                   CommandHandler<Rename>([](const Rename&, UnitOfWork&) { return Status::OK(); }))
+          .ok());
+  EXPECT_EQ(bus.Dispatch("Rename", R"({"counter":"c","name":"far too long"})").status().subject(),
+            "name");
+  EXPECT_EQ(bus.Dispatch(Rename{"c", "far too long"}).status().subject(), "name");
+  EXPECT_EQ(bus.Check(Rename{"c d", "ok"}).subject(), "counter");
+  EXPECT_TRUE(bus.Check(Rename{"c", "ok"}).ok());
+  EXPECT_EQ(bus.Dispatch("Rename", R"({"counter":"c","name":"ok","x":1})").status().subject(), "x");
+  EXPECT_EQ(store_->HeadPosition(), kNoPosition);
+  ASSERT_EQ(bus.Commands().size(), 1u);
+  EXPECT_EQ(bus.Commands()[0].fields.size(), 2u);
+}
+
+TEST_F(CommandBusTest, AnIllDeclaredContractIsRefusedAtRegistration) {
+  CommandBus bus(repo_.get());
+  const Status status = bus.Register(
+      CommandType<Rename>{.name = "Rename",
+                          .decode = [](JsonReader&) -> Result<Rename> { return Rename{}; },
+                          .fields = {{.name = "name"}, {.name = "name"}}},
+      CommandHandler<Rename>([](const Rename&, UnitOfWork&) { return Status::OK(); }));
+  EXPECT_EQ(status.subject(), "name");
+  EXPECT_TRUE(bus.CommandTypes().empty());
+}
+
 TEST_F(CommandBusTest, UnregisteredTypedCommandIsNotFound) {
   struct Unregistered {};
   EXPECT_TRUE(bus_->Dispatch(Unregistered{}).status().IsNotFound());

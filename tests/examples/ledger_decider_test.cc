@@ -8,6 +8,18 @@ namespace {
 
 using Events = std::vector<AccountEvent>;
 
+// The checks a typed dispatch runs before anything loads: the command's
+// declared contract and its Validate (CommandBus::Check).
+template <typename Cmd>
+Status Check(const Cmd& command) {
+  static const CommandBus* const bus = [] {
+    auto* registered = new CommandBus(nullptr);  // registration and checks only
+    EXPECT_TRUE(Register(*registered).ok());
+    return registered;
+  }();
+  return bus->Check(command);
+}
+
 Result<Events> When(const Events& given, AccountCommand command) {
   return DecideAfter(Accounts(), std::span<const AccountEvent>(given), command);
 }
@@ -145,32 +157,32 @@ TEST(LedgerTransferTest, TransferToSelfIsBadInput) {
   auto d = DecideTransfer(self, State(kFunded), State(kFunded));
   EXPECT_TRUE(d.status().IsInvalidArgument());
   EXPECT_EQ(d.status().subject(), "to");
-  EXPECT_EQ(Validate(self).subject(), "to");
+  EXPECT_EQ(Check(self).subject(), "to");
 }
 
 // --- Field rules ---
 
 TEST(LedgerValidateTest, AmountMustBePositive) {
-  EXPECT_EQ(Validate(Deposit{"a", "USD", 0}).subject(), "amount");
-  EXPECT_EQ(Validate(Withdraw{"a", "USD", -5}).subject(), "amount");
-  EXPECT_EQ(Validate(Transfer{"a", "b", "USD", 0, ""}).subject(), "amount");
-  EXPECT_TRUE(Validate(Deposit{"a", "USD", 1}).ok());
+  EXPECT_EQ(Check(Deposit{"a", "USD", 0}).subject(), "amount");
+  EXPECT_EQ(Check(Withdraw{"a", "USD", -5}).subject(), "amount");
+  EXPECT_EQ(Check(Transfer{"a", "b", "USD", 0, ""}).subject(), "amount");
+  EXPECT_TRUE(Check(Deposit{"a", "USD", 1}).ok());
 }
 
 TEST(LedgerValidateTest, CurrencyIsThreeUpperCaseLetters) {
   for (const char* bad : {"usd", "US", "USDX", "U$D", ""}) {
-    EXPECT_EQ(Validate(Deposit{"a", bad, 1}).subject(), "currency") << bad;
+    EXPECT_EQ(Check(Deposit{"a", bad, 1}).subject(), "currency") << bad;
   }
 }
 
 TEST(LedgerValidateTest, IdsAndOwnerAreChecked) {
-  EXPECT_EQ(Validate(OpenAccount{"", "Ann"}).subject(), "account");
-  EXPECT_EQ(Validate(OpenAccount{"a b", "Ann"}).subject(), "account");
-  EXPECT_EQ(Validate(OpenAccount{"a", ""}).subject(), "owner");
-  EXPECT_EQ(Validate(OpenAccount{"a", std::string(201, 'x')}).subject(), "owner");
-  EXPECT_EQ(Validate(Transfer{"a", "b/c", "USD", 1, ""}).subject(), "to");
-  EXPECT_EQ(Validate(Transfer{"a", "b", "USD", 1, "bad id"}).subject(), "transfer");
-  EXPECT_EQ(Validate(CloseAccount{"x y"}).subject(), "account");
+  EXPECT_EQ(Check(OpenAccount{"", "Ann"}).subject(), "account");
+  EXPECT_EQ(Check(OpenAccount{"a b", "Ann"}).subject(), "account");
+  EXPECT_EQ(Check(OpenAccount{"a", ""}).subject(), "owner");
+  EXPECT_EQ(Check(OpenAccount{"a", std::string(201, 'x')}).subject(), "owner");
+  EXPECT_EQ(Check(Transfer{"a", "b/c", "USD", 1, ""}).subject(), "to");
+  EXPECT_EQ(Check(Transfer{"a", "b", "USD", 1, "bad id"}).subject(), "transfer");
+  EXPECT_EQ(Check(CloseAccount{"x y"}).subject(), "account");
 }
 
 // --- Codecs ---

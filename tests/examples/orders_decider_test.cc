@@ -8,6 +8,18 @@ namespace {
 
 using Events = std::vector<OrderEvent>;
 
+// The checks a typed dispatch runs before anything loads: the command's
+// declared contract and its Validate (CommandBus::Check).
+template <typename Cmd>
+Status Check(const Cmd& command) {
+  static const CommandBus* const bus = [] {
+    auto* registered = new CommandBus(nullptr);  // registration and checks only
+    EXPECT_TRUE(Register(*registered).ok());
+    return registered;
+  }();
+  return bus->Check(command);
+}
+
 Result<Events> When(const Events& given, OrderCommand command) {
   return DecideAfter(Orders(), std::span<const OrderEvent>(given), command);
 }
@@ -108,22 +120,22 @@ TEST(OrdersDeciderTest, NoCancellingAShippedOrCancelledOrder) {
 }
 
 TEST(OrdersValidateTest, QuantityAndPriceRules) {
-  EXPECT_EQ(Validate(AddItem{"o", Widget(0, 1)}).subject(), "item.qty");
-  EXPECT_EQ(Validate(AddItem{"o", Widget(-1, 1)}).subject(), "item.qty");
-  EXPECT_EQ(Validate(AddItem{"o", Widget(1, -1)}).subject(), "item.price");
-  EXPECT_TRUE(Validate(AddItem{"o", Widget(1, 0)}).ok());  // free items are fine
-  EXPECT_EQ(Validate(AddItem{"o", Widget(1, 1, "eur")}).subject(), "item.currency");
-  EXPECT_EQ(Validate(PlaceOrder{"o", "c", {Widget(), Widget(0, 1)}}).subject(), "items[1].qty");
-  EXPECT_EQ(Validate(AddItem{"o", Widget(2, INT64_MAX)}).subject(), "item");
+  EXPECT_EQ(Check(AddItem{"o", Widget(0, 1)}).subject(), "item.qty");
+  EXPECT_EQ(Check(AddItem{"o", Widget(-1, 1)}).subject(), "item.qty");
+  EXPECT_EQ(Check(AddItem{"o", Widget(1, -1)}).subject(), "item.price");
+  EXPECT_TRUE(Check(AddItem{"o", Widget(1, 0)}).ok());  // free items are fine
+  EXPECT_EQ(Check(AddItem{"o", Widget(1, 1, "eur")}).subject(), "item.currency");
+  EXPECT_EQ(Check(PlaceOrder{"o", "c", {Widget(), Widget(0, 1)}}).subject(), "items[1].qty");
+  EXPECT_EQ(Check(AddItem{"o", Widget(2, INT64_MAX)}).subject(), "item");
 }
 
 TEST(OrdersValidateTest, IdsAndTexts) {
-  EXPECT_EQ(Validate(PlaceOrder{"", "c", {}}).subject(), "order");
-  EXPECT_EQ(Validate(PlaceOrder{"o", "", {}}).subject(), "customer");
-  EXPECT_EQ(Validate(AddItem{"o", Item{"bad sku", "n", 1, 1, "EUR"}}).subject(), "item.sku");
-  EXPECT_EQ(Validate(AddItem{"o", Item{"s", "", 1, 1, "EUR"}}).subject(), "item.name");
-  EXPECT_EQ(Validate(CancelOrder{"o", std::string(201, 'r')}).subject(), "reason");
-  EXPECT_EQ(Validate(PlaceOrder{"o", "c", std::vector<Item>(kMaxItems + 1, Widget())}).subject(),
+  EXPECT_EQ(Check(PlaceOrder{"", "c", {}}).subject(), "order");
+  EXPECT_EQ(Check(PlaceOrder{"o", "", {}}).subject(), "customer");
+  EXPECT_EQ(Check(AddItem{"o", Item{"bad sku", "n", 1, 1, "EUR"}}).subject(), "item.sku");
+  EXPECT_EQ(Check(AddItem{"o", Item{"s", "", 1, 1, "EUR"}}).subject(), "item.name");
+  EXPECT_EQ(Check(CancelOrder{"o", std::string(201, 'r')}).subject(), "reason");
+  EXPECT_EQ(Check(PlaceOrder{"o", "c", std::vector<Item>(kMaxItems + 1, Widget())}).subject(),
             "items");
 }
 
