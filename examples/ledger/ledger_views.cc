@@ -261,35 +261,17 @@ QueryParam Id(std::string name, std::string description) {
 // JSON Schemas of the answers (QueryDefinition::result_schema), built from
 // what the handlers above and PageAnswer/SearchHitsAnswer/AnalyticsRowsAnswer
 // produce: every member they always write is required, none other is allowed.
-json::object Schema(json::object properties, json::array required) {
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
-}
-
-json::object Text(std::string_view description) {
-  return {{"type", "string"}, {"description", description}};
-}
-
-json::object Int64(std::string_view description) {
-  return {{"type", "integer"}, {"format", "int64"}, {"description", description}};
-}
-
-json::object Choice(std::initializer_list<std::string_view> values, std::string_view description) {
-  json::array choices;
-  for (std::string_view value : values) choices.emplace_back(value);
-  json::object schema{{"type", "string"}, {"enum", std::move(choices)}};
-  if (!description.empty()) schema["description"] = description;
-  return schema;
-}
-
-json::object ArrayOf(json::object item) { return {{"type", "array"}, {"items", std::move(item)}}; }
+using answer_schema::ArrayOf;
+using answer_schema::Enum;
+using answer_schema::Int64;
+using answer_schema::Object;
+using answer_schema::String;
+using answer_schema::Timestamp;
 
 json::object AccountSchema() {
-  return Schema({{"account", Text("the account's id")},
-                 {"owner", Text("the account holder")},
-                 {"status", Choice({"open", "closed"}, "the account's state")},
+  return Object({{"account", String("the account's id")},
+                 {"owner", String("the account holder")},
+                 {"status", Enum({"open", "closed"}, "the account's state")},
                  {"balances",
                   {{"type", "object"},
                    {"description", "minor units per currency held (zero balances kept)"},
@@ -298,7 +280,7 @@ json::object AccountSchema() {
 }
 
 json::object NextCursor() {
-  return Text("pass as `cursor` for the next page; absent on the last page");
+  return String("pass as `cursor` for the next page; absent on the last page");
 }
 
 json::object MovementSchema() {
@@ -306,26 +288,26 @@ json::object MovementSchema() {
   json::object counterparty = nullable_text, transfer = nullable_text;
   counterparty["description"] = "the other account of a transfer; null otherwise";
   transfer["description"] = "the transfer's id; null for deposits and withdrawals";
-  return Schema(
+  return Object(
       {{"position", Int64("the event's global position")},
-       {"kind", Choice({"deposit", "withdrawal", "transfer-debit", "transfer-credit"}, "")},
-       {"currency", Text("3 upper-case letters")},
+       {"kind", Enum({"deposit", "withdrawal", "transfer-debit", "transfer-credit"}, "")},
+       {"currency", String("3 upper-case letters")},
        {"amount", Int64("minor units: positive in, negative out")},
        {"counterparty", std::move(counterparty)},
        {"transfer", std::move(transfer)},
-       {"timestamp", {{"type", "string"}, {"format", "date-time"}}}},
+       {"timestamp", Timestamp()}},
       {"position", "kind", "currency", "amount", "counterparty", "transfer", "timestamp"});
 }
 
 json::object BucketRowsSchema(std::string_view currency_description) {
-  json::object row = Schema({{"bucket_start", {{"type", "string"}, {"format", "date-time"}}},
+  json::object row = Object({{"bucket_start", Timestamp()},
                              {"count", Int64("observations in the bucket")},
                              {"sum", Int64("minor units")},
                              {"min", Int64("minor units")},
                              {"max", Int64("minor units")}},
                             {"bucket_start", "count", "sum", "min", "max"});
-  return Schema({{"currency", Text(currency_description)},
-                 {"bucket", Choice({"minute", "hour", "day"}, "the bucket size")},
+  return Object({{"currency", String(currency_description)},
+                 {"bucket", Enum({"minute", "hour", "day"}, "the bucket size")},
                  {"rows", ArrayOf(std::move(row))}},
                 {"currency", "bucket", "rows"});
 }
@@ -421,7 +403,7 @@ Status RegisterLedgerQueries(QueryBus& bus) {
                   LimitParam()},
        .handler = On<DocumentStore>(ListAccounts),
        .description = "accounts, all or one owner's, by account id",
-       .result_schema = Schema({{"items", ArrayOf(AccountSchema())}, {"next_cursor", NextCursor()}},
+       .result_schema = Object({{"items", ArrayOf(AccountSchema())}, {"next_cursor", NextCursor()}},
                                {"items"})}));
   DUET_RETURN_IF_ERROR(
       bus.Register({.name = "statement",
@@ -429,14 +411,14 @@ Status RegisterLedgerQueries(QueryBus& bus) {
                     .params = {Id("account", "the account's id"), CursorParam(), LimitParam()},
                     .handler = On<DocumentStore>(Statement),
                     .description = "an account's movements, oldest first",
-                    .result_schema = Schema({{"account", Text("the account's id")},
+                    .result_schema = Object({{"account", String("the account's id")},
                                              {"entries", ArrayOf(MovementSchema())},
                                              {"next_cursor", NextCursor()}},
                                             {"account", "entries"})}));
   json::object hit =
-      Schema({{"account", Text("the account's id")},
-              {"owner", Text("the account holder")},
-              {"status", Choice({"open", "closed"}, "the account's state")},
+      Object({{"account", String("the account's id")},
+              {"owner", String("the account holder")},
+              {"status", Enum({"open", "closed"}, "the account's state")},
               {"score", {{"type", "number"}, {"description", "higher ranks first"}}}},
              {"account", "owner", "status", "score"});
   DUET_RETURN_IF_ERROR(
@@ -453,7 +435,7 @@ Status RegisterLedgerQueries(QueryBus& bus) {
                                LimitParam()},
                     .handler = On<SearchStore>(SearchAccounts),
                     .description = "accounts whose id or owner match words",
-                    .result_schema = Schema({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
+                    .result_schema = Object({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
   return bus.Register({.name = "volume",
                        .read_model = kVolumeView,
                        .params = {{.name = "currency",

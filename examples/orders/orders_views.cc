@@ -249,63 +249,39 @@ QueryParam BucketParam() {
 // JSON Schemas of the answers (QueryDefinition::result_schema), built from
 // what the handlers below and PageAnswer/SearchHitsAnswer/AnalyticsRowsAnswer
 // produce: every member they always write is required, none other is allowed.
-json::object Schema(json::object properties, json::array required) {
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
-}
-
-json::object Text(std::string_view description) {
-  return {{"type", "string"}, {"description", description}};
-}
-
-json::object Int64(std::string_view description) {
-  return {{"type", "integer"}, {"format", "int64"}, {"description", description}};
-}
-
-json::object Timestamp(std::string_view description) {
-  return {{"type", "string"}, {"format", "date-time"}, {"description", description}};
-}
+using answer_schema::ArrayOf;
+using answer_schema::Enum;
+using answer_schema::Int64;
+using answer_schema::Object;
+using answer_schema::String;
+using answer_schema::Timestamp;
 
 json::object StatusSchema() {
-  json::array statuses;
-  for (std::string_view status : kStatuses) statuses.emplace_back(status);
-  return {{"type", "string"}, {"enum", std::move(statuses)}};
+  return Enum({kStatuses[0], kStatuses[1], kStatuses[2], kStatuses[3]});
 }
-
-json::object ArrayOf(json::object item) { return {{"type", "array"}, {"items", std::move(item)}}; }
-
 json::object OrderSchema() {
-  json::object item = Schema({{"sku", Text("the product's id")},
-                              {"name", Text("the product's name")},
+  json::object item = Object({{"sku", String("the product's id")},
+                              {"name", String("the product's name")},
                               {"qty", Int64("units")},
                               {"price", Int64("per unit, minor units")},
-                              {"currency", Text("3 upper-case letters")}},
+                              {"currency", String("3 upper-case letters")}},
                              {"sku", "name", "qty", "price", "currency"});
-  return Schema(
-      {{"order", Text("the order's id")},
-       {"customer", Text("who ordered")},
+  return Object(
+      {{"order", String("the order's id")},
+       {"customer", String("who ordered")},
        {"status", StatusSchema()},
        {"items", ArrayOf(std::move(item))},
        {"total", Int64("sum of qty * price, minor units")},
-       {"currency", Text("the order's currency; empty while it has no items")},
+       {"currency", String("the order's currency; empty while it has no items")},
        {"placed_at", Timestamp("when it was placed")},
        {"updated_at", Timestamp("when it last changed")},
-       {"reason", Text("why it was cancelled (cancelled orders only)")}},
+       {"reason", String("why it was cancelled (cancelled orders only)")}},
       {"order", "customer", "status", "items", "total", "currency", "placed_at", "updated_at"});
 }
 
-json::object RowsSchema(json::object row) { return {{"type", "array"}, {"items", std::move(row)}}; }
-
 json::object BucketStart() { return Timestamp("the bucket's start (UTC)"); }
 
-json::object BucketSchema() {
-  return {{"type", "string"},
-          {"enum", {"minute", "hour", "day"}},
-          {"description", "the bucket size asked for"}};
-}
-
+json::object BucketSchema() { return Enum({"minute", "hour", "day"}, "the bucket size asked for"); }
 json::object OrderAnswer(json::object doc) {
   doc.erase("placed_position");  // the read model's sort key, not part of the answer
   return doc;
@@ -414,13 +390,13 @@ Status RegisterOrdersQueries(QueryBus& bus) {
                   LimitParam()},
        .handler = On<DocumentStore>(ListOrders),
        .description = "orders, by customer and/or status, in placing order",
-       .result_schema = Schema(
+       .result_schema = Object(
            {{"items", ArrayOf(OrderSchema())},
-            {"next_cursor", Text("pass as `cursor` for the next page; absent on the last page")}},
+            {"next_cursor", String("pass as `cursor` for the next page; absent on the last page")}},
            {"items"})}));
   json::object hit =
-      Schema({{"order", Text("the order's id")},
-              {"customer", Text("who ordered")},
+      Object({{"order", String("the order's id")},
+              {"customer", String("who ordered")},
               {"status", StatusSchema()},
               {"score", {{"type", "number"}, {"description", "higher ranks first"}}}},
              {"order", "customer", "status", "score"});
@@ -434,8 +410,8 @@ Status RegisterOrdersQueries(QueryBus& bus) {
                                LimitParam()},
                     .handler = On<SearchStore>(SearchOrders),
                     .description = "orders whose customer or item names match words",
-                    .result_schema = Schema({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
-  json::object revenue_row = Schema({{"bucket_start", BucketStart()},
+                    .result_schema = Object({{"hits", ArrayOf(std::move(hit))}}, {"hits"})}));
+  json::object revenue_row = Object({{"bucket_start", BucketStart()},
                                      {"count", Int64("orders confirmed in the bucket")},
                                      {"sum", Int64("their revenue, minor units")},
                                      {"min", Int64("the smallest order, minor units")},
@@ -450,11 +426,11 @@ Status RegisterOrdersQueries(QueryBus& bus) {
                                BucketParam()},
                     .handler = On<AnalyticsStore>(Revenue),
                     .description = "confirmed orders' revenue per time bucket in one currency",
-                    .result_schema = Schema({{"currency", Text("the currency asked for")},
+                    .result_schema = Object({{"currency", String("the currency asked for")},
                                              {"bucket", BucketSchema()},
-                                             {"rows", RowsSchema(std::move(revenue_row))}},
+                                             {"rows", ArrayOf(std::move(revenue_row))}},
                                             {"currency", "bucket", "rows"})}));
-  json::object status_row = Schema({{"bucket_start", BucketStart()},
+  json::object status_row = Object({{"bucket_start", BucketStart()},
                                     {"status", StatusSchema()},
                                     {"count", Int64("orders that entered the status")}},
                                    {"bucket_start", "status", "count"});
@@ -463,9 +439,9 @@ Status RegisterOrdersQueries(QueryBus& bus) {
                        .params = {BucketParam(), StatusParam()},
                        .handler = On<AnalyticsStore>(OrdersPerStatus),
                        .description = "how many orders entered each status per time bucket",
-                       .result_schema = Schema({{"bucket", BucketSchema()},
-                                                {"rows", RowsSchema(std::move(status_row))}},
-                                               {"bucket", "rows"})});
+                       .result_schema = Object(
+                           {{"bucket", BucketSchema()}, {"rows", ArrayOf(std::move(status_row))}},
+                           {"bucket", "rows"})});
 }
 
 }  // namespace duet::examples::orders

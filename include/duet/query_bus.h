@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -112,6 +113,22 @@ boost::json::object PageAnswer(boost::json::array items, const std::string& next
 boost::json::object SearchHitsAnswer(std::vector<SearchHit> hits);
 // One {"bucket_start" (ISO-8601 UTC), "count", "sum", "min", "max"} per row.
 boost::json::array AnalyticsRowsAnswer(const std::vector<AnalyticsRow>& rows);
+// Builders of JSON Schemas (draft 2020-12) for QueryDefinition::result_schema,
+// so every domain declares its answers alike. A description left empty is
+// left out.
+namespace answer_schema {
+// An object with exactly these properties; `required` names those always
+// written (additionalProperties is false).
+boost::json::object Object(boost::json::object properties, boost::json::array required);
+boost::json::object String(std::string_view description = {});
+boost::json::object Int64(std::string_view description = {});
+// ISO-8601 UTC text, as FormatUtcTimestamp writes it.
+boost::json::object Timestamp(std::string_view description = {});
+boost::json::object Enum(std::initializer_list<std::string_view> values,
+                         std::string_view description = {});
+boost::json::object ArrayOf(boost::json::object item);
+}  // namespace answer_schema
+
 // The paging parameters: optional "cursor" (kCursor) and "limit" (kLimit).
 QueryParam CursorParam();
 QueryParam LimitParam();

@@ -37,4 +37,43 @@ json::array AnalyticsRowsAnswer(const std::vector<AnalyticsRow>& rows) {
 QueryParam CursorParam() { return QueryParam{"cursor", ParamType::kCursor, false}; }
 QueryParam LimitParam() { return QueryParam{"limit", ParamType::kLimit, false}; }
 
+namespace answer_schema {
+namespace {
+
+json::object Described(json::object schema, std::string_view description) {
+  if (!description.empty()) schema["description"] = description;
+  return schema;
+}
+
+}  // namespace
+
+json::object Object(json::object properties, json::array required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)},
+          {"additionalProperties", false}};
+}
+
+json::object String(std::string_view description) {
+  return Described({{"type", "string"}}, description);
+}
+
+json::object Int64(std::string_view description) {
+  return Described({{"type", "integer"}, {"format", "int64"}}, description);
+}
+
+json::object Timestamp(std::string_view description) {
+  return Described({{"type", "string"}, {"format", "date-time"}}, description);
+}
+
+json::object Enum(std::initializer_list<std::string_view> values, std::string_view description) {
+  json::array choices;
+  for (std::string_view value : values) choices.emplace_back(value);
+  return Described({{"type", "string"}, {"enum", std::move(choices)}}, description);
+}
+
+json::object ArrayOf(json::object item) { return {{"type", "array"}, {"items", std::move(item)}}; }
+
+}  // namespace answer_schema
+
 }  // namespace duet
