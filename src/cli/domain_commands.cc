@@ -36,6 +36,14 @@ int RunCommand(const Flags& flags, const Domains& domains, std::ostream& out, st
   return 0;
 }
 
+// `query` once its read model has applied the store's head (read-your-writes).
+Result<QueryAnswer> AnswerSample(App& app, const SampleQuery& query) {
+  DUET_ASSIGN_OR_RETURN(boost::json::object params, ParseJsonObject(query.params_json, "params"));
+  QueryRequest request{query.name, std::move(params), app.store()->HeadPosition(),
+                       std::chrono::seconds(10)};
+  return app.queries()->Execute(request);
+}
+
 // The read side: each query waits until its read model has applied the last
 // command's position (read-your-writes), then answers with its position.
 void RunDemoQueries(App& app, std::ostream& out) {
@@ -44,13 +52,7 @@ void RunDemoQueries(App& app, std::ostream& out) {
   for (const Domain& domain : app.domains()) {
     for (const SampleQuery& query : domain.tour_queries) {
       out << "? " << query.name << " " << query.params_json << "\n";
-      Result<boost::json::object> params = ParseJsonObject(query.params_json, "params");
-      Result<QueryAnswer> answer = params.status();
-      if (params.ok()) {
-        QueryRequest request{query.name, std::move(*params), app.store()->HeadPosition(),
-                             std::chrono::seconds(10)};
-        answer = app.queries()->Execute(request);
-      }
+      Result<QueryAnswer> answer = AnswerSample(app, query);
       out << "  "
           << (answer.ok() ? boost::json::serialize(answer->result) + "  @" +
                                 std::to_string(answer->position.value)
