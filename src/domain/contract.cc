@@ -178,9 +178,10 @@ Status CheckFields(const std::vector<FieldSpec>& fields, const boost::json::obje
     }
     DUET_RETURN_IF_ERROR(CheckValue(spec, field_path, *value));
   }
-  for (const auto& [key, value] : object) {
+  for (const boost::json::key_value_pair& member : object) {
+    const std::string_view key = member.key();
     const bool declared = std::any_of(fields.begin(), fields.end(),
-                                      [&](const FieldSpec& spec) { return spec.name == key; });
+                                      [key](const FieldSpec& spec) { return spec.name == key; });
     if (!declared) return Status::InvalidArgument(FieldPath(path, key), "unknown field");
   }
   return Status::OK();
