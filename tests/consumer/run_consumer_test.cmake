@@ -14,26 +14,20 @@ set(build ${DUET_WORK_DIR}/build)
 file(REMOVE_RECURSE ${DUET_WORK_DIR})
 file(MAKE_DIRECTORY ${DUET_WORK_DIR})
 
-function(run_step name)
-  message(STATUS "consumer test: ${name}: ${ARGN}")
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "consumer test: ${name} failed (${rc})")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../support/run_step.cmake)
 
 set(compiler_arg)
 if(CMAKE_CXX_COMPILER)
   set(compiler_arg -DCMAKE_CXX_COMPILER=${CMAKE_CXX_COMPILER})
 endif()
 
-run_step(install ${CMAKE_COMMAND} --install ${DUET_BUILD_DIR} --prefix ${prefix})
+run_step("consumer test" install ${CMAKE_COMMAND} --install ${DUET_BUILD_DIR} --prefix ${prefix})
 # Only the scratch prefix: a Duet installed elsewhere on the machine must not
 # be picked up instead.
-run_step(configure ${CMAKE_COMMAND} -S ${DUET_CONSUMER_SOURCE_DIR} -B ${build}
+run_step("consumer test" configure ${CMAKE_COMMAND} -S ${DUET_CONSUMER_SOURCE_DIR} -B ${build}
          -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
          -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF
          ${compiler_arg})
-run_step(build ${CMAKE_COMMAND} --build ${build} -j2)
-run_step(run ${build}/duet_consumer)
+run_step("consumer test" build ${CMAKE_COMMAND} --build ${build} -j2)
+run_step("consumer test" run ${build}/duet_consumer)
 file(REMOVE_RECURSE ${DUET_WORK_DIR})

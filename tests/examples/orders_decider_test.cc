@@ -2,22 +2,16 @@
 #include <gtest/gtest.h>
 
 #include "orders/orders.h"
+#include "tests/examples/command_check.h"
 
 namespace duet::examples::orders {
 namespace {
 
 using Events = std::vector<OrderEvent>;
 
-// The checks a typed dispatch runs before anything loads: the command's
-// declared contract and its Validate (CommandBus::Check).
 template <typename Cmd>
 Status Check(const Cmd& command) {
-  static const CommandBus* const bus = [] {
-    auto* registered = new CommandBus(nullptr);  // registration and checks only
-    EXPECT_TRUE(Register(*registered).ok());
-    return registered;
-  }();
-  return bus->Check(command);
+  return testing::CheckCommand<Register>(command);
 }
 
 Result<Events> When(const Events& given, OrderCommand command) {

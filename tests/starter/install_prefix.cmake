@@ -12,16 +12,10 @@ foreach(var DUET_BUILD_DIR DUET_PREFIX)
   endif()
 endforeach()
 
-function(run_step name)
-  message(STATUS "scratch prefix: ${name}: ${ARGN}")
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "scratch prefix: ${name} failed (${rc})")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../support/run_step.cmake)
 
 # duet_exe and duet_cli pull in every installed library (cli -> server ->
 # app -> the engine's areas).
-run_step(build ${CMAKE_COMMAND} --build ${DUET_BUILD_DIR} -j2 --target duet_exe duet_cli)
+run_step("scratch prefix" build ${CMAKE_COMMAND} --build ${DUET_BUILD_DIR} -j2 --target duet_exe duet_cli)
 file(REMOVE_RECURSE ${DUET_PREFIX})
-run_step(install ${CMAKE_COMMAND} --install ${DUET_BUILD_DIR} --prefix ${DUET_PREFIX})
+run_step("scratch prefix" install ${CMAKE_COMMAND} --install ${DUET_BUILD_DIR} --prefix ${DUET_PREFIX})

@@ -19,13 +19,7 @@ set(build ${DUET_WORK_DIR}/build)
 file(REMOVE_RECURSE ${DUET_WORK_DIR})
 file(MAKE_DIRECTORY ${DUET_WORK_DIR})
 
-function(run_step name)
-  message(STATUS "starter test: ${name}: ${ARGN}")
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "starter test: ${name} failed (${rc})")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../support/run_step.cmake)
 
 set(extra_args)
 foreach(var CMAKE_CXX_COMPILER CMAKE_CXX_COMPILER_LAUNCHER)
@@ -36,10 +30,10 @@ endforeach()
 
 # Only the scratch prefix: a Duet installed elsewhere on the machine (or
 # Duet's own build tree, through the package registry) must not be found.
-run_step(configure ${CMAKE_COMMAND} -S ${STARTER_SOURCE_DIR} -B ${build}
+run_step("starter test" configure ${CMAKE_COMMAND} -S ${STARTER_SOURCE_DIR} -B ${build}
          -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${DUET_PREFIX}
          -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF
          ${extra_args})
-run_step(build ${CMAKE_COMMAND} --build ${build} -j2)
-run_step(ctest ${CMAKE_CTEST_COMMAND} --test-dir ${build} --output-on-failure --timeout 120)
+run_step("starter test" build ${CMAKE_COMMAND} --build ${build} -j2)
+run_step("starter test" ctest ${CMAKE_CTEST_COMMAND} --test-dir ${build} --output-on-failure --timeout 120)
 file(REMOVE_RECURSE ${DUET_WORK_DIR})
