@@ -2,8 +2,12 @@
 # HTTP benchmarks of `duet serve` with wrk (Debian), loopback, wrk and the
 # server sharing the machine, each beside a peer measured in the same run:
 #   (a) queries by key: GET /queries/balance?account=..  wrk -t1 -c64 --latency
-#       peer: redis-benchmark GET, 64 clients, one thread, no pipelining;
-#   (b) durable commands: POST /commands/Deposit          wrk -t1 -c64 --latency
+#       peers: pgbench, 64 clients, one thread, a primary-key SELECT over as
+#       many rows (PostgreSQL 15); redis-benchmark GET, 64 clients, one
+#       thread, no pipelining;
+#   (b) durable commands: POST /commands/PlaceOrder (a new order each time)
+#       on a node of role command and on one of role all, and
+#       POST /commands/Deposit (role all)                 wrk -t1 -c64 --latency
 #       peer: pgbench, 64 clients, one thread, a one-row INSERT per
 #       transaction under synchronous_commit=on (PostgreSQL 15);
 #   (c) follower lag: a command node and a query node (--role query --follow);
@@ -114,6 +118,20 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# metrics_json NAME URL: events per group-commit round (per fsync) so far.
+metrics_json() {
+  curl -fsS "$2/metrics" | python3 -c '
+import json, re, sys
+text = sys.stdin.read()
+def value(name):
+    m = re.search("^" + name + r" ([0-9.eE+]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+rounds = value("duet_group_commit_events_count")
+print(json.dumps({"bench": sys.argv[1] + "_group_commit", "rounds": rounds,
+                  "events_per_round": round(value("duet_group_commit_events_sum") / rounds, 2) if rounds else None,
+                  "fsync_ms_avg": round(1000 * value("duet_fsync_seconds_sum") / max(1, value("duet_fsync_seconds_count")), 3)}))' "$1" >> "$results"
+}
+
 skipped() {  # skipped BENCH REASON
   printf '{"bench":"%s","skipped":"%s"}\n' "$1" "$2" >> "$results"
 }
@@ -176,19 +194,34 @@ peer_postgres() {
   pgbench -h 127.0.0.1 -p "$port" -U bench -n -c "$connections" -j 1 -T "$seconds" \
     -f "$dir/insert.sql" postgres > "$dir/pgbench.out" 2>&1 || true
   show "$dir/pgbench.out"
+  # The query peer: a primary-key SELECT over as many rows as seeded accounts.
+  psql -q -h 127.0.0.1 -p "$port" -U bench -d postgres \
+    -c "CREATE TABLE balances (account text PRIMARY KEY, owner text NOT NULL, usd bigint NOT NULL)" \
+    -c "INSERT INTO balances SELECT 'bench' || i, 'Bench ' || i, 100 FROM generate_series(0, $(( accounts - 1 ))) i" \
+    -c "ANALYZE balances"
+  printf '%s\n' "\\set a random(0, $(( accounts - 1 )))" \
+    "SELECT owner, usd FROM balances WHERE account = 'bench' || :a;" > "$dir/select.sql"
+  pgbench -h 127.0.0.1 -p "$port" -U bench -n -c "$connections" -j 1 -T "$seconds" \
+    -f "$dir/select.sql" postgres > "$dir/pgbench-select.out" 2>&1 || true
+  show "$dir/pgbench-select.out"
+  pgbench_json peer_pgbench_select < "$dir/pgbench-select.out" >> "$results"
+  pgbench_json peer_pgbench_insert < "$dir/pgbench.out" >> "$results"
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
+  pg_data=""
+}
+
+pgbench_json() {  # pgbench_json NAME < pgbench output
   python3 -c '
 import json, re, sys
+name = sys.argv[1]
 text = sys.stdin.read()
 tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", text)
 avg = re.search(r"latency average = ([0-9.]+) ms", text)
 if tps and avg:
-    print(json.dumps({"bench": "peer_pgbench_insert", "requests_per_second": float(tps.group(1)),
+    print(json.dumps({"bench": name, "requests_per_second": float(tps.group(1)),
                       "latency_ms": {"avg": float(avg.group(1))}}))
 else:  # e.g. a run shorter than the 64 connections take to open
-    print(json.dumps({"bench": "peer_pgbench_insert", "skipped": "no tps in pgbench output"}))' \
-    < "$dir/pgbench.out" >> "$results"
-  as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
-  pg_data=""
+    print(json.dumps({"bench": name, "skipped": "no tps in pgbench output"}))' "$1"
 }
 
 # (a) and (b): one node, role all; each beside its peer.
@@ -200,7 +233,14 @@ node_url=$url
 peer_redis
 url=$node_url
 run_wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/deposit.lua" "$url" -- "$accounts"
-curl -fsS "$url/metrics" | grep -E '^duet_(group_commit_transactions|fsync_seconds)_(sum|count)' >&2 || true
+BENCH_NAME=place_order_role_all \
+  run_wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/place_order.lua" "$url"
+metrics_json commands_role_all "$url"
+stop_server
+start_server command --role command
+BENCH_NAME=place_order_role_command \
+  run_wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/place_order.lua" "$url"
+metrics_json commands_role_command "$url"
 stop_server
 peer_postgres
 
@@ -270,7 +310,12 @@ def ratio(ours, peer):
     if "requests_per_second" in a and "requests_per_second" in b and b["requests_per_second"] > 0:
         return round(a["requests_per_second"] / b["requests_per_second"], 3)
     return None
+rows["ratio_query_to_pgbench_select"] = ratio("query_by_key", "peer_pgbench_select")
 rows["ratio_query_to_redis_get"] = ratio("query_by_key", "peer_redis_get")
-rows["ratio_commands_to_pgbench_insert"] = ratio("commands", "peer_pgbench_insert")
+rows["ratio_place_order_role_command_to_pgbench_insert"] = ratio("place_order_role_command",
+                                                                 "peer_pgbench_insert")
+rows["ratio_place_order_role_all_to_pgbench_insert"] = ratio("place_order_role_all",
+                                                             "peer_pgbench_insert")
+rows["ratio_deposit_role_all_to_pgbench_insert"] = ratio("commands", "peer_pgbench_insert")
 print(json.dumps(rows, indent=2))
 PY

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "duet/contract.h"
+#include "duet/deferrer.h"
 #include "duet/json_reader.h"
 #include "duet/repository.h"
 #include "duet/result.h"
@@ -138,9 +139,13 @@ struct BusStats {
   uint64_t retries_exhausted = 0;  // dispatches that returned the conflict
 };
 
+// Told once what a DispatchAsync came to: what Dispatch would return.
+using CommandCallback = std::function<void(Result<CommandResult>)>;
+
 struct BusOptions {
   int max_attempts = 5;  // handler runs per dispatch when appends conflict (>= 1)
-  // Before retry n, sleep a random time in [0, n * retry_backoff).
+  // Retry n waits a random time in [0, n * retry_backoff) (a Deferrer's
+  // delay; Dispatch sleeps it).
   std::chrono::microseconds retry_backoff{200};
 };
 
@@ -189,7 +194,8 @@ class CommandBus {
     const Entry* entry = FindByType(typeid(Cmd));
     if (entry == nullptr) return Status::NotFound("command type", typeid(Cmd).name());
     if (entry->check_typed) DUET_RETURN_IF_ERROR(entry->check_typed(&command));
-    return Run(*entry, &command, options);
+    // Not owned: Run returns only once the dispatch is over.
+    return Run(*entry, std::shared_ptr<const void>(std::shared_ptr<void>(), &command), options);
   }
 
   // The checks a typed Dispatch runs before loading anything: the contract
@@ -208,6 +214,18 @@ class CommandBus {
   // field that is missing, of the wrong type, unknown or invalid.
   Result<CommandResult> Dispatch(std::string_view type, std::string_view json,
                                  const CommandOptions& options = {});
+
+  // Dispatch(type, json) without a thread waiting for the append: `done` is
+  // called exactly once with what Dispatch would return. An answer known
+  // without appending (bad input, a refusal, a duplicate, nothing to append)
+  // is told on this thread before the call returns; an appended command is
+  // told from the store's commit thread once durable or failed
+  // (EventStore::AppendMultiAsync), so `done` must be quick and must not
+  // dispatch or wait itself: hand the rest to another thread. Loading and
+  // deciding run on this thread, and after a conflict on `defer`'s, after
+  // the backoff (never on the store's).
+  void DispatchAsync(std::string_view type, std::string_view json, const CommandOptions& options,
+                     Deferrer defer, CommandCallback done);
 
   // Counters since construction. Thread-safe.
   BusStats Stats() const;
@@ -232,7 +250,20 @@ class CommandBus {
 
   Status Add(std::type_index type, Entry entry);
   const Entry* FindByType(std::type_index type) const;
-  Result<CommandResult> Run(const Entry& entry, const void* command, const CommandOptions& options);
+  // One dispatch in flight: the command, its ids and attempts (command_bus.cc).
+  struct Pending;
+  // Dispatches `command` and waits for the answer.
+  Result<CommandResult> Run(const Entry& entry, std::shared_ptr<const void> command,
+                            const CommandOptions& options);
+  // Checks the options, then the first attempt.
+  void Start(const Entry& entry, std::shared_ptr<const void> command, const CommandOptions& options,
+             Deferrer defer, CommandCallback done);
+  // Runs the handler once and commits what it decided; tells p->done, or
+  // after a conflict has p->defer run the next attempt.
+  void Attempt(std::shared_ptr<Pending> p);
+  void Retry(std::shared_ptr<Pending> p, Status conflict);
+  // The answer after the last conflict: a concurrent twin's record, or the conflict.
+  Result<CommandResult> Exhausted(const Pending& p);
   Status CheckEntry(const Entry& entry, const void* command) const;
 
   Repository* repository_;

@@ -49,6 +49,9 @@ struct MultiAppendResult {
   GlobalPosition position;            // position of the commit's last event
 };
 
+// Told once what an AppendMultiAsync came to: what AppendMulti would return.
+using AppendCallback = std::function<void(Result<MultiAppendResult>)>;
+
 enum class ReadDirection : uint8_t { kForward, kBackward };
 
 class Subscription;
@@ -82,6 +85,17 @@ class EventStore {
   // REQUIRES: each stream appears at most once.
   virtual Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) = 0;
 
+  // AppendMulti without a thread waiting for it: `done` is called exactly
+  // once with what AppendMulti would have returned. A refusal (bad input, a
+  // conflict, a failed store) or a retry already recorded is told before this
+  // returns, on the caller's thread; a queued append is told from the
+  // store's commit thread once durable (or failed), so `done` must be quick
+  // and must not append or wait on the store itself: hand the rest to
+  // another thread. `appends` is not used after this returns.
+  // The default calls AppendMulti: a backend without a commit queue answers
+  // on the caller's thread.
+  virtual void AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done);
+
   // Up to `max_count` events of `stream` starting at version `from`
   // (inclusive) in `direction`; kStreamEnd with kBackward starts at the newest.
   // A stream that does not exist reads as empty (use StreamHead to tell).
@@ -108,6 +122,11 @@ class EventStore {
   // The store must outlive the returned subscription.
   std::unique_ptr<Subscription> SubscribeToAll(GlobalPosition after, SubscriptionHandler handler,
                                                SubscriptionOptions options = {});
+
+ protected:
+  // AppendMulti as a wait for AppendMultiAsync, for backends whose
+  // asynchronous append is the real one.
+  Result<MultiAppendResult> WaitForAppend(std::span<const StreamAppend> appends);
 };
 
 // A running subscription to all events (see EventStore::SubscribeToAll).

@@ -42,15 +42,22 @@ struct Limits {
 // Called synchronously on the store's threads, outside its locks, so an
 // implementation must be thread-safe and quick (atomic increments, not I/O),
 // and must not call back into the store.
+// One group-commit round: `transactions` appends (AppendMulti calls that
+// wrote events) carrying `events` events in `bytes` encoded bytes. `sync_time`
+// is the round's fdatasync (sync durability); zero when the round was not
+// synced by itself (interval and none durability).
+struct CommitRound {
+  uint64_t transactions = 0;
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+  std::chrono::nanoseconds sync_time{0};
+};
+
 class StoreObserver {
  public:
   virtual ~StoreObserver() = default;
-  // One group-commit round was written: `transactions` appends (AppendMulti
-  // calls that wrote events) of `bytes` encoded bytes in all. `sync_time` is
-  // the round's fdatasync (sync durability); zero when the round was not
-  // synced by itself (interval and none durability). Flusher thread.
-  virtual void OnCommitRound(uint64_t transactions, uint64_t bytes,
-                             std::chrono::nanoseconds sync_time) = 0;
+  // One group-commit round was written (see CommitRound). Flusher thread.
+  virtual void OnCommitRound(const CommitRound& round) = 0;
   // An fdatasync outside a round: interval durability's timer, or close.
   // Flusher thread.
   virtual void OnBackgroundSync(std::chrono::nanoseconds sync_time) { (void)sync_time; }

@@ -120,6 +120,14 @@ class ProjectionEngine {
   virtual Result<GlobalPosition> WaitFor(std::string_view name, GlobalPosition position,
                                          std::chrono::milliseconds timeout) = 0;
 
+  // Calls `*ready` once the serving store of `name` has applied `position`:
+  // at once, on this thread, if it has; else from a projection thread after
+  // the commit (or switch) that reaches it, so it must be quick. Holds it only
+  // weakly: once the caller drops `ready` (its timeout), it is never called.
+  // Lets a read-your-writes wait hold no thread. kNotFound if unknown.
+  virtual Status WhenApplied(std::string_view name, GlobalPosition position,
+                             std::weak_ptr<const std::function<void()>> ready) = 0;
+
   // Stops / restarts a projection's runner (its store keeps serving).
   virtual Status Stop(std::string_view name) = 0;
   virtual Status Start(std::string_view name) = 0;

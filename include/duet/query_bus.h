@@ -12,6 +12,7 @@
 #ifndef DUET_QUERY_BUS_H_
 #define DUET_QUERY_BUS_H_
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "duet/deferrer.h"
 #include "duet/projection_engine.h"
 #include "duet/read_store.h"
 #include "duet/result.h"
@@ -173,14 +175,29 @@ class QueryBus {
   // is); whatever the handler returns.
   Result<QueryAnswer> Execute(const QueryRequest& request) const;
 
+  // Execute without a thread waiting for min_position: `done` is called
+  // once with what Execute would return. Without min_position, or when the
+  // read model has reached it, on this thread before the call returns; else
+  // through `defer` once it reaches it (ProjectionEngine::WhenApplied) or
+  // the timeout passes, whichever comes first. The bus must outlive the
+  // deferred calls.
+  void ExecuteAsync(QueryRequest request, const Deferrer& defer,
+                    std::function<void(Result<QueryAnswer>)> done) const;
+
   const std::vector<QueryDefinition>& definitions() const { return definitions_; }
+
+  // ExecuteAsync calls waiting for min_position now. Thread-safe.
+  uint64_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
   // Upper bound on QueryRequest::timeout (longer waits are cut to it).
   static constexpr std::chrono::milliseconds kMaxWait{30000};
 
  private:
+  const QueryDefinition* Find(std::string_view name) const;
+
   ProjectionEngine* engine_;
   std::vector<QueryDefinition> definitions_;
+  mutable std::atomic<uint64_t> waiting_{0};
 };
 
 }  // namespace duet

@@ -2,6 +2,7 @@
 // line of figures (never asserting on time). `bench commands` lives with the
 // example domains (bench_domain_commands.cc).
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,23 @@
 
 namespace duet::cli {
 namespace {
+
+// Counts group-commit rounds and what they carried (the flusher's thread).
+class RoundCounter final : public StoreObserver {
+ public:
+  void OnCommitRound(const CommitRound& round) override {
+    rounds_.fetch_add(1, std::memory_order_relaxed);
+    transactions_.fetch_add(round.transactions, std::memory_order_relaxed);
+    events_.fetch_add(round.events, std::memory_order_relaxed);
+  }
+  void OnAppend(std::chrono::nanoseconds, StatusCode) override {}
+  uint64_t rounds() const { return rounds_.load(); }
+  uint64_t transactions() const { return transactions_.load(); }
+  uint64_t events() const { return events_.load(); }
+
+ private:
+  std::atomic<uint64_t> rounds_{0}, transactions_{0}, events_{0};
+};
 
 int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto dir = flags.Required("data");
@@ -32,7 +50,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   }
   auto options_or = StoreOptionsFromFlags(flags);
   if (!options_or.ok()) return ReportError(options_or.status(), err);
-  const StoreOptions options = *options_or;
+  RoundCounter rounds;
+  StoreOptions options = *options_or;
+  options.observer = &rounds;
   auto store = EmbeddedStore::Open(*dir, options);
   if (!store.ok()) return ReportError(store.status(), err);
 
@@ -61,6 +81,12 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["seconds"] = elapsed;
   o["events"] = summary.count * *batch;
   o["failures"] = load.failures;
+  // A round is one write and, with durability sync, one fdatasync.
+  o["commit_rounds"] = rounds.rounds();
+  o["events_per_round"] =
+      rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.events()) / rounds.rounds();
+  o["appends_per_round"] =
+      rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.transactions()) / rounds.rounds();
   out << boost::json::serialize(o) << "\n";
   return load.failures == 0 ? 0 : 1;
 }

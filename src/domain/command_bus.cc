@@ -1,7 +1,10 @@
 #include "duet/command_bus.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -17,14 +20,14 @@ bool IsIdChar(char c) {
          c == '_' || c == '.' || c == ':';
 }
 
-// Sleeps a random time in [0, attempt * base): spreads out writers that just
+// A random time in [0, attempt * base): spreads out writers that just
 // collided on the same stream.
-void Backoff(int attempt, std::chrono::microseconds base) {
-  if (base.count() <= 0) return;
+std::chrono::microseconds Backoff(int attempt, std::chrono::microseconds base) {
+  if (base.count() <= 0) return std::chrono::microseconds(0);
   thread_local std::minstd_rand rng(
       static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
   std::uniform_int_distribution<int64_t> pick(0, attempt * base.count() - 1);
-  std::this_thread::sleep_for(std::chrono::microseconds(pick(rng)));
+  return std::chrono::microseconds(pick(rng));
 }
 
 // The result recorded for `command_id`, if the command was handled before.
@@ -47,14 +50,19 @@ Result<std::optional<CommandResult>> FindRecorded(EventStore* store, std::string
   return std::optional<CommandResult>(std::move(result));
 }
 
-// Appends everything `unit` recorded (plus the idempotency record) in one
-// commit, then hands the new states to the repository.
-Result<CommandResult> Commit(Repository* repository, UnitOfWork& unit,
-                             std::string_view command_type, std::string_view command_id) {
-  std::vector<UnitOfWork::Touched>& touched = unit.touched();
+// Everything `unit` recorded (plus the idempotency record), to be appended in
+// one commit.
+struct CommitPlan {
   CommandResult result;
   std::vector<StreamAppend> appends;
-  std::vector<UnitOfWork::Touched*> written;
+  std::vector<UnitOfWork::Touched*> written;  // the unit's streams, in the order of `appends`
+};
+
+CommitPlan PlanCommit(UnitOfWork& unit, std::string_view command_type,
+                      std::string_view command_id) {
+  std::vector<UnitOfWork::Touched>& touched = unit.touched();
+  CommitPlan plan;
+  CommandResult& result = plan.result;
   GlobalPosition seen;  // newest event the handler's decision rested on
   for (UnitOfWork::Touched& t : touched) {
     seen = std::max(seen, t.loaded.position);
@@ -62,9 +70,9 @@ Result<CommandResult> Commit(Repository* repository, UnitOfWork& unit,
     const uint64_t n = t.pending.size();
     const StreamVersion next(t.loaded.version ? t.loaded.version->value + n : n - 1);
     result.streams.push_back(StreamRevision{t.stream, next});
-    appends.push_back(StreamAppend{t.stream, ExpectedVersion::FromCurrent(t.loaded.version),
-                                   std::move(t.pending)});
-    written.push_back(&t);
+    plan.appends.push_back(StreamAppend{t.stream, ExpectedVersion::FromCurrent(t.loaded.version),
+                                        std::move(t.pending)});
+    plan.written.push_back(&t);
   }
   if (!result.streams.empty()) {
     result.stream = result.streams.front().stream;
@@ -74,27 +82,28 @@ Result<CommandResult> Commit(Repository* repository, UnitOfWork& unit,
     result.version = touched.front().loaded.version;
   }
   if (!command_id.empty()) {
-    appends.push_back(StreamAppend{
+    plan.appends.push_back(StreamAppend{
         domain::CommandStream(command_id),
         ExpectedVersion::NoStream(),
         {EventData{EventId::Random(), std::string(domain::kCommandHandledType),
                    domain::EncodeCommandRecord(command_type, result), unit.metadata()}}});
   }
-  if (appends.empty()) {
-    result.position = seen;
-    return result;
-  }
-  Result<MultiAppendResult> appended = repository->store()->AppendMulti(appends);
-  if (!appended.ok()) return appended.status();
-  result.position = appended->position;
-  for (size_t i = 0; i < written.size(); ++i) {
-    UnitOfWork::Touched& t = *written[i];
-    LoadedAggregate now{t.state, appended->streams[i].next_expected_version, appended->position,
-                        appends[i].events.back().id,
-                        t.loaded.events_since_snapshot + appends[i].events.size()};
+  if (plan.appends.empty()) result.position = seen;
+  return plan;
+}
+
+// The plan was appended: hands the new states to the repository.
+CommandResult FinishCommit(Repository* repository, CommitPlan& plan,
+                           const MultiAppendResult& appended) {
+  plan.result.position = appended.position;
+  for (size_t i = 0; i < plan.written.size(); ++i) {
+    UnitOfWork::Touched& t = *plan.written[i];
+    LoadedAggregate now{t.state, appended.streams[i].next_expected_version, appended.position,
+                        plan.appends[i].events.back().id,
+                        t.loaded.events_since_snapshot + plan.appends[i].events.size()};
     repository->Committed(*t.kind, t.stream, std::move(now));
   }
-  return result;
+  return std::move(plan.result);
 }
 
 // OK if every stream `unit` loaded is still at the version it was loaded at,
@@ -112,6 +121,39 @@ Status CheckStillCurrent(EventStore* store, UnitOfWork& unit) {
     }
   }
   return Status::OK();
+}
+
+// Calls `start` with a Deferrer and a callback, and waits until the callback
+// has been called, running what is deferred meanwhile on this thread.
+Result<CommandResult> WaitFor(const std::function<void(Deferrer, CommandCallback)>& start) {
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> tasks;
+    std::optional<Result<CommandResult>> result;
+  };
+  auto outcome = std::make_shared<Outcome>();  // deferred tasks may outlive the wait
+  auto defer = [outcome](std::chrono::microseconds delay, std::function<void()> fn) {
+    std::lock_guard lock(outcome->mu);
+    outcome->tasks.emplace_back(std::chrono::steady_clock::now() + delay, std::move(fn));
+    outcome->changed.notify_one();
+  };
+  start(defer, [outcome](Result<CommandResult> result) {
+    std::lock_guard lock(outcome->mu);
+    outcome->result.emplace(std::move(result));
+    outcome->changed.notify_one();
+  });
+  std::unique_lock lock(outcome->mu);
+  for (;;) {
+    outcome->changed.wait(lock, [&] { return outcome->result || !outcome->tasks.empty(); });
+    if (outcome->result) return std::move(*outcome->result);
+    auto [when, task] = std::move(outcome->tasks.front());
+    outcome->tasks.pop_front();
+    lock.unlock();
+    std::this_thread::sleep_until(when);
+    task();
+    lock.lock();
+  }
 }
 
 }  // namespace
@@ -168,26 +210,52 @@ std::vector<CommandInfo> CommandBus::Commands() const {
   return commands;
 }
 
+struct CommandBus::Pending {
+  const Entry* entry = nullptr;
+  std::shared_ptr<const void> command;
+  bool idempotent = false;
+  std::string command_id;
+  std::string metadata;
+  CommandCallback done;
+  Deferrer defer;
+  int attempt = 0;  // handler runs so far
+  Status conflict;  // the last one
+};
+
 Result<CommandResult> CommandBus::Dispatch(std::string_view type, std::string_view json,
                                            const CommandOptions& options) {
+  return WaitFor([&](Deferrer defer, CommandCallback done) {
+    DispatchAsync(type, json, options, std::move(defer), std::move(done));
+  });
+}
+
+void CommandBus::DispatchAsync(std::string_view type, std::string_view json,
+                               const CommandOptions& options, Deferrer defer,
+                               CommandCallback done) {
   auto it = by_name_.find(std::string(type));
   if (it == by_name_.end()) {
-    return Status::NotFound("command type", "unknown command type '" + std::string(type) + "'");
+    return done(
+        Status::NotFound("command type", "unknown command type '" + std::string(type) + "'"));
   }
   const Entry& entry = *it->second;
   Result<boost::json::object> object = ParseJsonObject(json, "body");
-  if (!object.ok()) return object.status();
-  if (!entry.info.fields.empty()) DUET_RETURN_IF_ERROR(CheckFields(entry.info.fields, *object));
+  if (!object.ok()) return done(object.status());
+  if (!entry.info.fields.empty()) {
+    if (Status checked = CheckFields(entry.info.fields, *object); !checked.ok()) {
+      return done(std::move(checked));
+    }
+  }
   JsonReader fields(*object);
   Result<std::shared_ptr<const void>> command = Status::FailedPrecondition("not decoded");
   try {
     command = entry.decode(fields);
   } catch (const std::exception& e) {
-    return Status::FailedPrecondition("decoder of '" + entry.info.name + "' threw: " + e.what());
+    return done(
+        Status::FailedPrecondition("decoder of '" + entry.info.name + "' threw: " + e.what()));
   }
-  if (!command.ok()) return command.status();
-  DUET_RETURN_IF_ERROR(fields.Finish());
-  return Run(entry, command->get(), options);
+  if (!command.ok()) return done(command.status());
+  if (Status finished = fields.Finish(); !finished.ok()) return done(std::move(finished));
+  Start(entry, std::move(command).value(), options, std::move(defer), std::move(done));
 }
 
 Status CommandBus::CheckEntry(const Entry& entry, const void* command) const {
@@ -199,67 +267,114 @@ Status CommandBus::CheckEntry(const Entry& entry, const void* command) const {
   }
 }
 
-Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
+Result<CommandResult> CommandBus::Run(const Entry& entry, std::shared_ptr<const void> command,
                                       const CommandOptions& options) {
+  return WaitFor([&](Deferrer defer, CommandCallback done) {
+    Start(entry, std::move(command), options, std::move(defer), std::move(done));
+  });
+}
+
+void CommandBus::Start(const Entry& entry, std::shared_ptr<const void> command,
+                       const CommandOptions& options, Deferrer defer, CommandCallback done) {
   const bool idempotent = !options.command_id.empty();
-  if (idempotent) DUET_RETURN_IF_ERROR(ValidateCommandId(options.command_id));
+  if (idempotent) {
+    if (Status valid = ValidateCommandId(options.command_id); !valid.ok()) return done(valid);
+  }
   if (options.correlation_id.size() > kMaxCorrelationIdBytes) {
-    return Status::InvalidArgument("correlation_id", "longer than 256 bytes");
+    return done(Status::InvalidArgument("correlation_id", "longer than 256 bytes"));
   }
   if (options.causation_id.size() > kMaxCorrelationIdBytes) {
-    return Status::InvalidArgument("causation_id", "longer than 256 bytes");
+    return done(Status::InvalidArgument("causation_id", "longer than 256 bytes"));
   }
+  Status valid;
   try {
-    DUET_RETURN_IF_ERROR(entry.validate(command));
+    valid = entry.validate(command.get());
   } catch (const std::exception& e) {
-    return Status::FailedPrecondition("validator of '" + entry.info.name + "' threw: " + e.what());
+    valid = Status::FailedPrecondition("validator of '" + entry.info.name + "' threw: " + e.what());
   }
-  const std::string command_id = idempotent ? options.command_id : EventId::Random().ToString();
-  const std::string metadata =
+  if (!valid.ok()) return done(std::move(valid));
+  std::string command_id = idempotent ? options.command_id : EventId::Random().ToString();
+  std::string metadata =
       domain::EncodeMetadata(entry.info.name, command_id,
                              options.correlation_id.empty() ? command_id : options.correlation_id,
                              options.causation_id.empty() ? command_id : options.causation_id);
-
   ++dispatched_;
-  Status conflict;
-  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-    if (attempt > 0) Backoff(attempt, options_.retry_backoff);
-    if (idempotent) {
-      Result<std::optional<CommandResult>> prior =
-          FindRecorded(repository_->store(), command_id, entry.info.name);
-      if (!prior.ok()) return prior.status();
-      if (*prior) {
-        ++duplicates_;
-        ++succeeded_;
-        return std::move(**prior);
-      }
-    }
-    UnitOfWork unit(repository_, command_id, metadata);
-    Status handled;
-    try {
-      handled = entry.handle(command, unit);
-    } catch (const std::exception& e) {
-      return Status::FailedPrecondition("handler of '" + entry.info.name + "' threw: " + e.what());
-    }
-    Status stale;  // a refusal decided on a state that has since moved on
-    if (handled.IsDomainRuleViolated()) {
-      stale = CheckStillCurrent(repository_->store(), unit);
-      if (stale.ok()) return handled;
-    } else if (!handled.ok()) {
-      return handled;
-    }
-    Result<CommandResult> result = stale.ok() ? Commit(repository_, unit, entry.info.name,
-                                                       idempotent ? command_id : std::string_view())
-                                              : Result<CommandResult>(stale);
-    if (result.ok()) ++succeeded_;
-    if (result.ok() || !result.status().IsWrongExpectedVersion()) return result;
-    ++conflicts_;
-    conflict = result.status();
-    for (const UnitOfWork::Touched& t : unit.touched()) repository_->Invalidate(t.stream);
-  }
-  if (idempotent) {  // the last conflict may have been a concurrent twin of this command
+  auto pending = std::make_shared<Pending>();
+  pending->entry = &entry;
+  pending->command = std::move(command);
+  pending->idempotent = idempotent;
+  pending->command_id = std::move(command_id);
+  pending->metadata = std::move(metadata);
+  pending->defer = std::move(defer);
+  pending->done = std::move(done);
+  Attempt(std::move(pending));
+}
+
+void CommandBus::Attempt(std::shared_ptr<Pending> p) {
+  const Entry& entry = *p->entry;
+  ++p->attempt;
+  if (p->idempotent) {
     Result<std::optional<CommandResult>> prior =
-        FindRecorded(repository_->store(), command_id, entry.info.name);
+        FindRecorded(repository_->store(), p->command_id, entry.info.name);
+    if (!prior.ok()) return p->done(prior.status());
+    if (*prior) {
+      ++duplicates_;
+      ++succeeded_;
+      return p->done(std::move(**prior));
+    }
+  }
+  auto unit = std::make_shared<UnitOfWork>(repository_, p->command_id, p->metadata);
+  Status handled;
+  try {
+    handled = entry.handle(p->command.get(), *unit);
+  } catch (const std::exception& e) {
+    return p->done(
+        Status::FailedPrecondition("handler of '" + entry.info.name + "' threw: " + e.what()));
+  }
+  if (handled.IsDomainRuleViolated()) {
+    // A refusal decided on a state that has since moved on is a conflict.
+    Status stale = CheckStillCurrent(repository_->store(), *unit);
+    if (stale.ok()) return p->done(std::move(handled));
+    for (const UnitOfWork::Touched& t : unit->touched()) repository_->Invalidate(t.stream);
+    return Retry(std::move(p), std::move(stale));
+  }
+  if (!handled.ok()) return p->done(std::move(handled));
+  auto plan = std::make_shared<CommitPlan>(
+      PlanCommit(*unit, entry.info.name, p->idempotent ? std::string_view(p->command_id) : ""));
+  if (plan->appends.empty()) {
+    ++succeeded_;
+    return p->done(std::move(plan->result));
+  }
+  repository_->store()->AppendMultiAsync(
+      plan->appends, [this, p, unit, plan](Result<MultiAppendResult> appended) mutable {
+        if (appended.ok()) {
+          ++succeeded_;
+          return p->done(FinishCommit(repository_, *plan, *appended));
+        }
+        if (!appended.status().IsWrongExpectedVersion()) return p->done(appended.status());
+        for (const UnitOfWork::Touched& t : unit->touched()) repository_->Invalidate(t.stream);
+        Retry(std::move(p), appended.status());
+      });
+}
+
+// May run on the store's commit thread: the next attempt goes through defer.
+void CommandBus::Retry(std::shared_ptr<Pending> p, Status conflict) {
+  ++conflicts_;
+  p->conflict = std::move(conflict);
+  const bool last = p->attempt >= options_.max_attempts;
+  const std::chrono::microseconds backoff =
+      last ? std::chrono::microseconds(0) : Backoff(p->attempt, options_.retry_backoff);
+  Deferrer defer = p->defer;  // a copy: the task may end `p` before defer returns
+  defer(backoff, [this, last, p = std::move(p)]() mutable {
+    if (last) return p->done(Exhausted(*p));
+    Attempt(std::move(p));
+  });
+}
+
+Result<CommandResult> CommandBus::Exhausted(const Pending& p) {
+  if (p.idempotent) {  // the last conflict may have been a concurrent twin of this command
+    Result<std::optional<CommandResult>> prior =
+        FindRecorded(repository_->store(), p.command_id, p.entry->info.name);
     if (!prior.ok()) return prior.status();
     if (*prior) {
       ++duplicates_;
@@ -268,7 +383,7 @@ Result<CommandResult> CommandBus::Run(const Entry& entry, const void* command,
     }
   }
   ++exhausted_;
-  return conflict;
+  return p.conflict;
 }
 
 BusStats CommandBus::Stats() const {

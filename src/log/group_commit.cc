@@ -13,13 +13,16 @@ namespace duet::log {
 
 using Mode = Durability::Mode;
 
+// The longest a round waits for more appenders, whatever the last fdatasync took.
+constexpr std::chrono::nanoseconds kMaxGather = std::chrono::milliseconds(2);
+
 uint64_t Log::Impl::Epoch() const {
   std::lock_guard lock(mu_);
   return rewinds_.size();
 }
 
 Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
-                          uint64_t epoch) {
+                          uint64_t epoch, CommitCallback&& on_commit) {
   if (encoded.size() > kMaxTransactionBytes) {
     return Status::InvalidArgument("transaction", "larger than the log's 1 GiB transaction limit");
   }
@@ -36,17 +39,47 @@ Status Log::Impl::Enqueue(std::string encoded, GlobalPosition first, GlobalPosit
                                                       "] does not follow position " +
                                                       std::to_string(queued_));
     }
-    wake = pending_txns_.empty();
     if (pending_.empty()) {
       pending_.swap(encoded);  // keeps the flusher's spare buffer in `encoded`: freed below
     } else {
       pending_.append(encoded);
     }
-    pending_txns_.push_back({first.value, last.value, pending_.size()});
+    pending_txns_.push_back({first.value, last.value, pending_.size(), std::move(on_commit)});
+    wake = pending_txns_.size() == std::max<size_t>(gather_wanted_, 1);
     queued_ = last.value;
   }
   if (wake) work_cv_.notify_one();
   return Status::OK();
+}
+
+std::optional<Status> Log::Impl::KnownFate(uint64_t last, uint64_t epoch) const {
+  if (epoch < rewinds_.size()) {
+    // Its epoch ended: the position may since belong to another transaction.
+    return last <= rewinds_[epoch].committed ? Status::OK() : rewinds_[epoch].why;
+  }
+  if (committed_.load(std::memory_order_relaxed) >= last) return Status::OK();
+  if (!failure_.ok()) return failure_;
+  return std::nullopt;
+}
+
+void Log::Impl::TakeWatchers(std::vector<std::pair<CommitCallback, Status>>* ready) {
+  std::erase_if(watchers_, [&](CommitWatcher& watcher) {
+    std::optional<Status> fate = KnownFate(watcher.last, watcher.epoch);
+    if (!fate) return false;
+    ready->emplace_back(std::move(watcher.on_commit), std::move(*fate));
+    return true;
+  });
+}
+
+std::optional<Status> Log::Impl::WhenCommitted(GlobalPosition last, uint64_t epoch,
+                                               CommitCallback&& on_commit) {
+  std::lock_guard lock(mu_);
+  if (epoch > rewinds_.size() || (epoch == rewinds_.size() && last.value > queued_)) {
+    return Status::InvalidArgument("position", std::to_string(last.value) + " was never enqueued");
+  }
+  if (std::optional<Status> fate = KnownFate(last.value, epoch)) return fate;
+  watchers_.push_back({last.value, epoch, std::move(on_commit)});
+  return std::nullopt;
 }
 
 Status Log::Impl::WaitCommitted(GlobalPosition last, uint64_t epoch) {
@@ -87,13 +120,28 @@ void Log::Impl::Fail(const Status& status) {
   NotifyAllWaiters();
 }
 
-void Log::Impl::Rewind(const Status& why) {
+void Log::Impl::Rewind(const Status& why, std::vector<PendingTxn>* dropped) {
   assert(!why.ok());
   rewinds_.push_back({committed_.load(std::memory_order_relaxed), why});
   pending_.clear();
+  for (PendingTxn& txn : pending_txns_) dropped->push_back(std::move(txn));
   pending_txns_.clear();
   queued_ = written_;
   NotifyAllWaiters();
+}
+
+void Log::Impl::Complete(std::vector<PendingTxn>& txns, size_t begin, size_t end,
+                         const Status& status) {
+  for (size_t i = begin; i < end; ++i) {
+    if (txns[i].on_commit) txns[i].on_commit(status);
+  }
+}
+
+size_t Log::Impl::GatherTarget(size_t round_txns) const {
+  if (options_.durability.mode != Mode::kSync) return 0;
+  const size_t population = round_txns + pending_txns_.size();
+  if (population < 2) return 0;
+  return population - population / 8;  // most, not all: one straggler must not stall a round
 }
 
 void Log::Impl::NotifyAllWaiters() {
@@ -123,7 +171,27 @@ bool Log::Impl::IntervalSyncDue(std::chrono::steady_clock::time_point now) const
 void Log::Impl::FlusherLoop() {
   std::string batch;
   std::vector<PendingTxn> txns;
+  std::vector<PendingTxn> failed;  // dropped by a failure or rewind, told without mu_
+  std::vector<std::pair<CommitCallback, Status>> watched;  // WhenCommitted callers told
+  size_t gather_target = 0;                                // see GatherTarget
   std::unique_lock lock(mu_);
+  // Tells the watchers whose fate the last change decided, without mu_.
+  auto tell_watchers = [&] {
+    TakeWatchers(&watched);
+    if (watched.empty()) return;
+    lock.unlock();
+    for (auto& [callback, fate] : watched) callback(fate);
+    watched.clear();
+    lock.lock();
+  };
+  // Runs the callbacks of `failed` without mu_.
+  auto complete_failed = [&](const Status& why) {
+    if (failed.empty()) return;
+    lock.unlock();
+    Complete(failed, 0, failed.size(), why);
+    lock.lock();
+    failed.clear();
+  };
   for (;;) {
     // Idle: wait for a transaction, for closing, or (interval mode, with
     // unsynced data) for the next sync time.
@@ -135,11 +203,24 @@ void Log::Impl::FlusherLoop() {
         work_cv_.wait(lock);
       }
     }
+    // Gathering (sync mode): the appenders the last round woke are coming
+    // back; give them up to one fdatasync's time to join this round.
+    if (gather_target > 1 && pending_txns_.size() < gather_target && !closing_ && failure_.ok()) {
+      gather_wanted_ = gather_target;
+      const auto budget = std::min<std::chrono::nanoseconds>(last_sync_time_, kMaxGather);
+      work_cv_.wait_for(lock, budget, [&] {
+        return pending_txns_.size() >= gather_target || closing_ || !failure_.ok();
+      });
+      gather_wanted_ = 0;
+    }
     if (!failure_.ok()) {
-      // Failed: nothing more is written. Their waiters already have the error.
+      // Failed: nothing more is written. Waiters already have the error.
       pending_.clear();
+      for (PendingTxn& txn : pending_txns_) failed.push_back(std::move(txn));
       pending_txns_.clear();
-      if (closing_) break;
+      complete_failed(failure_);
+      tell_watchers();
+      if (closing_ && pending_txns_.empty()) break;
       continue;
     }
     if (pending_txns_.empty() && closing_) break;
@@ -156,9 +237,12 @@ void Log::Impl::FlusherLoop() {
       SyncOutcome synced = SyncActive();
       status = std::move(synced.status);
       sync_time = synced.took;
+      last_sync_time_ = synced.took;
     }
     if (status.ok() && !txns.empty() && options_.observer != nullptr) {
-      options_.observer->OnCommitRound(txns.size(), batch.size(), sync_time);
+      uint64_t events = 0;
+      for (const PendingTxn& txn : txns) events += txn.last - txn.first + 1;
+      options_.observer->OnCommitRound({txns.size(), events, batch.size(), sync_time});
     }
     lock.lock();
     if (!status.ok() && round.recoverable) {
@@ -169,19 +253,38 @@ void Log::Impl::FlusherLoop() {
         if (options_.durability.mode == Mode::kSync) synced_ = written_;
         PublishCommitted();
       }
-      Rewind(status);
+      for (size_t i = round.written_txns; i < txns.size(); ++i)
+        failed.push_back(std::move(txns[i]));
+      txns.resize(round.written_txns);
+      Rewind(status, &failed);
+      lock.unlock();
+      Complete(txns, 0, txns.size(), Status::OK());
+      lock.lock();
+      complete_failed(status);
+      tell_watchers();
       batch.clear();
       txns.clear();
+      gather_target = 0;
       continue;
     }
     if (!status.ok()) {
       Fail(status);
+      for (PendingTxn& txn : txns) failed.push_back(std::move(txn));
+      txns.clear();
+      batch.clear();
+      complete_failed(status);
+      tell_watchers();
       continue;
     }
     if (!txns.empty()) {
       written_ = txns.back().last;
       if (options_.durability.mode == Mode::kSync) synced_ = written_;
       PublishCommitted();
+      gather_target = GatherTarget(txns.size());
+      lock.unlock();
+      Complete(txns, 0, txns.size(), Status::OK());
+      lock.lock();
+      tell_watchers();
     }
     batch.clear();
     txns.clear();
@@ -215,6 +318,16 @@ void Log::Impl::FlusherLoop() {
       Fail(status);
     }
   }
+  tell_watchers();
+  // Everything enqueued was committed or failed by now, so no watcher is
+  // left; should one be, it must still hear once.
+  for (CommitWatcher& watcher : watchers_) {
+    watched.emplace_back(std::move(watcher.on_commit), Status::FailedPrecondition("log closed"));
+  }
+  watchers_.clear();
+  lock.unlock();
+  for (auto& [callback, fate] : watched) callback(fate);
+  lock.lock();
   NotifyAllWaiters();
 }
 

@@ -161,13 +161,18 @@ const RecoveryReport& Log::recovery_report() const { return impl_->recovery_repo
 
 uint64_t Log::Epoch() const { return impl_->Epoch(); }
 
-Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last,
-                    uint64_t epoch) {
-  return impl_->Enqueue(std::move(encoded), first, last, epoch);
+Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch,
+                    CommitCallback&& on_commit) {
+  return impl_->Enqueue(std::move(encoded), first, last, epoch, std::move(on_commit));
 }
 
 Status Log::Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last) {
-  return impl_->Enqueue(std::move(encoded), first, last, impl_->Epoch());
+  return impl_->Enqueue(std::move(encoded), first, last, impl_->Epoch(), {});
+}
+
+std::optional<Status> Log::WhenCommitted(GlobalPosition last, uint64_t epoch,
+                                         CommitCallback&& on_commit) {
+  return impl_->WhenCommitted(last, epoch, std::move(on_commit));
 }
 
 Status Log::WaitCommitted(GlobalPosition last, uint64_t epoch) {

@@ -33,6 +33,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -85,6 +86,12 @@ struct LogStats {
   GlobalPosition head;  // committed position
 };
 
+// Told once whether a transaction enqueued with it is committed: OK once it
+// is (durable in sync mode), else the failure or the rewind's StorageFull.
+// Runs on the flusher thread, outside the log's lock: it must be quick and
+// must not enqueue or wait on the log.
+using CommitCallback = std::function<void(const Status&)>;
+
 class Log {
  public:
   // Opens `dir` (created if missing), recovers the tail: a torn tail (a record
@@ -103,11 +110,22 @@ class Log {
   // Queues one transaction: `encoded` holds records [first, last] encoded by
   // AppendRecord, in position order, the last (only the last) with commit set.
   // Never blocks on I/O. Fails at once if the log has failed, and with the
-  // rewind's StorageFull if `epoch` is no longer the current one.
+  // rewind's StorageFull if `epoch` is no longer the current one; then
+  // `on_commit` is left with the caller, not called. Otherwise the log takes
+  // `on_commit` (when set) and calls it exactly once, from the flusher, when
+  // the transaction's fate is known.
   // REQUIRES: externally serialized; first == last queued position + 1.
-  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch);
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch,
+                 CommitCallback&& on_commit = {});
   // The same in the current epoch.
   Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last);
+
+  // The fate of `last`, enqueued in `epoch`, when it is known already (OK:
+  // committed; else the failure or the rewind's StorageFull): then
+  // `on_commit` stays with the caller. Else nullopt: the log takes
+  // `on_commit` and calls it once from the flusher when it is known.
+  std::optional<Status> WhenCommitted(GlobalPosition last, uint64_t epoch,
+                                      CommitCallback&& on_commit);
 
   // Blocks until `last`, enqueued in `epoch`, is committed; returns the log's
   // failure if it failed before that, or the rewind's StorageFull if its

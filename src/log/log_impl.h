@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "log/file.h"
@@ -36,7 +38,10 @@ class Log::Impl {
 
   const RecoveryReport& recovery_report() const { return report_; }
   uint64_t Epoch() const;
-  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch);
+  Status Enqueue(std::string encoded, GlobalPosition first, GlobalPosition last, uint64_t epoch,
+                 CommitCallback&& on_commit);
+  std::optional<Status> WhenCommitted(GlobalPosition last, uint64_t epoch,
+                                      CommitCallback&& on_commit);
   Status WaitCommitted(GlobalPosition last, uint64_t epoch);
   GlobalPosition CommittedPosition() const {
     return GlobalPosition(committed_.load(std::memory_order_acquire));
@@ -55,12 +60,26 @@ class Log::Impl {
 
  private:
   // One queued transaction: positions [first, last], its bytes end at `end`
-  // in pending_.
+  // in pending_; `on_commit` (may be empty) learns its fate.
   struct PendingTxn {
     uint64_t first;
     uint64_t last;
     size_t end;
+    CommitCallback on_commit;
   };
+  // A WhenCommitted caller waiting for `last` of `epoch`.
+  struct CommitWatcher {
+    uint64_t last;
+    uint64_t epoch;
+    CommitCallback on_commit;
+  };
+  // The fate of `last` of `epoch` if known now.
+  std::optional<Status> KnownFate(uint64_t last, uint64_t epoch) const REQUIRES(mu_);
+  // Moves the watchers whose fate is now known into `ready`, with it.
+  void TakeWatchers(std::vector<std::pair<CommitCallback, Status>>* ready) REQUIRES(mu_);
+  // Tells txns[begin, end) their fate. Flusher thread, without mu_.
+  static void Complete(std::vector<PendingTxn>& txns, size_t begin, size_t end,
+                       const Status& status);
 
   // How a round's writing ended. `recoverable`: the storage was full and
   // the active segment is back at its last whole transaction, so the log can
@@ -86,9 +105,15 @@ class Log::Impl {
   // A storage-full write left part of `bytes` past `keep`: cuts the file back
   // and syncs the cut. Anything failing here makes the failure sticky.
   WriteFailure CutBack(File* file, uint64_t keep, Status why);
-  // Recoverable failure: drops everything queued, fails its waiters with
-  // `why`, and starts a new epoch from the committed position.
-  void Rewind(const Status& why) REQUIRES(mu_);
+  // Recoverable failure: drops everything queued (moved to `dropped`, whose
+  // callbacks the caller runs without mu_), fails its waiters with `why`, and
+  // starts a new epoch from the committed position.
+  void Rewind(const Status& why, std::vector<PendingTxn>* dropped) REQUIRES(mu_);
+  // How many transactions the next round should wait for (sync mode): most of
+  // those the last round committed plus those that queued meanwhile, so
+  // appenders woken by one round make the next instead of splitting into
+  // cohorts that alternate fsyncs. 0: do not wait.
+  size_t GatherTarget(size_t round_txns) const REQUIRES(mu_);
   // fdatasync of the active segment and how long it took. Flusher thread.
   struct SyncOutcome {
     Status status;
@@ -147,6 +172,12 @@ class Log::Impl {
   };
   std::vector<RewindPoint> rewinds_ GUARDED_BY(mu_);  // epoch == rewinds_.size()
   bool closing_ GUARDED_BY(mu_) = false;
+  // Set while the flusher gathers a round: Enqueue wakes it once this many
+  // transactions are pending. 0: wake on the first.
+  size_t gather_wanted_ GUARDED_BY(mu_) = 0;
+  std::vector<CommitWatcher> watchers_ GUARDED_BY(mu_);
+  // How long the flusher may gather: the last round's fdatasync time.
+  std::chrono::nanoseconds last_sync_time_{0};
   // What appenders may be acknowledged for and readers may see; written
   // under mu_, read without it.
   std::atomic<uint64_t> committed_;

@@ -4,7 +4,7 @@
 //   Entry::ops_mu  one control operation on a projection at a time (Stop, Start,
 //                  Rebuild, Verify, RetryParked, the switch); held while runners
 //                  are stopped, so never taken by a runner's thread
-//   commit_mu_     WaitFor's condition variable
+//   commit_mu_     WaitFor's condition variable and WhenApplied's waiters
 //   mu_            the projection table and each entry's serving generation and
 //                  runners; held only briefly, never while waiting for a thread
 //   runner locks   (ProjectionRunner, RateMeter), leaves
@@ -67,6 +67,9 @@ class EngineImpl final : public ProjectionEngine {
   std::vector<ProjectionStatus> Statuses() override;
   Result<ProjectionStatus> StatusOf(std::string_view name) override;
   Result<std::shared_ptr<ReadStore>> ServingStore(std::string_view name) override;
+  Status WhenApplied(std::string_view name, GlobalPosition position,
+                     std::weak_ptr<const std::function<void()>> ready) override
+      EXCLUDES(commit_mu_);
   Result<GlobalPosition> WaitFor(std::string_view name, GlobalPosition position,
                                  std::chrono::milliseconds timeout) override;
   Status Stop(std::string_view name) override;
@@ -119,6 +122,13 @@ class EngineImpl final : public ProjectionEngine {
 
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;  // signalled on every commit and switch
+  // WhenApplied's callers, told by NotifyCommit.
+  struct ApplyWaiter {
+    std::string name;
+    GlobalPosition position;
+    std::weak_ptr<const std::function<void()>> ready;
+  };
+  std::vector<ApplyWaiter> apply_waiters_ GUARDED_BY(commit_mu_);
 
   std::mutex switch_mu_;
   std::condition_variable switch_cv_;

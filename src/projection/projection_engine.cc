@@ -1,6 +1,7 @@
 // ProjectionEngine: the projection table, generations and the switch, status
 // and WaitFor. Control operations (Stop, Start, Rebuild, Verify, ...) are in
 // engine_admin.cc. Lock order: engine.h.
+#include <algorithm>
 #include <chrono>
 #include <system_error>
 #include <utility>
@@ -264,8 +265,34 @@ std::optional<SnapshotSource> EngineImpl::SnapshotSourceOf(const void* key) {
 }
 
 void EngineImpl::NotifyCommit() {
-  std::lock_guard lock(commit_mu_);
-  commit_cv_.notify_all();
+  std::vector<std::shared_ptr<const std::function<void()>>> ready;
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_cv_.notify_all();
+    std::erase_if(apply_waiters_, [&](const ApplyWaiter& waiter) {
+      std::shared_ptr<const std::function<void()>> callback = waiter.ready.lock();
+      if (callback == nullptr) return true;  // its caller gave up
+      Result<std::shared_ptr<ReadStore>> store = ServingStore(waiter.name);
+      if (store.ok() && (*store)->checkpoint() < waiter.position) return false;
+      ready.push_back(std::move(callback));  // reached, or the projection is gone: tell it
+      return true;
+    });
+  }
+  for (const auto& callback : ready) (*callback)();
+}
+
+Status EngineImpl::WhenApplied(std::string_view name, GlobalPosition position,
+                               std::weak_ptr<const std::function<void()>> ready) {
+  {
+    std::lock_guard lock(commit_mu_);
+    DUET_ASSIGN_OR_RETURN(std::shared_ptr<ReadStore> store, ServingStore(name));
+    if (store->checkpoint() < position) {
+      apply_waiters_.push_back({std::string(name), position, std::move(ready)});
+      return Status::OK();
+    }
+  }
+  if (std::shared_ptr<const std::function<void()>> callback = ready.lock()) (*callback)();
+  return Status::OK();
 }
 
 Result<std::shared_ptr<ReadStore>> EngineImpl::ServingStore(std::string_view name) {

@@ -3,6 +3,7 @@
 #include "duet/query_bus.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <set>
 #include <string>
@@ -72,13 +73,61 @@ Status QueryBus::Register(QueryDefinition definition) {
   return Status::OK();
 }
 
-Result<QueryAnswer> QueryBus::Execute(const QueryRequest& request) const {
+const QueryDefinition* QueryBus::Find(std::string_view name) const {
   auto it = std::find_if(definitions_.begin(), definitions_.end(),
-                         [&](const QueryDefinition& d) { return d.name == request.name; });
-  if (it == definitions_.end()) {
+                         [&](const QueryDefinition& d) { return d.name == name; });
+  return it == definitions_.end() ? nullptr : &*it;
+}
+
+void QueryBus::ExecuteAsync(QueryRequest request, const Deferrer& defer,
+                            std::function<void(Result<QueryAnswer>)> done) const {
+  const QueryDefinition* definition = Find(request.name);
+  if (request.min_position == kNoPosition || definition == nullptr) return done(Execute(request));
+  if (Result<QueryParams> params = query::ValidateParams(definition->params, request.params);
+      !params.ok()) {
+    return done(params.status());
+  }
+  Result<std::shared_ptr<ReadStore>> store = engine_->ServingStore(definition->read_model);
+  if (!store.ok() || (*store)->checkpoint() >= request.min_position) {
+    return done(Execute(request));
+  }
+  const auto timeout = std::clamp(request.timeout, std::chrono::milliseconds(0), kMaxWait);
+  // Answered once, by whichever comes first: the read model reaching
+  // min_position or the timeout. Either runs the query without waiting.
+  struct Waiting {
+    QueryRequest request;
+    std::function<void(Result<QueryAnswer>)> done;
+    std::atomic<bool> answered{false};
+  };
+  auto waiting = std::make_shared<Waiting>();
+  waiting->request = std::move(request);
+  waiting->request.timeout = std::chrono::milliseconds(0);
+  waiting->done = std::move(done);
+  waiting_.fetch_add(1, std::memory_order_relaxed);
+  auto answer = [this, waiting] {
+    if (waiting->answered.exchange(true)) return;
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    waiting->done(Execute(waiting->request));
+  };
+  // Held strongly only by the timeout below: the engine forgets it then.
+  auto reached = std::make_shared<const std::function<void()>>(
+      [defer, answer] { defer(std::chrono::microseconds(0), answer); });
+  Status watched =
+      engine_->WhenApplied(definition->read_model, waiting->request.min_position, reached);
+  if (!watched.ok()) {
+    if (waiting->answered.exchange(true)) return;
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    return waiting->done(watched);
+  }
+  defer(timeout, [reached, answer] { answer(); });
+}
+
+Result<QueryAnswer> QueryBus::Execute(const QueryRequest& request) const {
+  const QueryDefinition* found = Find(request.name);
+  if (found == nullptr) {
     return Status::NotFound("query", "no query named '" + request.name + "'");
   }
-  const QueryDefinition& definition = *it;
+  const QueryDefinition& definition = *found;
   DUET_ASSIGN_OR_RETURN(QueryParams params,
                         query::ValidateParams(definition.params, request.params));
   if (request.min_position > kNoPosition) {

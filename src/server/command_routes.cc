@@ -1,5 +1,6 @@
-// POST /commands/{type} and POST /streams/{stream}: the write side. Both run
-// on workers, since they return only once the append is durable.
+// POST /commands/{type} and POST /streams/{stream}: the write side. Both are
+// asynchronous: parsed, decided and queued on the I/O thread, answered from
+// the store's commit thread once durable, with no thread waiting meanwhile.
 #include <boost/json.hpp>
 
 #include "server/api_routes.h"
@@ -10,10 +11,7 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse DispatchCommand(CommandBus& bus, const HttpRequest& request) {
-  CommandOptions options;
-  options.command_id = std::string(request.Header("idempotency-key"));
-  Result<CommandResult> result = bus.Dispatch(request.PathParam("type"), request.body, options);
+HttpResponse CommandResponse(const Result<CommandResult>& result) {
   if (!result.ok()) return ProblemResponse(result.status());
   json::object body;
   body["stream"] = result->stream;
@@ -31,6 +29,14 @@ HttpResponse DispatchCommand(CommandBus& bus, const HttpRequest& request) {
   body["streams"] = std::move(streams);
   body["duplicate"] = result->duplicate;
   return JsonOk(json::serialize(body));
+}
+
+void DispatchCommand(CommandBus& bus, const HttpRequest& request, std::shared_ptr<Reply> reply) {
+  CommandOptions options;
+  options.command_id = std::string(request.Header("idempotency-key"));
+  bus.DispatchAsync(
+      request.PathParam("type"), request.body, options, DeferOn(reply),
+      [reply](Result<CommandResult> result) { reply->Send(CommandResponse(result)); });
 }
 
 std::string Field(size_t index, std::string_view name) {
@@ -86,26 +92,31 @@ Result<std::vector<EventData>> DecodeEvents(std::string_view body) {
   return events;
 }
 
-HttpResponse AppendEvents(EventStore& store, const Limits& limits, const HttpRequest& request) {
-  const std::string_view stream = request.PathParam("stream");
-  if (Status valid = ValidateStreamName(stream, limits); !valid.ok()) return ProblemResponse(valid);
+void AppendEvents(EventStore& store, const Limits& limits, const HttpRequest& request,
+                  std::shared_ptr<Reply> reply) {
+  const std::string stream(request.PathParam("stream"));
+  if (Status valid = ValidateStreamName(stream, limits); !valid.ok()) {
+    return reply->Send(ProblemResponse(valid));
+  }
   ExpectedVersion expected = ExpectedVersion::Any();
   if (std::string_view header = request.Header("expected-version"); !header.empty()) {
     Result<ExpectedVersion> parsed = ExpectedVersion::Parse(header);
     if (!parsed.ok()) {
-      return ProblemResponse(Status::InvalidArgument(
-          "Expected-Version", "must be any, no_stream, stream_exists or a version number"));
+      return reply->Send(ProblemResponse(Status::InvalidArgument(
+          "Expected-Version", "must be any, no_stream, stream_exists or a version number")));
     }
     expected = *parsed;
   }
   Result<std::vector<EventData>> events = DecodeEvents(request.body);
-  if (!events.ok()) return ProblemResponse(events.status());
-  Result<AppendResult> result = store.Append(stream, expected, *events);
-  if (!result.ok()) return ProblemResponse(result.status());
-  json::object body{{"stream", stream},
-                    {"version", result->next_expected_version.value},
-                    {"position", result->position.value}};
-  return JsonOk(json::serialize(body));
+  if (!events.ok()) return reply->Send(ProblemResponse(events.status()));
+  StreamAppend append{stream, expected, std::move(events).value()};
+  store.AppendMultiAsync(std::span(&append, 1), [reply, stream](Result<MultiAppendResult> result) {
+    if (!result.ok()) return reply->Send(ProblemResponse(result.status()));
+    json::object body{{"stream", stream},
+                      {"version", result->streams.front().next_expected_version.value},
+                      {"position", result->streams.front().position.value}};
+    reply->Send(JsonOk(json::serialize(body)));
+  });
 }
 
 // On a query node the write routes exist only to say where writes go:
@@ -138,22 +149,24 @@ void AddCommandRoutes(const ApiBackends& backends, Router* router) {
         {.method = "POST",
          .pattern = "/commands/{type}",
          .scope = Scope::kCommand,
-         .execution = Execution::kWorker,
-         .handle = [bus = backends.commands](
-                       const HttpRequest& request) { return DispatchCommand(*bus, request); },
+         .execution = Execution::kAsync,
+         .handle_async =
+             [bus = backends.commands](const HttpRequest& request, std::shared_ptr<Reply> reply) {
+               DispatchCommand(*bus, request, std::move(reply));
+             },
          .summary = "dispatch a command"});
   }
   if (backends.commands != nullptr && backends.store != nullptr) {
-    router->Add(
-        {.method = "POST",
-         .pattern = "/streams/{stream}",
-         .scope = Scope::kCommand,
-         .execution = Execution::kWorker,
-         .handle =
-             [store = backends.store, limits = backends.limits](const HttpRequest& request) {
-               return AppendEvents(*store, limits, request);
-             },
-         .summary = "append events to a stream"});
+    router->Add({.method = "POST",
+                 .pattern = "/streams/{stream}",
+                 .scope = Scope::kCommand,
+                 .execution = Execution::kAsync,
+                 .handle_async =
+                     [store = backends.store, limits = backends.limits](
+                         const HttpRequest& request, std::shared_ptr<Reply> reply) {
+                       AppendEvents(*store, limits, request, std::move(reply));
+                     },
+                 .summary = "append events to a stream"});
   }
 }
 

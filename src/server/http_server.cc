@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -60,6 +61,10 @@ struct HttpServer::Core {
   size_t busy = 0;            // GUARDED_BY(mu)
   size_t stream_threads = 0;  // GUARDED_BY(mu)
   bool stopped = false;       // GUARDED_BY(mu)
+  // Sessions whose asynchronous handler has not answered yet. Only this
+  // holds them (their Reply holds them weakly), so Stop can end them while
+  // the I/O context exists, however late the answer comes. GUARDED_BY(mu)
+  std::map<const void*, std::shared_ptr<void>> awaiting;
 
   void BeginWork() {
     std::lock_guard lock(mu);
@@ -139,6 +144,17 @@ class Session : public std::enable_shared_from_this<Session> {
       then();
     });
   }
+  // The asynchronous handler's answer: on the strand, it is sent.
+  void SendAnswer(HttpResponse response) {
+    {
+      std::lock_guard lock(core_->mu);
+      core_->awaiting.erase(this);
+    }
+    Send(response, route_label_);
+  }
+  net::any_io_executor executor() { return stream_.get_executor(); }
+  const std::shared_ptr<HttpServer::Core>& core() { return core_; }
+
   void SendFromAnyThread(HttpResponse response, std::string route) {
     net::dispatch(stream_.get_executor(),
                   [self = shared_from_this(), response = std::move(response), route] {
@@ -183,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Handle(http::request<http::string_body> message);
   void Send(const HttpResponse& response, const std::string& route);
   void StartStream(DispatchPlan plan);
+  void StartAsync(const DispatchPlan& plan);
 
   void Close() {
     if (closed_) return;
@@ -198,6 +215,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
   std::string method_;
+  std::string route_label_;  // of the request an asynchronous handler answers
   Clock::time_point started_at_;
   bool keep_alive_ = true;
   bool closed_ = false;
@@ -242,8 +260,69 @@ void Session::Handle(http::request<http::string_body> message) {
         self->SendFromAnyThread(RequestDispatcher::Run(plan), plan.route_label);
       });
       return;
+    case Execution::kAsync: return StartAsync(plan);
     case Execution::kStream: return StartStream(std::move(plan));
   }
+}
+
+// The Reply of one request's asynchronous handler. An answer given while the
+// handler still runs is kept and sent when it returns, with no hand-off;
+// later ones are posted to the session's strand, unless the server stopped.
+class SessionReply final : public Reply {
+ public:
+  explicit SessionReply(const std::shared_ptr<Session>& session)
+      : session_(session), core_(session->core()), executor_(session->executor()) {}
+
+  void Send(HttpResponse response) override {
+    {
+      std::lock_guard lock(mu_);
+      if (in_handler_) {
+        early_ = std::move(response);
+        return;
+      }
+    }
+    std::lock_guard lock(core_->mu);  // io_stopped does not change meanwhile
+    if (core_->io_stopped.load()) return;
+    std::shared_ptr<Session> session = session_.lock();
+    if (session == nullptr) return;
+    net::post(executor_, [session, response = std::move(response)]() mutable {
+      session->SendAnswer(std::move(response));
+    });
+  }
+
+  void After(std::chrono::microseconds delay, std::function<void()> fn) override {
+    std::lock_guard lock(core_->mu);
+    if (core_->io_stopped.load()) return;
+    if (delay.count() <= 0) return net::post(executor_, std::move(fn));
+    auto timer = std::make_shared<net::steady_timer>(executor_, delay);
+    timer->async_wait([timer, fn = std::move(fn)](beast::error_code) { fn(); });
+  }
+
+  // The handler returned: its early answer, if it gave one.
+  std::optional<HttpResponse> HandlerReturned() {
+    std::lock_guard lock(mu_);
+    in_handler_ = false;
+    return std::move(early_);
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::shared_ptr<HttpServer::Core> core_;
+  net::any_io_executor executor_;
+  std::mutex mu_;
+  bool in_handler_ = true;             // GUARDED_BY(mu_)
+  std::optional<HttpResponse> early_;  // GUARDED_BY(mu_)
+};
+
+void Session::StartAsync(const DispatchPlan& plan) {
+  route_label_ = plan.route_label;
+  {
+    std::lock_guard lock(core_->mu);
+    core_->awaiting.emplace(this, shared_from_this());
+  }
+  auto reply = std::make_shared<SessionReply>(shared_from_this());
+  plan.route->handle_async(plan.request, reply);
+  if (std::optional<HttpResponse> early = reply->HandlerReturned()) SendAnswer(std::move(*early));
 }
 
 void Session::StartStream(DispatchPlan plan) {
@@ -377,6 +456,11 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
   runtime_->workers.join();
   lock.lock();
   core_->drained.wait(lock, [&] { return core_->stream_threads == 0; });
+  // Unanswered asynchronous requests end here, while the I/O context exists;
+  // their late answers find io_stopped set.
+  std::map<const void*, std::shared_ptr<void>> awaiting = std::move(core_->awaiting);
+  lock.unlock();
+  awaiting.clear();
 }
 
 }  // namespace duet::server

@@ -1,6 +1,6 @@
 // GET /queries/{name}, GET /streams/{stream}, GET /events: the read side.
-// They run inline (reads of memory, the log or a read store) unless a query
-// waits for read-your-writes.
+// Reads run inline (memory, the log or a read store); a query waiting for
+// read-your-writes holds no thread while it waits (QueryBus::ExecuteAsync).
 #include <boost/json.hpp>
 
 #include "follow/event_json.h"
@@ -20,7 +20,19 @@ struct QueryWaits {
   std::chrono::milliseconds max;       // longer timeout_ms are cut to it
 };
 
-HttpResponse RunQuery(const QueryBus& bus, QueryWaits waits, const HttpRequest& request) {
+HttpResponse AnswerResponse(const Result<QueryAnswer>& answer) {
+  if (!answer.ok()) return ProblemResponse(answer.status());
+  json::object body;
+  body["data"] = answer->result;
+  body["position"] = answer->position.value;
+  body["read_model"] = answer->read_model;
+  return JsonOk(json::serialize(body));
+}
+
+// Answers at once from the read model, or once it has reached min_position
+// (or the wait timed out) without a thread waiting meanwhile.
+void RunQuery(const QueryBus& bus, QueryWaits waits, const HttpRequest& request,
+              std::shared_ptr<Reply> reply) {
   QueryRequest query;
   query.name = std::string(request.PathParam("name"));
   for (const auto& [key, value] : request.query) {
@@ -28,19 +40,14 @@ HttpResponse RunQuery(const QueryBus& bus, QueryWaits waits, const HttpRequest& 
     query.params[key] = value;
   }
   Result<uint64_t> min_position = UintParam(request, "min_position", 0, 0, UINT64_MAX);
-  if (!min_position.ok()) return ProblemResponse(min_position.status());
+  if (!min_position.ok()) return reply->Send(ProblemResponse(min_position.status()));
   Result<uint64_t> timeout =
       UintParam(request, "timeout_ms", waits.fallback.count(), 0, UINT32_MAX);
-  if (!timeout.ok()) return ProblemResponse(timeout.status());
+  if (!timeout.ok()) return reply->Send(ProblemResponse(timeout.status()));
   query.min_position = GlobalPosition(*min_position);
   query.timeout = std::min(std::chrono::milliseconds(*timeout), waits.max);
-  Result<QueryAnswer> answer = bus.Execute(query);
-  if (!answer.ok()) return ProblemResponse(answer.status());
-  json::object body;
-  body["data"] = std::move(answer->result);
-  body["position"] = answer->position.value;
-  body["read_model"] = answer->read_model;
-  return JsonOk(json::serialize(body));
+  bus.ExecuteAsync(std::move(query), DeferOn(reply),
+                   [reply](Result<QueryAnswer> answer) { reply->Send(AnswerResponse(answer)); });
 }
 
 json::array EventsJson(const std::vector<RecordedEvent>& events) {
@@ -94,17 +101,17 @@ HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
 
 void AddReadRoutes(const ApiBackends& backends, Router* router) {
   if (backends.queries != nullptr) {
-    router->Add(
-        {.method = "GET",
-         .pattern = "/queries/{name}",
-         .scope = Scope::kQuery,
-         .execution = Execution::kInline,
-         .blocks =
-             [](const HttpRequest& request) { return request.query.contains("min_position"); },
-         .handle = [bus = backends.queries,
-                    waits = QueryWaits{backends.default_query_wait, backends.max_query_wait}](
-                       const HttpRequest& request) { return RunQuery(*bus, waits, request); },
-         .summary = "answer a query from its read model"});
+    router->Add({.method = "GET",
+                 .pattern = "/queries/{name}",
+                 .scope = Scope::kQuery,
+                 .execution = Execution::kAsync,
+                 .handle_async =
+                     [bus = backends.queries,
+                      waits = QueryWaits{backends.default_query_wait, backends.max_query_wait}](
+                         const HttpRequest& request, std::shared_ptr<Reply> reply) {
+                       RunQuery(*bus, waits, request, std::move(reply));
+                     },
+                 .summary = "answer a query from its read model"});
   }
   if (backends.store == nullptr) return;
   router->Add(

@@ -4,6 +4,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
+#include <future>
+#include <thread>
 
 #include "server/problem.h"
 
@@ -113,15 +115,37 @@ DispatchPlan RequestDispatcher::Plan(BeastRequest message) const {
   }
   plan.request.path_params = std::move(match.params);
   plan.execution = plan.route->execution;
-  if (plan.execution == Execution::kInline && plan.route->blocks &&
-      plan.route->blocks(plan.request)) {
-    plan.execution = Execution::kWorker;
-  }
   return plan;
 }
 
+namespace {
+
+// The Reply of an asynchronous handler run on the calling thread: Run waits
+// for its response, and After sleeps on the caller's thread, there being no
+// other to run it on.
+class WaitingReply final : public Reply {
+ public:
+  void Send(HttpResponse response) override { answer_.set_value(std::move(response)); }
+  void After(std::chrono::microseconds delay, std::function<void()> fn) override {
+    std::this_thread::sleep_for(delay);
+    fn();
+  }
+  HttpResponse Wait() { return future_.get(); }
+
+ private:
+  std::promise<HttpResponse> answer_;
+  std::future<HttpResponse> future_ = answer_.get_future();
+};
+
+}  // namespace
+
 HttpResponse RequestDispatcher::Run(const DispatchPlan& plan) {
   if (plan.response) return *plan.response;
+  if (plan.execution == Execution::kAsync) {
+    auto reply = std::make_shared<WaitingReply>();
+    plan.route->handle_async(plan.request, reply);
+    return reply->Wait();
+  }
   if (plan.execution != Execution::kStream) return plan.route->handle(plan.request);
   FirstChunkWriter writer;
   HttpResponse response = plan.route->stream(plan.request, writer);

@@ -3,34 +3,58 @@
 #ifndef DUET_SERVER_ROUTER_H_
 #define DUET_SERVER_ROUTER_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "duet/deferrer.h"
 #include "server/auth.h"
 #include "server/http_message.h"
 
 namespace duet::server {
 
 // Where a handler runs. Inline handlers run on an I/O thread and must not
-// block (reads served from memory or a read store); worker handlers may block
-// (durable appends, read-your-writes waits); stream handlers get a thread of
-// their own and write a response of unbounded length.
-enum class Execution : uint8_t { kInline, kWorker, kStream };
+// block (reads served from memory or a read store); asynchronous handlers
+// start on an I/O thread without blocking and answer later from any thread
+// (a durable append, a read-your-writes wait); worker handlers may block
+// (admin operations); stream handlers get a thread of their own and write a
+// response of unbounded length.
+enum class Execution : uint8_t { kInline, kAsync, kWorker, kStream };
+
+// How an asynchronous handler answers. Thread-safe.
+class Reply {
+ public:
+  virtual ~Reply() = default;
+  // Sends the response. Call exactly once, from any thread; after the
+  // server stopped, the response is dropped.
+  virtual void Send(HttpResponse response) = 0;
+  // Runs `fn` on a server thread once `delay` has passed (zero: as soon as
+  // possible), or never if the server stops first.
+  virtual void After(std::chrono::microseconds delay, std::function<void()> fn) = 0;
+};
+
+// `reply`'s After as a Deferrer (duet/deferrer.h), for the asynchronous buses.
+inline Deferrer DeferOn(std::shared_ptr<Reply> reply) {
+  return [reply = std::move(reply)](std::chrono::microseconds delay, std::function<void()> fn) {
+    reply->After(delay, std::move(fn));
+  };
+}
 
 struct Route {
   std::string method{};          // "GET", "POST"
   std::string pattern{};         // "/commands/{type}": a {name} segment captures one path segment
   std::optional<Scope> scope{};  // nullopt: open to everyone
   Execution execution = Execution::kInline;
-  // For kInline routes: when set and true for a request, that request runs
-  // on a worker instead (e.g. a query that waits for read-your-writes).
-  std::function<bool(const HttpRequest&)> blocks{};
   // kInline and kWorker.
   std::function<HttpResponse(const HttpRequest&)> handle{};
+  // kAsync: starts the work and returns; `reply` answers once. `request` is
+  // not valid after the call: copy what a later step needs.
+  std::function<void(const HttpRequest&, std::shared_ptr<Reply> reply)> handle_async{};
   // kStream: writes through `writer`. If it returns before writing anything,
   // its return value is sent as an ordinary response (e.g. a 400).
   std::function<HttpResponse(const HttpRequest&, StreamWriter& writer)> stream{};

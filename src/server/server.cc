@@ -63,6 +63,11 @@ class ServingNode final : public Server {
     DUET_ASSIGN_OR_RETURN(authority_, server::TokenAuthority::Create(config_.tokens));
     server::AddApiRoutes(Backends(), &router_);
     AddProjectionMetrics(app_->projections(), registry_);
+    if (const QueryBus* queries = app_->queries(); queries != nullptr) {
+      registry_.CallbackGauge("duet_query_waiting",
+                              "queries waiting for their read model to reach min_position", {},
+                              [queries] { return static_cast<double>(queries->waiting()); });
+    }
     DUET_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(&router_, &authority_, &http_metrics_,
                                                            HttpOptions(config_)));
     registry_.CallbackGauge(

@@ -91,7 +91,7 @@ const std::vector<Setting>& Table() {
        [](const ServerConfig& c) -> uint64_t { return c.io_threads; },
        [](ServerConfig* c, uint64_t v) { c->io_threads = static_cast<uint32_t>(v); }},
       {"worker_threads", "--worker-threads", "DUET_WORKER_THREADS", "server.worker_threads", "N",
-       "threads running blocking commands and waiting queries", 1, 4096,
+       "threads running blocking admin operations (rebuild, verify)", 1, 4096,
        [](const ServerConfig& c) -> uint64_t { return c.worker_threads; },
        [](ServerConfig* c, uint64_t v) { c->worker_threads = static_cast<uint32_t>(v); }},
       {"durability", "--durability", "DUET_DURABILITY", "server.durability",

@@ -13,6 +13,10 @@ StoreMetrics::StoreMetrics(Registry* registry)
       transactions_(registry->Histogram("duet_group_commit_transactions",
                                         "Appends (transactions) written per group-commit round.",
                                         ExponentialBuckets(1, 2, 11))),
+      events_(registry->Histogram("duet_group_commit_events",
+                                  "Events written per group-commit round (per fsync in sync "
+                                  "durability).",
+                                  ExponentialBuckets(1, 2, 17))),
       bytes_(registry->Histogram("duet_group_commit_bytes", "Bytes written per group-commit round.",
                                  ExponentialBuckets(256, 4, 10))),
       fsync_(registry->Histogram("duet_fsync_seconds", "Time of one fdatasync of the log.",
@@ -21,11 +25,11 @@ StoreMetrics::StoreMetrics(Registry* registry)
                                   "Append latency, from the call to its acknowledgement.",
                                   LatencyBuckets())) {}
 
-void StoreMetrics::OnCommitRound(uint64_t transactions, uint64_t bytes,
-                                 std::chrono::nanoseconds sync_time) {
-  transactions_.Observe(static_cast<double>(transactions));
-  bytes_.Observe(static_cast<double>(bytes));
-  if (sync_time.count() > 0) fsync_.ObserveSeconds(sync_time);
+void StoreMetrics::OnCommitRound(const CommitRound& round) {
+  transactions_.Observe(static_cast<double>(round.transactions));
+  events_.Observe(static_cast<double>(round.events));
+  bytes_.Observe(static_cast<double>(round.bytes));
+  if (round.sync_time.count() > 0) fsync_.ObserveSeconds(round.sync_time);
 }
 
 void StoreMetrics::OnBackgroundSync(std::chrono::nanoseconds sync_time) {

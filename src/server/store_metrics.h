@@ -2,6 +2,8 @@
 // store's write-path measurements into a metrics Registry:
 //
 //   duet_group_commit_transactions  histogram  appends per group-commit round (1, 2, 4, ... 1024)
+//   duet_group_commit_events        histogram  events per group-commit round (1, 2, 4, ... 65536);
+//                                              its sum over its count: events per fsync
 //   duet_group_commit_bytes         histogram  bytes written per round (256 B ... 64 MiB)
 //   duet_fsync_seconds              histogram  fdatasync time, rounds and background syncs
 //   duet_append_seconds             histogram  AppendMulti latency, call to acknowledgement
@@ -23,14 +25,14 @@ class StoreMetrics final : public StoreObserver {
   // Pass this object as StoreOptions::observer; it must outlive the store.
   explicit StoreMetrics(Registry* registry);
 
-  void OnCommitRound(uint64_t transactions, uint64_t bytes,
-                     std::chrono::nanoseconds sync_time) override;
+  void OnCommitRound(const CommitRound& round) override;
   void OnBackgroundSync(std::chrono::nanoseconds sync_time) override;
   void OnAppend(std::chrono::nanoseconds latency, StatusCode outcome) override;
 
  private:
   Registry* const registry_;
   Histogram& transactions_;
+  Histogram& events_;
   Histogram& bytes_;
   Histogram& fsync_;
   Histogram& append_;

@@ -130,79 +130,107 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     return Status::OK();
   }
 
-  // Timed from the call to its return (the acknowledgement) for the observer.
   Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
-    if (options_.observer == nullptr) return AppendAndWait(appends);
-    const auto start = std::chrono::steady_clock::now();
-    Result<MultiAppendResult> result = AppendAndWait(appends);
-    options_.observer->OnAppend(std::chrono::steady_clock::now() - start,
-                                result.ok() ? StatusCode::kOk : result.status().code());
-    return result;
+    return WaitForAppend(appends);
   }
 
-  // Validate, decide and enqueue under append_mu_, then wait for the group
-  // commit.
-  Result<MultiAppendResult> AppendAndWait(std::span<const StreamAppend> appends) {
+  // Validate, decide and enqueue under append_mu_; the log's flusher tells
+  // `done` once the group commit made it durable. Timed from the call to
+  // that answer for the observer.
+  void AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done) override {
+    if (options_.observer != nullptr) {
+      done = [observer = options_.observer, start = std::chrono::steady_clock::now(),
+              done = std::move(done)](Result<MultiAppendResult> result) {
+        observer->OnAppend(std::chrono::steady_clock::now() - start,
+                           result.ok() ? StatusCode::kOk : result.status().code());
+        done(std::move(result));
+      };
+    }
+    // Answered here, outside append_mu_, unless the log took the append (or
+    // the conflict's wait).
+    log::CommitCallback refused;
+    std::optional<Result<MultiAppendResult>> answer = Enqueue(appends, done, &refused);
+    if (refused) return refused(answer->status());
+    if (answer) done(std::move(*answer));
+  }
+
+  // Decides `appends` and, when they go ahead, enqueues them with a commit
+  // callback that tells `done` (moved into it): then returns nullopt. Else
+  // returns the answer already known: an error, or the original result of a
+  // retry. If the log refuses the transaction, its callback (holding `done`)
+  // comes back in `*refused`, to be told the error without append_mu_.
+  std::optional<Result<MultiAppendResult>> Enqueue(std::span<const StreamAppend> appends,
+                                                   AppendCallback& done,
+                                                   log::CommitCallback* refused) {
     DUET_RETURN_IF_ERROR(Validate(appends));
     std::vector<StreamDecision> decisions(appends.size());
     MultiAppendResult result;
     result.streams.resize(appends.size());
-    GlobalPosition last;
-    uint64_t event_count = 0;
-    uint64_t epoch = 0;
-    {
-      std::lock_guard lock(append_mu_);
-      DUET_RETURN_IF_ERROR(log_->health());
-      epoch = log_->Epoch();
-      if (epoch != epoch_) RollBack(epoch);
-      bool all_idempotent = true;
-      for (size_t i = 0; i < appends.size(); ++i) {
-        DUET_ASSIGN_OR_RETURN(decisions[i], Decide(appends[i]));
-        all_idempotent = all_idempotent && decisions[i].idempotent;
+    std::lock_guard lock(append_mu_);
+    DUET_RETURN_IF_ERROR(log_->health());
+    const uint64_t epoch = log_->Epoch();
+    if (epoch != epoch_) RollBack(epoch);
+    bool all_idempotent = true;
+    for (size_t i = 0; i < appends.size(); ++i) {
+      Result<StreamDecision> decision = Decide(appends[i]);
+      if (!decision.ok()) {
+        if (!decision.status().IsWrongExpectedVersion()) return decision.status();
+        return Refuse(appends[i].stream, decision.status(), epoch, done, refused);
       }
-      if (all_idempotent) {
-        for (size_t i = 0; i < appends.size(); ++i) {
-          result.streams[i] = decisions[i].original;
-          result.position = std::max(result.position, decisions[i].original.position);
-        }
-        return result;
-      }
-      for (size_t i = 0; i < appends.size(); ++i) {
-        // Part of this commit is already there and part is not: that is not a
-        // retry of one earlier commit, so it is a conflict.
-        if (decisions[i].idempotent) {
-          return Status::WrongExpectedVersion(appends[i].stream, appends[i].expected.ToString(),
-                                              ToOptionalValue(decisions[i].current));
-        }
-      }
-      std::string encoded;
-      const GlobalPosition first = next_position_;
-      // Clamped so timestamps never decrease in position order, even when the
-      // wall clock steps back: point-in-time lookups binary-search on them.
-      const int64_t now = std::max(NowMicros(), last_timestamp_us_);
-      last_timestamp_us_ = now;
-      for (size_t i = 0; i < appends.size(); ++i) {
-        for (size_t e = 0; e < appends[i].events.size(); ++e) {
-          const EventData& event = appends[i].events[e];
-          const GlobalPosition position = next_position_;
-          next_position_ = next_position_.Next();
-          ++event_count;
-          const StreamVersion version = index_.Add(appends[i].stream, position);
-          const bool commit = i + 1 == appends.size() && e + 1 == appends[i].events.size();
-          log::AppendRecord(
-              {position, version, now, event.id.IsNil() ? EventId::Random() : event.id, commit,
-               appends[i].stream, event.type, event.data, event.metadata},
-              &encoded);
-          result.streams[i] = AppendResult{version, position};
-        }
-      }
-      last = GlobalPosition(next_position_.value - 1);
-      DUET_RETURN_IF_ERROR(log_->Enqueue(std::move(encoded), first, last, epoch));
+      decisions[i] = std::move(decision).value();
+      all_idempotent = all_idempotent && decisions[i].idempotent;
     }
-    DUET_RETURN_IF_ERROR(log_->WaitCommitted(last, epoch));
+    if (all_idempotent) {
+      for (size_t i = 0; i < appends.size(); ++i) {
+        result.streams[i] = decisions[i].original;
+        result.position = std::max(result.position, decisions[i].original.position);
+      }
+      return result;
+    }
+    for (size_t i = 0; i < appends.size(); ++i) {
+      // Part of this commit is already there and part is not: that is not a
+      // retry of one earlier commit, so it is a conflict.
+      if (decisions[i].idempotent) {
+        return Status::WrongExpectedVersion(appends[i].stream, appends[i].expected.ToString(),
+                                            ToOptionalValue(decisions[i].current));
+      }
+    }
+    std::string encoded;
+    const GlobalPosition first = next_position_;
+    // Clamped so timestamps never decrease in position order, even when the
+    // wall clock steps back: point-in-time lookups binary-search on them.
+    const int64_t now = std::max(NowMicros(), last_timestamp_us_);
+    last_timestamp_us_ = now;
+    uint64_t event_count = 0;
+    for (size_t i = 0; i < appends.size(); ++i) {
+      for (size_t e = 0; e < appends[i].events.size(); ++e) {
+        const EventData& event = appends[i].events[e];
+        const GlobalPosition position = next_position_;
+        next_position_ = next_position_.Next();
+        ++event_count;
+        const StreamVersion version = index_.Add(appends[i].stream, position);
+        const bool commit = i + 1 == appends.size() && e + 1 == appends[i].events.size();
+        log::AppendRecord({position, version, now, event.id.IsNil() ? EventId::Random() : event.id,
+                           commit, appends[i].stream, event.type, event.data, event.metadata},
+                          &encoded);
+        result.streams[i] = AppendResult{version, position};
+      }
+    }
+    const GlobalPosition last(next_position_.value - 1);
     result.position = last;
-    NoteAppended(event_count);
-    return result;
+    log::CommitCallback on_commit = [this, event_count, result = std::move(result),
+                                     done = std::move(done)](const Status& committed) mutable {
+      if (!committed.ok()) return done(committed);
+      NoteAppended(event_count);
+      done(std::move(result));
+    };
+    Status queued = log_->Enqueue(std::move(encoded), first, last, epoch, std::move(on_commit));
+    if (queued.ok()) return std::nullopt;
+    // The log failed or rewound since the checks above. The positions handed
+    // out here are given up by the next append's rollback (or never used
+    // again, the failure being sticky).
+    *refused = std::move(on_commit);
+    return queued;
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
@@ -313,6 +341,28 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
           "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
     }
     return Status::OK();
+  }
+
+  // A conflict on `stream` is an answer about its state, and that state may
+  // still be in the group commit (appends are decided against pending ones):
+  // answered at once only if durable, else once it is. Should it never be
+  // (a crash, a rewind), the conflict was never true: the appender hears
+  // the log's error instead. REQUIRES: as Enqueue, whose contract it shares.
+  std::optional<Result<MultiAppendResult>> Refuse(std::string_view stream, const Status& conflict,
+                                                  uint64_t epoch, AppendCallback& done,
+                                                  log::CommitCallback* refused)
+      REQUIRES(append_mu_) {
+    const std::optional<StreamVersion> current = index_.LastVersion(stream);
+    const std::optional<GlobalPosition> basis =
+        current ? index_.PositionOf(stream, *current) : std::nullopt;
+    if (!basis || *basis <= log_->CommittedPosition()) return conflict;
+    log::CommitCallback on_commit = [conflict, done = std::move(done)](const Status& fate) {
+      done(fate.ok() ? conflict : fate);
+    };
+    std::optional<Status> known = log_->WhenCommitted(*basis, epoch, std::move(on_commit));
+    if (!known) return std::nullopt;
+    *refused = std::move(on_commit);
+    return *known;
   }
 
   // Whether `append` may go ahead, is a retry of events already recorded at

@@ -1,7 +1,11 @@
 // The backend-neutral parts of EventStore: single-stream append in terms of
-// the multi-stream one, subscriptions, and name validation.
+// the multi-stream one, the synchronous and asynchronous appends in terms of
+// each other, subscriptions, and name validation.
 #include "duet/event_store.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace duet {
@@ -20,6 +24,28 @@ Result<AppendResult> EventStore::Append(std::string_view stream, ExpectedVersion
                       std::vector<EventData>(events.begin(), events.end())};
   DUET_ASSIGN_OR_RETURN(MultiAppendResult result, AppendMulti(std::span(&append, 1)));
   return result.streams.front();
+}
+
+void EventStore::AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done) {
+  done(AppendMulti(appends));
+}
+
+Result<MultiAppendResult> EventStore::WaitForAppend(std::span<const StreamAppend> appends) {
+  struct Outcome {
+    std::mutex mu;
+    std::condition_variable told;
+    std::optional<Result<MultiAppendResult>> result;
+  } outcome;
+  AppendMultiAsync(appends, [&outcome](Result<MultiAppendResult> result) {
+    std::lock_guard lock(outcome.mu);
+    outcome.result.emplace(std::move(result));
+    // Notified under the lock: the waiter may destroy `outcome` as soon as it
+    // sees the result.
+    outcome.told.notify_one();
+  });
+  std::unique_lock lock(outcome.mu);
+  outcome.told.wait(lock, [&] { return outcome.result.has_value(); });
+  return std::move(*outcome.result);
 }
 
 std::unique_ptr<Subscription> EventStore::SubscribeToAll(GlobalPosition after,

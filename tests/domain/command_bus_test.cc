@@ -200,6 +200,47 @@ TEST_F(CommandBusTest, ConflictIsRetriedOnFreshState) {
   EXPECT_EQ(state->state.value, 202);
 }
 
+// DispatchAsync goes on after a conflict only through the caller's Deferrer,
+// with the backoff as its delay: never on the thread that told the conflict.
+TEST_F(CommandBusTest, AsyncDispatchRetriesThroughTheDeferrer) {
+  Open(BusOptions{5, std::chrono::microseconds(0)});
+  ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 1}).ok());
+  faults_->InjectConflicts(1, [](const std::string&) {
+    return EventData{EventId::Random(), "Incremented", R"({"by":10})", "{}"};
+  });
+  std::vector<std::function<void()>> deferred;
+  Deferrer defer = [&deferred](std::chrono::microseconds, std::function<void()> fn) {
+    deferred.push_back(std::move(fn));
+  };
+  std::vector<Result<CommandResult>> told;
+  bus_->DispatchAsync("Increment", R"({"counter":"c1","by":1})", {}, defer,
+                      [&told](Result<CommandResult> r) { told.push_back(std::move(r)); });
+  EXPECT_TRUE(told.empty()) << "answered without retrying the conflict";
+  ASSERT_EQ(deferred.size(), 1u);
+  std::function<void()> retry = std::move(deferred.front());
+  deferred.clear();
+  retry();
+  ASSERT_EQ(told.size(), 1u);
+  ASSERT_TRUE(told[0].ok()) << told[0].status();
+  EXPECT_EQ(told[0]->version, StreamVersion(2));  // the first, the racing write, this one
+  EXPECT_TRUE(deferred.empty());
+  EXPECT_EQ(bus_->Stats().conflicts, 1u);
+}
+
+TEST_F(CommandBusTest, AsyncDispatchRefusesBadInputBeforeReturning) {
+  std::vector<Result<CommandResult>> told;
+  Deferrer never = [](std::chrono::microseconds, std::function<void()>) {
+    ADD_FAILURE() << "deferred";
+  };
+  bus_->DispatchAsync("Increment", R"({"counter":"c1"})", {}, never,
+                      [&told](Result<CommandResult> r) { told.push_back(std::move(r)); });
+  bus_->DispatchAsync("NoSuchCommand", "{}", {}, never,
+                      [&told](Result<CommandResult> r) { told.push_back(std::move(r)); });
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_TRUE(told[0].status().IsInvalidArgument()) << told[0].status();
+  EXPECT_TRUE(told[1].status().IsNotFound()) << told[1].status();
+}
+
 TEST_F(CommandBusTest, RetriedDecisionSeesTheRacingWrite) {
   ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 999}).ok());
   faults_->InjectConflicts(1, [](const std::string&) {

@@ -220,6 +220,44 @@ TEST_F(ServerApiTest, NotYetIsA503WithThePositionAndRetryAfter) {
   EXPECT_TRUE(reply["position"].is_number()) << reply.Describe();
 }
 
+// The value of an unlabelled gauge in a Prometheus text body; -1 if absent.
+double Gauge(const std::string& metrics, const std::string& name) {
+  const size_t at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + name.size() + 2));
+}
+
+// Read-your-writes waits hold no thread: with 64 queries waiting (as many as
+// the server has workers), a command is still decided, appended and answered.
+TEST_F(ServerApiTest, SixtyFourWaitingQueriesDoNotDelayACommand) {
+  constexpr int kWaiting = 64;
+  ASSERT_EQ(api_->Command("OpenAccount", {{"account", "w"}, {"owner", "W"}}).status, 200u);
+  // Two more events: the first command below, then the one that releases them.
+  const uint64_t wanted = api_->Head() + 2;
+  std::vector<unsigned> statuses(kWaiting, 0);
+  std::vector<std::thread> queries;
+  for (int i = 0; i < kWaiting; ++i) {
+    queries.emplace_back([&, i] {
+      Api api(server_->port());
+      statuses[i] = api.Get("/queries/balance?account=w&min_position=" + std::to_string(wanted) +
+                            "&timeout_ms=30000")
+                        .status;
+    });
+  }
+  auto waiting = [&] { return Gauge(api_->Get("/metrics").body, "duet_query_waiting"); };
+  ASSERT_TRUE(Eventually([&] { return waiting() == kWaiting; })) << waiting();
+
+  Reply deposit = api_->Command("Deposit", {{"account", "w"}, {"currency", "USD"}, {"amount", 5}});
+  ASSERT_EQ(deposit.status, 200u) << deposit.Describe();
+  EXPECT_EQ(waiting(), kWaiting) << "a query answered before the command did";
+
+  Reply release = api_->Command("Deposit", {{"account", "w"}, {"currency", "USD"}, {"amount", 7}});
+  ASSERT_EQ(release.status, 200u) << release.Describe();
+  for (std::thread& query : queries) query.join();
+  EXPECT_EQ(statuses, std::vector<unsigned>(kWaiting, 200u));
+  EXPECT_EQ(waiting(), 0);
+}
+
 TEST_F(ServerApiTest, OperationalRoutes) {
   Reply health = api_->Get("/health");
   ASSERT_EQ(health.status, 200u) << health.Describe();

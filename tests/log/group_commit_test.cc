@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "log/file.h"
@@ -135,6 +139,98 @@ TEST_P(GroupCommitTest, ReadersNeverSeeUncommittedOrPartialRecords) {
   ASSERT_TRUE(log->WaitCommitted(GlobalPosition(kTotal)).ok());
   for (auto& reader : readers) reader.join();
   EXPECT_FALSE(bad.load());
+}
+
+// Enqueue with a CommitCallback, the way the store's AppendMultiAsync does:
+// no thread waits; every transaction is told once, after it is committed, in
+// position order (one flusher tells them).
+TEST_P(GroupCommitTest, CommitCallbacksAreToldOnceAfterCommitInOrder) {
+  auto log = testing::OpenOrDie(tmp_ / "log", Options(GetParam()));
+  std::mutex order_mu;
+  uint64_t next = 1;
+  std::mutex told_mu;
+  std::condition_variable told_cv;
+  std::vector<uint64_t> told;  // last positions, in the order told
+  std::atomic<int> early{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kTxnsPerThread; ++i) {
+        std::lock_guard lock(order_mu);
+        const uint64_t first = next++;
+        CommitCallback callback = [&, first](const Status& status) {
+          if (!status.ok()) ++failed;
+          if (log->CommittedPosition() < GlobalPosition(first)) ++early;
+          std::lock_guard told_lock(told_mu);
+          told.push_back(first);
+          told_cv.notify_all();
+        };
+        if (!log->Enqueue(EncodeTxn(first, 1), GlobalPosition(first), GlobalPosition(first), 0,
+                          std::move(callback))
+                 .ok()) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const uint64_t last = next - 1;
+  {
+    std::unique_lock lock(told_mu);
+    told_cv.wait(lock, [&] { return told.size() >= last; });
+  }
+  log.reset();  // a second telling would show below
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(early.load(), 0);
+  ASSERT_EQ(told.size(), last);
+  for (uint64_t p = 1; p <= last; ++p) ASSERT_EQ(told[p - 1], p);
+}
+
+TEST_P(GroupCommitTest, WhenCommittedKnowsAFateOrTellsItOnce) {
+  auto log = testing::OpenOrDie(tmp_ / "log", Options(GetParam()));
+  ASSERT_TRUE(testing::AppendTxn(*log, 1, 2).ok());
+  CommitCallback unused = [](const Status&) { ADD_FAILURE() << "told although known"; };
+  std::optional<Status> known = log->WhenCommitted(GlobalPosition(2), 0, std::move(unused));
+  ASSERT_TRUE(known.has_value());
+  EXPECT_TRUE(known->ok());
+  EXPECT_TRUE(static_cast<bool>(unused)) << "a known fate leaves the callback with the caller";
+  EXPECT_TRUE(log->WhenCommitted(GlobalPosition(9), 0, [](const Status&) {})
+                  .value_or(Status::OK())
+                  .IsInvalidArgument());
+
+  ASSERT_TRUE(log->Enqueue(EncodeTxn(3, 1), GlobalPosition(3), GlobalPosition(3)).ok());
+  std::promise<Status> fate;
+  std::optional<Status> now = log->WhenCommitted(
+      GlobalPosition(3), 0, [&fate](const Status& status) { fate.set_value(status); });
+  if (now) fate.set_value(*now);  // it was that quick
+  const Status told = fate.get_future().get();
+  EXPECT_TRUE(told.ok()) << told;
+  EXPECT_GE(log->CommittedPosition(), GlobalPosition(3));
+}
+
+TEST(GroupCommitFailureTest, AFailedSyncIsToldToCallbacksAndWatchers) {
+  duet::testing::TempDir tmp;
+  FaultyFileSystem fs(DefaultFileSystem());
+  LogOptions options = Options(Durability::Mode::kSync);
+  options.file_system = &fs;
+  auto log = testing::OpenOrDie(tmp / "log", options);
+  ASSERT_TRUE(testing::AppendTxn(*log, 1, 1).ok());
+  fs.FailNth(FaultyFileSystem::Op::kSync, 1, EIO);
+  std::promise<Status> appended, watched;
+  ASSERT_TRUE(log->Enqueue(EncodeTxn(2, 1), GlobalPosition(2), GlobalPosition(2), 0,
+                           [&](const Status& status) { appended.set_value(status); })
+                  .ok());
+  std::optional<Status> now = log->WhenCommitted(
+      GlobalPosition(2), 0, [&](const Status& status) { watched.set_value(status); });
+  if (now) watched.set_value(*now);
+  EXPECT_TRUE(appended.get_future().get().IsIOError());
+  EXPECT_TRUE(watched.get_future().get().IsIOError());
+  // Refused: the callback stays with the caller, never called.
+  CommitCallback refused = [](const Status&) { ADD_FAILURE() << "a refused enqueue told"; };
+  EXPECT_TRUE(
+      log->Enqueue(EncodeTxn(3, 1), GlobalPosition(3), GlobalPosition(3), 0, std::move(refused))
+          .IsIOError());
+  EXPECT_TRUE(static_cast<bool>(refused));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, GroupCommitTest,

@@ -7,8 +7,10 @@
 #ifndef DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
 #define DUET_TESTS_QUERY_FAKE_PROJECTION_ENGINE_H_
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,8 +55,19 @@ class FakeProjectionEngine final : public ProjectionEngine {
 
   // Wakes the waiters; call after committing to a served store directly.
   void Notify() {
-    std::lock_guard lock(mu_);
-    cv_.notify_all();
+    std::vector<std::shared_ptr<const std::function<void()>>> ready;
+    {
+      std::lock_guard lock(mu_);
+      cv_.notify_all();
+      std::erase_if(apply_waiters_, [&](const ApplyWaiter& waiter) {
+        auto callback = waiter.ready.lock();
+        if (callback == nullptr) return true;
+        if (stores_.at(waiter.name)->checkpoint() < waiter.position) return false;
+        ready.push_back(std::move(callback));
+        return true;
+      });
+    }
+    for (const auto& callback : ready) (*callback)();
   }
 
   // Blocks until `n` WaitFor calls are waiting (no timing involved).
@@ -96,6 +109,21 @@ class FakeProjectionEngine final : public ProjectionEngine {
     return store->checkpoint();
   }
 
+  Status WhenApplied(std::string_view name, GlobalPosition position,
+                     std::weak_ptr<const std::function<void()>> ready) override {
+    DUET_ASSIGN_OR_RETURN(std::shared_ptr<ReadStore> store, ServingStore(name));
+    {
+      std::lock_guard lock(mu_);
+      ++wait_calls_;
+      if (store->checkpoint() < position) {
+        apply_waiters_.push_back({std::string(name), position, std::move(ready)});
+        return Status::OK();
+      }
+    }
+    if (auto callback = ready.lock()) (*callback)();
+    return Status::OK();
+  }
+
   Status Stop(std::string_view) override { return Unsupported(); }
   Status Start(std::string_view) override { return Unsupported(); }
   Status Rebuild(std::string_view) override { return Unsupported(); }
@@ -116,6 +144,12 @@ class FakeProjectionEngine final : public ProjectionEngine {
   int waiters_ GUARDED_BY(mu_) = 0;
   int wait_calls_ GUARDED_BY(mu_) = 0;
   std::chrono::milliseconds last_timeout_ GUARDED_BY(mu_){0};
+  struct ApplyWaiter {
+    std::string name;
+    GlobalPosition position;
+    std::weak_ptr<const std::function<void()>> ready;
+  };
+  std::vector<ApplyWaiter> apply_waiters_ GUARDED_BY(mu_);
 };
 
 }  // namespace duet::testing

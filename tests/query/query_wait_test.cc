@@ -2,6 +2,9 @@
 // another thread commits while it waits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -84,6 +87,97 @@ TEST_F(QueryWaitTest, ReadsDuringCommitsReportTheCheckpointTheyReflect) {
     last = answer->position.value;
   }
   writer.join();
+}
+
+// A Deferrer that only records: the test runs the deferred calls itself, so
+// nothing waits on any thread and the order is the test's.
+struct RecordingDeferrer {
+  struct Call {
+    std::chrono::microseconds delay;
+    std::function<void()> fn;
+  };
+  std::shared_ptr<std::vector<Call>> calls = std::make_shared<std::vector<Call>>();
+  Deferrer deferrer() {
+    return [calls = calls](std::chrono::microseconds delay, std::function<void()> fn) {
+      calls->push_back({delay, std::move(fn)});
+    };
+  }
+  // Runs (and forgets) the calls deferred with `delay`.
+  void Run(std::chrono::microseconds delay) {
+    std::vector<Call> due;
+    std::erase_if(*calls, [&](Call& call) {
+      if (call.delay != delay) return false;
+      due.push_back(std::move(call));
+      return true;
+    });
+    for (Call& call : due) call.fn();
+  }
+};
+
+class QueryAsyncTest : public QueryWaitTest {
+ protected:
+  // ExecuteAsync; the answers land in answers_.
+  void AskAsync(uint64_t min, std::chrono::milliseconds timeout, json::object params = {}) {
+    bus_.ExecuteAsync(QueryRequest{"counter", std::move(params), GlobalPosition(min), timeout},
+                      deferrer_.deferrer(), [this](Result<QueryAnswer> answer) {
+                        answers_.push_back(std::move(answer));
+                      });
+  }
+
+  RecordingDeferrer deferrer_;
+  std::vector<Result<QueryAnswer>> answers_;
+};
+
+TEST_F(QueryAsyncTest, WithoutAWaitItAnswersBeforeReturning) {
+  CommitUpTo(2);
+  AskAsync(0, std::chrono::milliseconds(0));
+  AskAsync(2, std::chrono::milliseconds(1000));  // already reached
+  ASSERT_EQ(answers_.size(), 2u);
+  EXPECT_EQ(answers_[0]->result.as_int64(), 2);
+  EXPECT_EQ(answers_[1]->result.as_int64(), 2);
+  EXPECT_TRUE(deferrer_.calls->empty());
+  EXPECT_EQ(bus_.waiting(), 0u);
+}
+
+TEST_F(QueryAsyncTest, AWaitHoldsNoThreadAndAnswersOnceWhenReached) {
+  CommitUpTo(1);
+  AskAsync(3, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(answers_.empty());
+  EXPECT_EQ(bus_.waiting(), 1u);
+  ASSERT_EQ(deferrer_.calls->size(), 1u);  // the timeout
+  EXPECT_EQ(deferrer_.calls->front().delay, std::chrono::milliseconds(5000));
+  CommitUpTo(2);
+  EXPECT_EQ(deferrer_.calls->size(), 1u) << "woken before the position was reached";
+  CommitUpTo(3);
+  // The projection's thread only hands the answer over to the caller's.
+  EXPECT_TRUE(answers_.empty());
+  deferrer_.Run(std::chrono::microseconds(0));
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_TRUE(answers_[0].ok()) << answers_[0].status();
+  EXPECT_EQ(answers_[0]->result.as_int64(), 3);
+  deferrer_.Run(std::chrono::milliseconds(5000));  // the timeout comes too late: no second answer
+  EXPECT_EQ(answers_.size(), 1u);
+  EXPECT_EQ(bus_.waiting(), 0u);
+}
+
+TEST_F(QueryAsyncTest, TheTimeoutAnswersNotYetAndTheEngineForgetsTheWait) {
+  CommitUpTo(1);
+  AskAsync(5, std::chrono::milliseconds(100));
+  deferrer_.Run(std::chrono::milliseconds(100));
+  ASSERT_EQ(answers_.size(), 1u);
+  EXPECT_TRUE(answers_[0].status().IsTimeout()) << answers_[0].status();
+  CommitUpTo(5);
+  EXPECT_TRUE(deferrer_.calls->empty()) << "the engine still held the finished wait";
+  EXPECT_EQ(answers_.size(), 1u);
+  EXPECT_EQ(bus_.waiting(), 0u);
+}
+
+TEST_F(QueryAsyncTest, BadParametersAreAnsweredAtOnceEvenWithAWait) {
+  json::object unknown{{"nope", "1"}};
+  AskAsync(5, std::chrono::milliseconds(1000), std::move(unknown));
+  ASSERT_EQ(answers_.size(), 1u);
+  EXPECT_TRUE(answers_[0].status().IsInvalidArgument()) << answers_[0].status();
+  EXPECT_TRUE(deferrer_.calls->empty());
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ std::vector<EventData> OneEvent() { return {EventData{{}, "Happened", "{}", "{}"
 TEST(StoreMetricsTest, ObservationsLandInTheirFamilies) {
   Registry registry;
   StoreMetrics metrics(&registry);
-  metrics.OnCommitRound(3, 1000, std::chrono::microseconds(200));
-  metrics.OnCommitRound(1, 100, std::chrono::nanoseconds(0));  // not synced: no fsync sample
+  metrics.OnCommitRound({3, 5, 1000, std::chrono::microseconds(200)});
+  metrics.OnCommitRound({1, 1, 100, std::chrono::nanoseconds(0)});  // not synced: no fsync sample
   metrics.OnBackgroundSync(std::chrono::milliseconds(2));
   metrics.OnAppend(std::chrono::microseconds(70), StatusCode::kOk);
   metrics.OnAppend(std::chrono::microseconds(70), StatusCode::kWrongExpectedVersion);
@@ -22,6 +22,7 @@ TEST(StoreMetricsTest, ObservationsLandInTheirFamilies) {
   EXPECT_NE(text.find("duet_group_commit_transactions_bucket{le=\"2\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("duet_group_commit_transactions_bucket{le=\"4\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("duet_group_commit_transactions_sum 4\n"), std::string::npos);
+  EXPECT_NE(text.find("duet_group_commit_events_sum 6\n"), std::string::npos);
   EXPECT_NE(text.find("duet_group_commit_bytes_bucket{le=\"1024\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("duet_fsync_seconds_count 2\n"), std::string::npos);
   EXPECT_NE(text.find("duet_fsync_seconds_bucket{le=\"0.00025\"} 1\n"), std::string::npos);

@@ -21,16 +21,11 @@ using testing::TempDir;
 // Records every call; thread-safe.
 class RecordingObserver final : public StoreObserver {
  public:
-  struct Round {
-    uint64_t transactions;
-    uint64_t bytes;
-    std::chrono::nanoseconds sync_time;
-  };
+  using Round = CommitRound;
 
-  void OnCommitRound(uint64_t transactions, uint64_t bytes,
-                     std::chrono::nanoseconds sync_time) override {
+  void OnCommitRound(const CommitRound& round) override {
     std::lock_guard lock(mu_);
-    rounds_.push_back({transactions, bytes, sync_time});
+    rounds_.push_back(round);
   }
   void OnAppend(std::chrono::nanoseconds latency, StatusCode outcome) override {
     std::lock_guard lock(mu_);
@@ -93,6 +88,7 @@ TEST_F(StoreObserverTest, ConcurrentAppendsAreCountedOnceInRoundsAndAppends) {
             (std::map<StatusCode, int>{{StatusCode::kOk, kThreads * kPerThread}}));
   for (const auto& round : observer_.rounds()) {
     EXPECT_GE(round.transactions, 1u);
+    EXPECT_GE(round.events, round.transactions);
     EXPECT_GT(round.bytes, 0u);
     EXPECT_EQ(round.sync_time.count(), 0) << "durability none never syncs a round";
   }
