@@ -8,8 +8,10 @@
 //   mu_            the projection table and each entry's serving generation and
 //                  runners; held only briefly, never while waiting for a thread
 //   runner locks   (ProjectionRunner, RateMeter), leaves
-// Runner hooks run on subscription threads and take only commit_mu_ or
-// switch_mu_ (a leaf), so stopping a runner under ops_mu cannot deadlock.
+// Runner hooks run on subscription threads and take only commit_mu_ (and,
+// under it, mu_ briefly to check WhenApplied's waiters) or switch_mu_ (a
+// leaf), so stopping a runner under ops_mu cannot deadlock. WhenApplied's
+// callbacks run on those threads after the locks are released.
 #ifndef DUET_PROJECTION_ENGINE_IMPL_H_
 #define DUET_PROJECTION_ENGINE_IMPL_H_
 

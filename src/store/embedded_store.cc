@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "log/log.h"
+#include "log/record_codec.h"
 #include "store/index_checkpoint.h"
 #include "store/stream_index.h"
 #include "util/file_util.h"
@@ -202,14 +203,24 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     const int64_t now = std::max(NowMicros(), last_timestamp_us_);
     last_timestamp_us_ = now;
     uint64_t event_count = 0;
+    size_t bytes = 0;
+    for (const StreamAppend& append : appends) {
+      for (const EventData& event : append.events) {
+        bytes += log::EncodedRecordSize(
+            {{}, {}, 0, {}, false, append.stream, event.type, event.data, event.metadata});
+      }
+    }
+    encoded.reserve(bytes);
     for (size_t i = 0; i < appends.size(); ++i) {
-      for (size_t e = 0; e < appends[i].events.size(); ++e) {
+      const uint64_t n = appends[i].events.size();
+      const StreamVersion first_version = index_.AddRun(appends[i].stream, next_position_, n);
+      for (uint64_t e = 0; e < n; ++e) {
         const EventData& event = appends[i].events[e];
         const GlobalPosition position = next_position_;
+        const StreamVersion version(first_version.value + e);
         next_position_ = next_position_.Next();
         ++event_count;
-        const StreamVersion version = index_.Add(appends[i].stream, position);
-        const bool commit = i + 1 == appends.size() && e + 1 == appends[i].events.size();
+        const bool commit = i + 1 == appends.size() && e + 1 == n;
         log::AppendRecord({position, version, now, event.id.IsNil() ? EventId::Random() : event.id,
                            commit, appends[i].stream, event.type, event.data, event.metadata},
                           &encoded);

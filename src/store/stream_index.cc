@@ -21,13 +21,20 @@ const std::vector<uint64_t>* StreamIndex::Find(std::string_view stream) const {
 }
 
 StreamVersion StreamIndex::Add(std::string_view stream, GlobalPosition position) {
+  return AddRun(stream, position, 1);
+}
+
+StreamVersion StreamIndex::AddRun(std::string_view stream, GlobalPosition first, uint64_t count) {
+  assert(count > 0);
   std::unique_lock lock(mu_);
   auto it = streams_.find(stream);
   if (it == streams_.end())
     it = streams_.emplace(std::string(stream), std::vector<uint64_t>()).first;
-  assert(it->second.empty() || it->second.back() < position.value);
-  it->second.push_back(position.value);
-  return StreamVersion(it->second.size() - 1);
+  std::vector<uint64_t>& positions = it->second;
+  assert(positions.empty() || positions.back() < first.value);
+  const StreamVersion version(positions.size());
+  for (uint64_t p = first.value; p < first.value + count; ++p) positions.push_back(p);
+  return version;
 }
 
 std::optional<StreamVersion> StreamIndex::LastVersion(std::string_view stream) const {

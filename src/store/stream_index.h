@@ -30,6 +30,9 @@ class StreamIndex {
   // Records that `stream`'s next version lives at `position`; returns that version.
   // REQUIRES: positions are added in increasing order.
   StreamVersion Add(std::string_view stream, GlobalPosition position);
+  // Records `count` versions of `stream` at positions first, first + 1, ...
+  // (one lock for a stream's part of an append); returns the first version.
+  StreamVersion AddRun(std::string_view stream, GlobalPosition first, uint64_t count);
 
   // Last version of `stream` including pending appends; nullopt if none.
   std::optional<StreamVersion> LastVersion(std::string_view stream) const;
