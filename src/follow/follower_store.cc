@@ -7,6 +7,7 @@
 
 #include "follow/event_json.h"
 #include "follow/sse_parser.h"
+#include "util/thread_name.h"
 
 namespace duet::follow {
 namespace {
@@ -90,7 +91,10 @@ Result<std::unique_ptr<FollowerStore>> FollowerStore::Open(std::string_view url,
   DUET_ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url));
   std::unique_ptr<FollowerStore> store(
       new FollowerStore(std::string(url), std::move(parsed), options));
-  store->feed_thread_ = std::thread([s = store.get()] { s->FeedLoop(); });
+  store->feed_thread_ = std::thread([s = store.get()] {
+    NameThisThread("duet-follow");
+    s->FeedLoop();
+  });
   return store;
 }
 

@@ -10,6 +10,7 @@
 #include "log/record_codec.h"
 #include "log/recovery.h"
 #include "log/segment_scan.h"
+#include "util/thread_name.h"
 
 namespace duet::log {
 namespace {
@@ -35,7 +36,10 @@ Log::Impl::Impl(FileSystem* fs, std::filesystem::path dir, const LogOptions& opt
 }
 
 void Log::Impl::StartFlusher() {
-  flusher_ = std::thread([this] { FlusherLoop(); });
+  flusher_ = std::thread([this] {
+    NameThisThread("duet-flusher");
+    FlusherLoop();
+  });
 }
 
 Log::Impl::~Impl() {

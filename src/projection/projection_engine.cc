@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "projection/engine.h"
+#include "util/thread_name.h"
 
 namespace duet {
 
@@ -27,7 +28,10 @@ namespace fs = std::filesystem;
 
 EngineImpl::EngineImpl(EventStore* log, fs::path dir, ProjectionEngineOptions options)
     : log_(log), dir_(std::move(dir)), options_(options) {
-  switcher_ = std::thread([this] { RunSwitcher(); });
+  switcher_ = std::thread([this] {
+    NameThisThread("duet-switcher");
+    RunSwitcher();
+  });
   snapshotter_ =
       std::make_unique<Snapshotter>(options_.snapshot_every, options_.snapshots_kept,
                                     [this](const void* key) { return SnapshotSourceOf(key); });

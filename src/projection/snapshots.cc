@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "util/file_util.h"
+#include "util/thread_name.h"
 
 namespace duet::projection {
 
@@ -91,7 +92,12 @@ Status PruneSnapshots(const fs::path& projection_dir, uint32_t version, size_t k
 
 Snapshotter::Snapshotter(uint64_t every, size_t keep, SourceFn source)
     : every_(every), keep_(std::max<size_t>(keep, 1)), source_(std::move(source)) {
-  if (enabled()) thread_ = std::thread([this] { Run(); });
+  if (enabled()) {
+    thread_ = std::thread([this] {
+      NameThisThread("duet-snapshots");
+      Run();
+    });
+  }
 }
 
 Snapshotter::~Snapshotter() {

@@ -13,6 +13,7 @@
 
 #include "server/problem.h"
 #include "server/request_dispatch.h"
+#include "util/thread_name.h"
 
 namespace duet::server {
 
@@ -329,6 +330,7 @@ void Session::StartStream(DispatchPlan plan) {
   core_->AddStreamThread();
   std::thread([self = shared_from_this(), route = plan.route,
                request = std::move(plan.request)]() mutable {
+    NameThisThread("duet-feed");
     std::shared_ptr<HttpServer::Core> core = self->core_;
     {
       SessionStreamWriter writer(self, core.get());
@@ -427,7 +429,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Router* router,
   core->port = acceptor.local_endpoint().port();
   core->Accept();
   for (int i = 0; i < std::max(1, options.io_threads); ++i) {
-    runtime->io_threads.emplace_back([io = &runtime->io] { io->run(); });
+    runtime->io_threads.emplace_back([io = &runtime->io] {
+      NameThisThread("duet-io");
+      io->run();
+    });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(runtime), std::move(core)));
 }

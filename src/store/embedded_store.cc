@@ -27,6 +27,7 @@
 #include "util/file_util.h"
 #include "util/lock_file.h"
 #include "util/thread_annotations.h"
+#include "util/thread_name.h"
 
 namespace duet {
 namespace store {
@@ -127,7 +128,10 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
       }));
     }
     events_since_checkpoint_ = reindexed;
-    checkpointer_ = std::thread([this] { RunCheckpointer(); });
+    checkpointer_ = std::thread([this] {
+      NameThisThread("duet-checkpoint");
+      RunCheckpointer();
+    });
     return Status::OK();
   }
 
