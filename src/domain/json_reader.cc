@@ -133,11 +133,31 @@ Status JsonReader::Finish() {
   return status_;
 }
 
+namespace {
+
+// Parses `text` into `storage`. A parse into a caller's memory resource (an
+// event decoded into an arena, once per event of a replay) reuses this
+// thread's parser, whose state and stack are then set up once, not per call.
+json::value Parse(std::string_view text, boost::system::error_code& ec, json::storage_ptr storage) {
+  if (storage.get() == json::storage_ptr().get()) return json::parse(text, ec);
+  thread_local json::parser parser;
+  // Before returning, also by an exception: drop what a failed parse left and
+  // the caller's resource, which need not outlive this call.
+  struct ResetAfter {
+    ~ResetAfter() { parser.reset(); }
+  } reset_after;
+  parser.reset(std::move(storage));
+  parser.write(text.data(), text.size(), ec);
+  return ec ? json::value(nullptr) : parser.release();
+}
+
+}  // namespace
+
 Result<json::object> ParseJsonObject(std::string_view text, std::string_view what,
                                      json::storage_ptr storage) {
   try {
     boost::system::error_code ec;
-    json::value value = json::parse(text, ec, std::move(storage));
+    json::value value = Parse(text, ec, std::move(storage));
     if (ec) return Status::InvalidArgument(what, "malformed JSON: " + ec.message());
     if (!value.is_object()) return Status::InvalidArgument(what, "must be a JSON object");
     return std::move(value.get_object());

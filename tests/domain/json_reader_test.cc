@@ -103,6 +103,18 @@ TEST(ParseJsonObjectTest, ParsesIntoTheGivenMemoryResource) {
   EXPECT_EQ(o->at("s"), "a string longer than the small buffer");
 }
 
+TEST(ParseJsonObjectTest, AFailedParseIntoAResourceLeavesNothingForTheNext) {
+  for (int round = 0; round < 2; ++round) {
+    unsigned char buffer[256];
+    boost::json::monotonic_resource arena(buffer, sizeof buffer);
+    auto bad = ParseJsonObject(R"({"a":[1,{"b":"unterminated)", "data", &arena);
+    EXPECT_EQ(bad.status().subject(), "data");
+    auto good = ParseJsonObject(R"({"a":[1,{"b":"c"}]})", "data", &arena);
+    ASSERT_TRUE(good.ok()) << good.status();
+    EXPECT_EQ(good->at("a").at(1).at("b"), "c");
+  }
+}
+
 TEST(JsonReaderTest, OptionalFieldsMayBeAbsentOrNull) {
   auto o = Parse(R"({"n":null})");
   JsonReader r(o);
