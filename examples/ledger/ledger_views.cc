@@ -51,10 +51,11 @@ std::vector<IndexEntry> AccountIndexes(const std::string& account, const std::st
   return {{"owner", owner, account}, {"all", "", account}};
 }
 
-Result<json::object> LoadAccount(DocumentTxn& txn, const std::string& account) {
-  DUET_ASSIGN_OR_RETURN(const json::object* doc, txn.Get(account));
+// The account's document, to change in place (its index entries stay).
+Result<json::object*> AccountForUpdate(DocumentTxn& txn, const std::string& account) {
+  DUET_ASSIGN_OR_RETURN(json::object * doc, txn.GetForUpdate(account));
   if (doc == nullptr) return Status::NotFound("account", "'" + account + "' was never opened");
-  return *doc;
+  return doc;
 }
 
 Status PutAccount(DocumentTxn& txn, const std::string& account, json::object doc) {
@@ -66,17 +67,18 @@ Status PutAccount(DocumentTxn& txn, const std::string& account, json::object doc
 
 Status AddToBalance(DocumentTxn& txn, const std::string& account, const std::string& currency,
                     int64_t delta) {
-  DUET_ASSIGN_OR_RETURN(json::object doc, LoadAccount(txn, account));
-  json::object* balances = doc["balances"].if_object();
+  DUET_ASSIGN_OR_RETURN(json::object * doc, AccountForUpdate(txn, account));
+  json::value* field = doc->if_contains("balances");
+  json::object* balances = field ? field->if_object() : nullptr;
   if (balances == nullptr) return Status::Corruption("account '" + account + "' has no balances");
-  const json::value& current = (*balances)[currency];
-  const int64_t before = current.is_int64() ? current.get_int64() : 0;
+  const json::value* current = balances->if_contains(currency);
+  const int64_t before = current && current->is_int64() ? current->get_int64() : 0;
   int64_t after = 0;
   if (__builtin_add_overflow(before, delta, &after)) {
     return Status::DomainRuleViolated("balance-overflow", account + " " + currency);
   }
   (*balances)[currency] = after;
-  return PutAccount(txn, account, std::move(doc));
+  return Status::OK();
 }
 
 class AccountsProjection final : public DocumentProjection {
@@ -105,10 +107,10 @@ class AccountsProjection final : public DocumentProjection {
                                    return AddToBalance(txn, e.account, e.currency, e.amount);
                                  },
                                  [&](const AccountClosed& e) -> Status {
-                                   DUET_ASSIGN_OR_RETURN(json::object doc,
-                                                         LoadAccount(txn, e.account));
-                                   doc["status"] = "closed";
-                                   return PutAccount(txn, e.account, std::move(doc));
+                                   DUET_ASSIGN_OR_RETURN(json::object * doc,
+                                                         AccountForUpdate(txn, e.account));
+                                   (*doc)["status"] = "closed";
+                                   return Status::OK();
                                  }},
                       decoded);
   }

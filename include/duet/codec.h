@@ -17,6 +17,7 @@
 #define DUET_CODEC_H_
 
 #include <boost/json.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,7 +38,12 @@ template <typename E>
 struct EventType {
   std::string_view name;                    // stable persisted type name
   boost::json::object (*encode)(const E&);  // event -> JSON object
-  Result<E> (*decode)(JsonReader& fields);  // JSON object -> event
+  // JSON object -> event. The object `fields` reads lives only during the
+  // call (EventCodec::Decode parses it into an arena): copy what the event
+  // keeps into its own members. A JSON subtree kept as such must be copied
+  // onto the heap, `boost::json::value(*fields.Object("x"), {})`: a plain
+  // copy of a boost::json value shares its source's (the arena's) memory.
+  Result<E> (*decode)(JsonReader& fields);
 };
 
 template <typename Variant>
@@ -84,21 +90,38 @@ class EventCodec<std::variant<Es...>> {
   // InvalidArgument naming the field for data that does not decode.
   // Unknown fields in data are ignored (an older reader of a newer event).
   Result<Event> Decode(std::string_view type, std::string_view data) const {
-    Result<boost::json::object> object = ParseJsonObject(data, "data");
+    // The parsed object lives only while the event is decoded: it is built in
+    // an arena on the stack (the heap only past it), not node by node on the
+    // heap, so a replay's decoding allocates only what the event keeps.
+    alignas(std::max_align_t) unsigned char arena_buffer[kDecodeArenaBytes];
+    boost::json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+    Result<boost::json::object> object = ParseJsonObject(data, "data", &arena);
     if (!object.ok()) return object.status();
-    std::optional<Result<Event>> out;
-    DecodeAs(type, *object, out, std::index_sequence_for<Es...>{});
-    if (!out) return Status::NotFound(type, "no codec entry for this event type");
-    return std::move(*out);
+    const size_t index = IndexOf(type, std::index_sequence_for<Es...>{});
+    if (index == sizeof...(Es)) return Status::NotFound(type, "no codec entry for this event type");
+    // Built in place in the result: no move of the event on the way out.
+    return DecodeAt(index, *object, std::index_sequence_for<Es...>{});
   }
 
  private:
   static_assert(sizeof...(Es) > 0, "a decider has at least one event type");
+  static constexpr size_t kDecodeArenaBytes = 2048;
 
+  // The variant index of the event type named `type`; sizeof...(Es) if none.
   template <size_t... I>
-  void DecodeAs(std::string_view type, const boost::json::object& object,
-                std::optional<Result<Event>>& out, std::index_sequence<I...>) const {
-    ((!out && std::get<I>(types_).name == type ? (out.emplace(DecodeOne<I>(object)), 0) : 0), ...);
+  size_t IndexOf(std::string_view type, std::index_sequence<I...>) const {
+    size_t index = sizeof...(Es);
+    ((index == sizeof...(Es) && std::get<I>(types_).name == type ? (index = I, 0) : 0), ...);
+    return index;
+  }
+
+  // DecodeOne<index>. REQUIRES: index < sizeof...(Es).
+  template <size_t... I>
+  Result<Event> DecodeAt(size_t index, const boost::json::object& object,
+                         std::index_sequence<I...>) const {
+    using Decoder = Result<Event> (EventCodec::*)(const boost::json::object&) const;
+    static constexpr Decoder kDecoders[] = {&EventCodec::DecodeOne<I>...};
+    return (this->*kDecoders[index])(object);
   }
 
   template <size_t I>

@@ -60,16 +60,24 @@ class JsonReader {
 
  private:
   const boost::json::value* Find(std::string_view field);
+  // Notes that the member `field` of the object (if any) was read.
+  const boost::json::value* MarkRead(std::string_view field);
 
   const boost::json::object& object_;
   std::string path_;
-  std::vector<std::string> read_;  // keys looked up so far
+  // Which members of the object were read, by their index in it (Finish).
+  // The first 64 in a mask, so decoding an event allocates nothing here.
+  uint64_t read_mask_ = 0;
+  std::vector<bool> read_more_;  // members 64 and on
   Status status_;
 };
 
-// Parses `text` as a JSON object. InvalidArgument(what, reason) when it is not
-// valid JSON or not an object. Never throws.
-Result<boost::json::object> ParseJsonObject(std::string_view text, std::string_view what = "body");
+// Parses `text` as a JSON object, allocated from `storage` (the default heap
+// when omitted; an arena such as a boost::json::monotonic_resource for an
+// object that lives only while it is read). InvalidArgument(what, reason)
+// when it is not valid JSON or not an object. Never throws.
+Result<boost::json::object> ParseJsonObject(std::string_view text, std::string_view what = "body",
+                                            boost::json::storage_ptr storage = {});
 
 // Compact JSON text of `value`.
 std::string ToJsonText(const boost::json::value& value);

@@ -108,6 +108,17 @@ class DocumentTxn : public ReadStoreTxn {
   // The document under `key` as this transaction sees it (its own writes
   // included), or nullptr. Valid until the next Put or Delete of this txn.
   virtual Result<const boost::json::object*> Get(std::string_view key) = 0;
+  // The document under `key` as this transaction sees it, to change in
+  // place (a read-modify-write without a copy per event), or nullptr when
+  // there is none (create it with Put). Edits through the pointer belong to
+  // this transaction: Commit makes them visible with the batch, and a
+  // transaction destroyed without Commit leaves the committed document as it
+  // was. The document keeps its index entries (Put to change them). The
+  // first call for a key in a transaction copies the committed document
+  // once; later Get and GetForUpdate calls of that key see the edits and copy
+  // nothing. Commit writes the document even when nothing was changed
+  // through the pointer. Valid until the next Put or Delete of this txn.
+  virtual Result<boost::json::object*> GetForUpdate(std::string_view key) = 0;
   // Stores `doc` under `key`, replacing the document and its index entries.
   virtual Status Put(std::string_view key, boost::json::object doc,
                      std::vector<IndexEntry> index_entries = {}) = 0;

@@ -26,12 +26,22 @@ void JsonReader::Merge(const Status& status) {
   if (status_.ok() && !status.ok()) status_ = status;
 }
 
-const json::value* JsonReader::Find(std::string_view field) {
-  if (std::find(read_.begin(), read_.end(), field) == read_.end()) {
-    read_.emplace_back(field);
+const json::value* JsonReader::MarkRead(std::string_view field) {
+  auto it = object_.find(field);
+  if (it == object_.end()) return nullptr;
+  const size_t index = static_cast<size_t>(it - object_.begin());
+  if (index < 64) {
+    read_mask_ |= uint64_t{1} << index;
+  } else {
+    if (read_more_.size() <= index - 64) read_more_.resize(index - 64 + 1);
+    read_more_[index - 64] = true;
   }
+  return &it->value();
+}
+
+const json::value* JsonReader::Find(std::string_view field) {
+  const json::value* value = MarkRead(field);
   if (!status_.ok()) return nullptr;
-  const json::value* value = object_.if_contains(field);
   if (value == nullptr) Fail(field, "missing");
   return value;
 }
@@ -93,9 +103,8 @@ const json::object* JsonReader::Object(std::string_view field) {
 }
 
 std::optional<std::string> JsonReader::OptionalString(std::string_view field) {
-  read_.emplace_back(field);
+  const json::value* value = MarkRead(field);
   if (!status_.ok()) return std::nullopt;
-  const json::value* value = object_.if_contains(field);
   if (value == nullptr || value->is_null()) return std::nullopt;
   if (!value->is_string()) {
     Fail(field, "must be a string");
@@ -106,30 +115,49 @@ std::optional<std::string> JsonReader::OptionalString(std::string_view field) {
 
 std::optional<int64_t> JsonReader::OptionalInt64(std::string_view field) {
   if (!status_.ok()) return std::nullopt;
-  const json::value* value = object_.if_contains(field);
-  if (value == nullptr || value->is_null()) {
-    read_.emplace_back(field);
-    return std::nullopt;
-  }
+  const json::value* value = MarkRead(field);
+  if (value == nullptr || value->is_null()) return std::nullopt;
   return Int64(field);
 }
 
 Status JsonReader::Finish() {
   if (!status_.ok()) return status_;
-  for (const auto& entry : object_) {
-    const std::string_view key = entry.key();
-    if (std::find(read_.begin(), read_.end(), key) == read_.end()) {
-      Fail(key, "unknown field");
+  for (size_t i = 0; i < object_.size(); ++i) {
+    const bool read =
+        i < 64 ? (read_mask_ >> i) & 1 : i - 64 < read_more_.size() && read_more_[i - 64];
+    if (!read) {
+      Fail(object_.begin()[i].key(), "unknown field");
       break;
     }
   }
   return status_;
 }
 
-Result<json::object> ParseJsonObject(std::string_view text, std::string_view what) {
+namespace {
+
+// Parses `text` into `storage`. A parse into a caller's memory resource (an
+// event decoded into an arena, once per event of a replay) reuses this
+// thread's parser, whose state and stack are then set up once, not per call.
+json::value Parse(std::string_view text, boost::system::error_code& ec, json::storage_ptr storage) {
+  if (storage.get() == json::storage_ptr().get()) return json::parse(text, ec);
+  thread_local json::parser parser;
+  // Before returning, also by an exception: drop what a failed parse left and
+  // the caller's resource, which need not outlive this call.
+  struct ResetAfter {
+    ~ResetAfter() { parser.reset(); }
+  } reset_after;
+  parser.reset(std::move(storage));
+  parser.write(text.data(), text.size(), ec);
+  return ec ? json::value(nullptr) : parser.release();
+}
+
+}  // namespace
+
+Result<json::object> ParseJsonObject(std::string_view text, std::string_view what,
+                                     json::storage_ptr storage) {
   try {
     boost::system::error_code ec;
-    json::value value = json::parse(text, ec);
+    json::value value = Parse(text, ec, std::move(storage));
     if (ec) return Status::InvalidArgument(what, "malformed JSON: " + ec.message());
     if (!value.is_object()) return Status::InvalidArgument(what, "must be a JSON object");
     return std::move(value.get_object());

@@ -1,5 +1,6 @@
 #include "projection/apply.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -9,10 +10,12 @@ namespace duet::projection {
 Applier::Applier(const Projection* projection)
     : projection_(projection),
       all_types_(projection->info().event_types.empty()),
-      types_(projection->info().event_types.begin(), projection->info().event_types.end()) {}
+      types_(projection->info().event_types) {}
 
 bool Applier::Handles(std::string_view type) const {
-  return all_types_ || types_.find(type) != types_.end();
+  // A projection names a handful of types: a scan that compares lengths
+  // first beats a tree or a hash of the name, on every event of a replay.
+  return all_types_ || std::find(types_.begin(), types_.end(), type) != types_.end();
 }
 
 Status Applier::ApplyOne(const RecordedEvent& event, ReadStoreTxn& txn) const {

@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duet/event_store.h"
 #include "duet/projection.h"
@@ -66,7 +66,7 @@ class Applier {
 
   const Projection* projection_;
   bool all_types_;
-  std::set<std::string, std::less<>> types_;
+  std::vector<std::string> types_;
 };
 
 // Where a replay ends: at `last` (inclusive), and before the first event

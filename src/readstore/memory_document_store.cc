@@ -5,6 +5,9 @@
 // an ordered set keyed (index, value, sort_key, key) so a list is a range
 // scan. A transaction stages its writes in its own hash map; Commit applies
 // them all under one exclusive lock, so readers see whole batches.
+// GetForUpdate copies a committed document into the transaction once and
+// hands out that copy to edit in place; its index entries are marked as the
+// committed ones, so Commit only swaps the document pointer.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -42,8 +45,16 @@ struct StoredDocument {
   std::vector<IndexEntry> entries;
 };
 
+// A document a transaction wrote (Put, or GetForUpdate's copy). Owned by
+// the transaction until Commit hands it to the store as a StoredDocument.
+struct StagedDocument {
+  std::shared_ptr<boost::json::object> doc;
+  std::vector<IndexEntry> entries;
+  bool committed_entries = false;  // GetForUpdate: the index is unchanged
+};
+
 // What a transaction wrote for one key: a document, or nullopt for a delete.
-using Staged = std::optional<StoredDocument>;
+using Staged = std::optional<StagedDocument>;
 
 class MemoryDocumentStore;
 
@@ -54,6 +65,7 @@ class MemoryDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
       : ParkingTxn(store, std::move(slot)), store_(store) {}
 
   Result<const boost::json::object*> Get(std::string_view key) override;
+  Result<boost::json::object*> GetForUpdate(std::string_view key) override;
   Status Put(std::string_view key, boost::json::object doc,
              std::vector<IndexEntry> index_entries) override;
   Status Delete(std::string_view key) override;
@@ -62,6 +74,9 @@ class MemoryDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
   StagedMap& staged() { return staged_; }
 
  private:
+  // The slot of `key` in staged_, created (empty) when missing.
+  Staged& Slot(std::string_view key);
+
   MemoryDocumentStore* store_;
   StagedMap staged_;
 };
@@ -124,16 +139,35 @@ Result<const boost::json::object*> MemoryDocumentTxn::Get(std::string_view key) 
   return store_->CommittedDocument(key);
 }
 
+Result<boost::json::object*> MemoryDocumentTxn::GetForUpdate(std::string_view key) {
+  auto it = staged_.find(key);
+  if (it != staged_.end()) return it->second ? it->second->doc.get() : nullptr;
+  const boost::json::object* committed = store_->CommittedDocument(key);
+  if (committed == nullptr) return nullptr;
+  // Copied outside the store's lock: the committed document cannot change
+  // while this transaction is open (only its Commit changes it).
+  auto copy = std::make_shared<boost::json::object>(*committed);
+  boost::json::object* doc = copy.get();
+  staged_.emplace(std::string(key), StagedDocument{std::move(copy), {}, true});
+  return doc;
+}
+
+Staged& MemoryDocumentTxn::Slot(std::string_view key) {
+  auto it = staged_.find(key);
+  if (it == staged_.end()) it = staged_.emplace(std::string(key), std::nullopt).first;
+  return it->second;
+}
+
 Status MemoryDocumentTxn::Put(std::string_view key, boost::json::object doc,
                               std::vector<IndexEntry> index_entries) {
   if (key.empty()) return Status::InvalidArgument("key", "must not be empty");
-  staged_[std::string(key)] = StoredDocument{
-      std::make_shared<const boost::json::object>(std::move(doc)), std::move(index_entries)};
+  Slot(key) = StagedDocument{std::make_shared<boost::json::object>(std::move(doc)),
+                             std::move(index_entries), false};
   return Status::OK();
 }
 
 Status MemoryDocumentTxn::Delete(std::string_view key) {
-  staged_[std::string(key)] = std::nullopt;
+  Slot(key) = std::nullopt;
   return Status::OK();
 }
 
@@ -158,7 +192,8 @@ bool SameEntries(const std::vector<IndexEntry>& a, const std::vector<IndexEntry>
 
 void MemoryDocumentStore::ApplyDocument(const std::string& key, Staged staged) {
   auto it = docs_.find(key);
-  if (it != docs_.end() && staged && SameEntries(it->second.entries, staged->entries)) {
+  if (it != docs_.end() && staged &&
+      (staged->committed_entries || SameEntries(it->second.entries, staged->entries))) {
     it->second.doc = std::move(staged->doc);  // the usual update: index untouched
     return;
   }
@@ -174,10 +209,11 @@ void MemoryDocumentStore::ApplyDocument(const std::string& key, Staged staged) {
   for (const IndexEntry& e : staged->entries) {
     index_.insert(IndexKey{e.index, e.value, e.sort_key, key});
   }
+  StoredDocument stored{std::move(staged->doc), std::move(staged->entries)};
   if (it != docs_.end()) {
-    it->second = std::move(*staged);
+    it->second = std::move(stored);
   } else {
-    docs_.emplace(key, std::move(*staged));
+    docs_.emplace(key, std::move(stored));
   }
 }
 

@@ -8,6 +8,9 @@
 //
 // Write path: a transaction is a write-behind map of the documents it
 // touched. Get reads it first, then the parsed-document cache, then SQLite.
+// GetForUpdate copies the committed document into the transaction once and
+// hands that copy out to edit in place; it keeps the committed entries
+// (same pointer), so Commit rewrites only the JSON.
 // Commit writes each changed key once (serialized once) and rewrites index
 // rows only when a document's entries changed.
 #include <algorithm>
@@ -119,6 +122,9 @@ Result<CommittedBase> ReadBase(Connection& db, std::string_view key) {
 // A document as a transaction sees it.
 struct TxnDocument {
   CachedDocument current;  // current.doc null: no document
+  // current.doc when this transaction made it (Put, GetForUpdate's copy) and
+  // so may edit it: not shared with the cache before Commit.
+  boost::json::object* owned = nullptr;
   bool dirty = false;
   // What is committed, once known (a Put of a key the batch never read
   // learns it only at Commit).
@@ -136,6 +142,7 @@ class SqliteDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
       : ParkingTxn(store, std::move(slot)), store_(store), batch_(file) {}
 
   Result<const boost::json::object*> Get(std::string_view key) override;
+  Result<boost::json::object*> GetForUpdate(std::string_view key) override;
   Status Put(std::string_view key, boost::json::object doc,
              std::vector<IndexEntry> index_entries) override;
   Status Delete(std::string_view key) override;
@@ -145,7 +152,10 @@ class SqliteDocumentTxn final : public readstore::ParkingTxn<DocumentTxn> {
   Documents& documents() { return documents_; }
 
  private:
-  Status Stage(std::string_view key, CachedDocument current);
+  // The transaction's entry for `key`, read from the committed state (cache,
+  // else SQLite) on first use.
+  Result<TxnDocument*> Load(std::string_view key);
+  Status Stage(std::string_view key, CachedDocument current, boost::json::object* owned);
 
   SqliteDocumentStore* store_;
   readstore::BatchGuard batch_;
@@ -191,7 +201,7 @@ class SqliteDocumentStore final : public DocumentStore {
 
 // --------------------------------------------------------------- the txn
 
-Result<const boost::json::object*> SqliteDocumentTxn::Get(std::string_view key) {
+Result<TxnDocument*> SqliteDocumentTxn::Load(std::string_view key) {
   auto it = documents_.find(key);
   if (it == documents_.end()) {
     DUET_ASSIGN_OR_RETURN(auto committed, store_->LoadCommitted(key));
@@ -200,13 +210,33 @@ Result<const boost::json::object*> SqliteDocumentTxn::Get(std::string_view key) 
     doc.current = committed.value_or(CachedDocument{nullptr, kNoEntries});
     it = documents_.emplace(std::string(key), std::move(doc)).first;
   }
-  return it->second.current.doc.get();
+  return &it->second;
 }
 
-Status SqliteDocumentTxn::Stage(std::string_view key, CachedDocument current) {
+Result<const boost::json::object*> SqliteDocumentTxn::Get(std::string_view key) {
+  DUET_ASSIGN_OR_RETURN(TxnDocument * doc, Load(key));
+  return doc->current.doc.get();
+}
+
+Result<boost::json::object*> SqliteDocumentTxn::GetForUpdate(std::string_view key) {
+  DUET_ASSIGN_OR_RETURN(TxnDocument * doc, Load(key));
+  if (doc->current.doc == nullptr) return nullptr;
+  if (doc->owned == nullptr) {
+    // The committed (cached) document is shared with readers: edit a copy.
+    auto copy = std::make_shared<boost::json::object>(*doc->current.doc);
+    doc->owned = copy.get();
+    doc->current.doc = std::move(copy);
+  }
+  doc->dirty = true;
+  return doc->owned;
+}
+
+Status SqliteDocumentTxn::Stage(std::string_view key, CachedDocument current,
+                                boost::json::object* owned) {
   auto it = documents_.find(key);
   if (it == documents_.end()) it = documents_.emplace(std::string(key), TxnDocument{}).first;
   it->second.current = std::move(current);
+  it->second.owned = owned;
   it->second.dirty = true;
   return Status::OK();
 }
@@ -223,12 +253,13 @@ Status SqliteDocumentTxn::Put(std::string_view key, boost::json::object doc,
   } else if (!index_entries.empty()) {
     entries = std::make_shared<const IndexEntries>(std::move(index_entries));
   }
-  return Stage(
-      key, CachedDocument{std::make_shared<const boost::json::object>(std::move(doc)), entries});
+  auto owned = std::make_shared<boost::json::object>(std::move(doc));
+  boost::json::object* edit = owned.get();
+  return Stage(key, CachedDocument{std::move(owned), entries}, edit);
 }
 
 Status SqliteDocumentTxn::Delete(std::string_view key) {
-  return Stage(key, CachedDocument{nullptr, kNoEntries});
+  return Stage(key, CachedDocument{nullptr, kNoEntries}, nullptr);
 }
 
 // ------------------------------------------------------------- the store

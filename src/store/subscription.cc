@@ -18,9 +18,12 @@ constexpr std::chrono::milliseconds kPollInterval{50};
 using Batch = Result<std::vector<RecordedEvent>>;
 
 // Reads one batch ahead on its own thread, so the log scan and the building
-// of RecordedEvents for batch N+1 overlap the handler applying batch N.
+// of RecordedEvents for batch N+1 overlap the handler applying batch N. It
+// also frees the batch before N (a thousand strings and a large block, whose
+// free can consolidate the heap) so that the handler's thread does not.
 // At most one read is in flight and at most one result waits, so with the
-// batch being handled the subscription holds two batches at most.
+// batch being handled and the one being freed the subscription holds three
+// batches at most.
 // Thread-safe: Start/Take from the subscription thread, the read on its own.
 class ReadAhead {
  public:
@@ -36,11 +39,13 @@ class ReadAhead {
     thread_.join();
   }
 
-  // Starts reading from `from`. REQUIRES: the previous read was taken.
-  void Start(GlobalPosition from) {
+  // Starts reading from `from`, after freeing `spent` (a batch the handler
+  // is done with). REQUIRES: the previous read was taken.
+  void Start(GlobalPosition from, std::optional<Batch> spent) {
     {
       std::lock_guard lock(mu_);
       from_ = from;
+      spent_ = std::move(spent);
       result_.reset();
     }
     cv_.notify_all();
@@ -63,7 +68,10 @@ class ReadAhead {
       if (quit_) return;
       const GlobalPosition from = *from_;
       from_.reset();
+      std::optional<Batch> spent = std::move(spent_);
+      spent_.reset();
       lock.unlock();
+      spent.reset();
       Batch batch = store_->ReadAll(from, batch_size_);
       lock.lock();
       result_.emplace(std::move(batch));
@@ -76,6 +84,7 @@ class ReadAhead {
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<GlobalPosition> from_ GUARDED_BY(mu_);  // a read asked for
+  std::optional<Batch> spent_ GUARDED_BY(mu_);          // to free before it
   std::optional<Batch> result_ GUARDED_BY(mu_);         // a read done, not yet taken
   bool quit_ GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: starts after the members it uses
@@ -104,6 +113,7 @@ struct Subscription::State {
   Status Run() {
     ReadAhead ahead(store, options.batch_size);
     Batch batch = store->ReadAll(GlobalPosition(position.load() + 1), options.batch_size);
+    std::optional<Batch> spent;  // the last batch handled, freed by `ahead`
     while (!stop.load(std::memory_order_acquire)) {
       if (!batch.ok()) return batch.status();
       const GlobalPosition next(position.load() + 1);
@@ -116,9 +126,10 @@ struct Subscription::State {
         continue;
       }
       const GlobalPosition last = batch->back().position;
-      ahead.Start(last.Next());
+      ahead.Start(last.Next(), std::move(spent));
       Status handled = handler(*batch);
-      batch = ahead.Take();  // also when the handler failed: the read must end
+      // Taken also when the handler failed: the read must end.
+      spent.emplace(std::exchange(batch, ahead.Take()));
       DUET_RETURN_IF_ERROR(handled);
       position.store(last.value);
     }

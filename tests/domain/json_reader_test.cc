@@ -76,6 +76,45 @@ TEST(JsonReaderTest, FinishRejectsUnknownField) {
   EXPECT_EQ(s.message(), "unknown field");
 }
 
+// Read members are tracked by their index in the object: past the first 64
+// too, and whatever the order of the reads.
+TEST(JsonReaderTest, FinishTracksMembersPastTheSixtyFourth) {
+  boost::json::object o;
+  for (int i = 0; i < 100; ++i) o["k" + std::to_string(i)] = i;
+  JsonReader all(o);
+  for (int i = 99; i >= 0; --i) EXPECT_EQ(all.Int64("k" + std::to_string(i)), i);
+  EXPECT_TRUE(all.Finish().ok()) << all.Finish();
+  for (int skipped : {3, 80}) {
+    JsonReader r(o);
+    for (int i = 0; i < 100; ++i) {
+      if (i != skipped) r.Int64("k" + std::to_string(i));
+    }
+    EXPECT_EQ(r.Finish().subject(), "k" + std::to_string(skipped));
+  }
+}
+
+TEST(ParseJsonObjectTest, ParsesIntoTheGivenMemoryResource) {
+  unsigned char buffer[512];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto o =
+      ParseJsonObject(R"({"a":[1,2],"s":"a string longer than the small buffer"})", "data", &arena);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->storage().get(), &arena);
+  EXPECT_EQ(o->at("s"), "a string longer than the small buffer");
+}
+
+TEST(ParseJsonObjectTest, AFailedParseIntoAResourceLeavesNothingForTheNext) {
+  for (int round = 0; round < 2; ++round) {
+    unsigned char buffer[256];
+    boost::json::monotonic_resource arena(buffer, sizeof buffer);
+    auto bad = ParseJsonObject(R"({"a":[1,{"b":"unterminated)", "data", &arena);
+    EXPECT_EQ(bad.status().subject(), "data");
+    auto good = ParseJsonObject(R"({"a":[1,{"b":"c"}]})", "data", &arena);
+    ASSERT_TRUE(good.ok()) << good.status();
+    EXPECT_EQ(good->at("a").at(1).at("b"), "c");
+  }
+}
+
 TEST(JsonReaderTest, OptionalFieldsMayBeAbsentOrNull) {
   auto o = Parse(R"({"n":null})");
   JsonReader r(o);

@@ -95,6 +95,79 @@ TEST_P(DocumentStoreTest, TxnGetSeesItsOwnWritesThenCommittedState) {
   EXPECT_EQ(store_->Get("b")->doc->at("v").to_number<int64_t>(), 20);
 }
 
+// GetForUpdate: the document to change in place, committed with the batch.
+TEST_P(DocumentStoreTest, GetForUpdateEditsInPlaceAndKeepsIndexEntries) {
+  {
+    DocumentTxn& txn = Begin();
+    ASSERT_TRUE(txn.Put("a1", {{"owner", "ada"}, {"balance", 5}}, {{"owner", "ada", "a1"}}).ok());
+    ASSERT_TRUE(Commit(1).ok());
+  }
+  DocumentTxn& txn = Begin();
+  auto doc = txn.GetForUpdate("a1");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_NE(*doc, nullptr);
+  (**doc)["balance"] = 7;
+  auto again = txn.GetForUpdate("a1");
+  ASSERT_TRUE(again.ok() && *again == *doc) << "one copy per key and transaction";
+  (**again)["balance"] = (**again)["balance"].to_number<int64_t>() + 1;
+  EXPECT_EQ(*txn.Get("a1"), *doc) << "Get sees the document being edited";
+  EXPECT_EQ((*txn.Get("a1"))->at("balance").to_number<int64_t>(), 8);
+  EXPECT_EQ(store_->Get("a1")->doc->at("balance").to_number<int64_t>(), 5) << "before commit";
+  ASSERT_TRUE(Commit(2).ok());
+  auto read = store_->Get("a1");
+  ASSERT_TRUE(read.ok() && read->doc.has_value()) << read.status();
+  EXPECT_EQ(read->doc->at("balance").to_number<int64_t>(), 8);
+  EXPECT_EQ(read->position, GlobalPosition(2));
+  EXPECT_EQ(Keys(*store_->List(Req("owner", "ada"))), (std::vector<std::string>{"a1"}));
+}
+
+TEST_P(DocumentStoreTest, GetForUpdateOfNoDocumentIsNull) {
+  PutOwned(2, 1);
+  DocumentTxn& txn = Begin();
+  auto never = txn.GetForUpdate("never");
+  ASSERT_TRUE(never.ok()) << never.status();
+  EXPECT_EQ(*never, nullptr);
+  ASSERT_TRUE(txn.Delete("d0").ok());
+  auto deleted = txn.GetForUpdate("d0");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, nullptr);
+}
+
+TEST_P(DocumentStoreTest, GetForUpdateAfterPutEditsThePutDocument) {
+  PutOwned(2, 1);  // d0, d1 under ("by_owner", "ada")
+  DocumentTxn& txn = Begin();
+  ASSERT_TRUE(txn.Put("d0", {{"i", 0}}, {{"by_owner", "bob", "1"}}).ok());
+  auto doc = txn.GetForUpdate("d0");
+  ASSERT_TRUE(doc.ok() && *doc != nullptr) << doc.status();
+  (**doc)["i"] = 100;
+  ASSERT_TRUE(Commit(2).ok());
+  EXPECT_EQ(store_->Get("d0")->doc->at("i").to_number<int64_t>(), 100);
+  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "bob"))), (std::vector<std::string>{"d0"}));
+  EXPECT_EQ(Keys(*store_->List(Req("by_owner", "ada"))), (std::vector<std::string>{"d1"}));
+}
+
+TEST_P(DocumentStoreTest, AbortedTxnLeavesAnUpdatedDocumentUntouched) {
+  {
+    DocumentTxn& txn = Begin();
+    ASSERT_TRUE(txn.Put("a1", {{"balance", 5}}).ok());
+    ASSERT_TRUE(Commit(1).ok());
+  }
+  {
+    DocumentTxn& txn = Begin();
+    ASSERT_TRUE(txn.Get("a1").ok());  // a SQLite store now has it in its cache
+    auto doc = txn.GetForUpdate("a1");
+    ASSERT_TRUE(doc.ok() && *doc != nullptr) << doc.status();
+    (**doc)["balance"] = 99;
+    (**doc)["extra"] = true;
+    txn_.reset();  // aborted: destroyed without Commit
+  }
+  EXPECT_EQ(store_->Get("a1")->doc, (boost::json::object{{"balance", 5}}));
+  EXPECT_EQ(store_->checkpoint(), GlobalPosition(1));
+  DocumentTxn& txn = Begin();
+  EXPECT_EQ(**txn.Get("a1"), (boost::json::object{{"balance", 5}}));
+  EXPECT_EQ(**txn.GetForUpdate("a1"), (boost::json::object{{"balance", 5}}));
+}
+
 TEST_P(DocumentStoreTest, DeleteRemovesDocumentAndItsIndexEntries) {
   PutOwned(3, 1);
   DocumentTxn& txn = Begin();
