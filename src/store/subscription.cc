@@ -8,6 +8,7 @@
 
 #include "duet/event_store.h"
 #include "util/thread_annotations.h"
+#include "util/thread_name.h"
 
 namespace duet {
 namespace {
@@ -28,7 +29,10 @@ using Batch = Result<std::vector<RecordedEvent>>;
 class ReadAhead {
  public:
   ReadAhead(EventStore* store, size_t batch_size)
-      : store_(store), batch_size_(batch_size), thread_([this] { Loop(); }) {}
+      : store_(store), batch_size_(batch_size), thread_([this] {
+          NameThisThread("duet-readahead");
+          Loop();
+        }) {}
 
   ~ReadAhead() {
     {
@@ -146,6 +150,7 @@ Subscription::Subscription(EventStore* store, GlobalPosition after, Subscription
   state_->position.store(after.value);
   State* state = state_.get();
   state_->thread = std::thread([state] {
+    NameThisThread("duet-subscriber");
     Status result = state->Run();
     std::lock_guard lock(state->mu);
     state->result = std::move(result);
