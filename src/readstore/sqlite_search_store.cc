@@ -9,7 +9,8 @@
 // lookup.
 //
 // A query never reaches FTS5 as user syntax: SearchQueryExpression keeps only
-// words and quotes each one.
+// words and quotes each one. A query ranks a bounded candidate set (the newest
+// matches, walked in rowid order), never every match: see Search.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -38,6 +39,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(body, content='search_docs', content_
 )sql";
 
 constexpr size_t kMaxFilters = 16;
+// Search ranks the newest kRankCandidates matches (or offset + limit, when
+// more), so its work is bounded by the page, not by how many documents match
+// (docs/decisions.md, "Search: bm25 over a bounded candidate set").
+constexpr size_t kRankCandidates = 256;
+constexpr size_t kMaxRankedHits = 1000;  // offset + limit
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -221,26 +227,30 @@ Status SqliteSearchStore::Insert(Connection& db, std::string_view key, const Sea
   return Status::OK();
 }
 
-// The query's SQL for `filters` filter conditions (one cached statement per
-// count). Ties in rank order by key, so equal scores page deterministically.
-std::string SearchSql(size_t filters) {
+// The candidates' SQL for `filters` filter conditions (one cached statement
+// per count): the newest ?2 matches, newest first, with their bm25 rank.
+// FTS5 walks a match's doclist in rowid order and stops at the LIMIT, so the
+// work is bounded by the candidates, not by the matches; only the ranking
+// below reads more than the rowid of each.
+std::string CandidatesSql(size_t filters) {
   std::string sql =
-      "SELECT d.key, d.doc, bm25(search_fts) AS rank FROM search_fts "
+      "SELECT d.key, d.doc, bm25(search_fts) FROM search_fts "
       "JOIN search_docs AS d ON d.id = search_fts.rowid WHERE search_fts MATCH ?1";
   for (size_t i = 0; i < filters; ++i) {
-    const std::string field = "?" + std::to_string(4 + 2 * i);
-    const std::string value = "?" + std::to_string(5 + 2 * i);
+    const std::string field = "?" + std::to_string(3 + 2 * i);
+    const std::string value = "?" + std::to_string(4 + 2 * i);
     sql += " AND EXISTS (SELECT 1 FROM search_filters AS f WHERE f.field = " + field +
-           " AND f.value = " + value + " AND f.id = d.id)";
+           " AND f.value = " + value + " AND f.id = search_fts.rowid)";
   }
-  sql += " ORDER BY rank, d.key LIMIT ?2 OFFSET ?3";
+  sql += " ORDER BY search_fts.rowid DESC LIMIT ?2";
   return sql;
 }
 
-Result<SearchHit> ReadHit(const Statement& stmt) {
-  DUET_ASSIGN_OR_RETURN(SearchDocument doc, ParseDoc(stmt.ColumnText(1)));
-  return SearchHit{std::string(stmt.ColumnBlob(0)), -stmt.ColumnDouble(2), std::move(doc.stored)};
-}
+struct Candidate {
+  double rank = 0;  // bm25: lower is better
+  std::string key;
+  std::string doc;  // parsed only when it makes the page
+};
 
 Result<std::optional<SearchDocument>> SqliteSearchTxn::Get(std::string_view key) {
   auto it = staged_.find(key);
@@ -263,25 +273,39 @@ Result<SearchResult> SqliteSearchStore::Search(const SearchQuery& query) {
   if (query.filters.size() > kMaxFilters) {
     return Status::InvalidArgument("filters", "more than 16 filters");
   }
+  if (query.offset > kMaxRankedHits - query.limit) {
+    return Status::InvalidArgument("offset", "offset + limit must be at most 1000");
+  }
   DUET_ASSIGN_OR_RETURN(std::string match, readstore::SearchQueryExpression(query.text));
+  const size_t wanted = query.offset + query.limit;
+  std::vector<Candidate> candidates;
   SearchResult result;
   DUET_RETURN_IF_ERROR(file_->Read([&](Connection& db, GlobalPosition position) -> Status {
     result.position = position;
-    DUET_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(SearchSql(query.filters.size())));
-    stmt->BindText(1, match)
-        .BindInt64(2, int64_t(query.limit))
-        .BindInt64(3, int64_t(std::min<size_t>(query.offset, INT64_MAX)));
+    DUET_ASSIGN_OR_RETURN(Statement * stmt, db.Prepare(CandidatesSql(query.filters.size())));
+    stmt->BindText(1, match).BindInt64(2, int64_t(std::max(wanted, kRankCandidates)));
     for (size_t i = 0; i < query.filters.size(); ++i) {
-      stmt->BindBlob(int(4 + 2 * i), query.filters[i].first)
-          .BindBlob(int(5 + 2 * i), query.filters[i].second);
+      stmt->BindBlob(int(3 + 2 * i), query.filters[i].first)
+          .BindBlob(int(4 + 2 * i), query.filters[i].second);
     }
     for (;;) {
       DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
       if (!row) return Status::OK();
-      DUET_ASSIGN_OR_RETURN(SearchHit hit, ReadHit(*stmt));
-      result.hits.push_back(std::move(hit));
+      candidates.push_back({stmt->ColumnDouble(2), std::string(stmt->ColumnBlob(0)),
+                            std::string(stmt->ColumnText(1))});
     }
   }));
+  // Best rank first; ties by key, so equal scores page deterministically.
+  const size_t end = std::min(wanted, candidates.size());
+  const auto better = [](const Candidate& a, const Candidate& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.key < b.key;
+  };
+  std::partial_sort(candidates.begin(), candidates.begin() + end, candidates.end(), better);
+  for (size_t i = query.offset; i < end; ++i) {
+    DUET_ASSIGN_OR_RETURN(SearchDocument doc, ParseDoc(candidates[i].doc));
+    result.hits.push_back(
+        SearchHit{std::move(candidates[i].key), -candidates[i].rank, std::move(doc.stored)});
+  }
   return result;
 }
 

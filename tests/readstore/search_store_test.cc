@@ -179,6 +179,82 @@ TEST_F(SearchStoreTest, LimitBoundsAndOffsetPaging) {
   EXPECT_TRUE(Hits(Query("same", {}, 2, 9)).empty());
 }
 
+TEST_F(SearchStoreTest, OffsetPlusLimitAboveTheRankedSetIsInvalid) {
+  Upsert("k", Doc("same"), 1);
+  EXPECT_EQ(store_->Search(Query("same", {}, 1000, 1)).status().subject(), "offset");
+  EXPECT_EQ(store_->Search(Query("same", {}, 10, SIZE_MAX)).status().subject(), "offset");
+  EXPECT_EQ(Hits(Query("same", {}, 1, 999)), Keys{});
+}
+
+// A small corpus whose documents differ in how often they hold the word and
+// in length, so bm25 orders them in many different ways.
+void FillVariedCorpus(SearchTxn& txn, int docs) {
+  for (int i = 0; i < docs; ++i) {
+    std::string text;
+    for (int w = 0; w < 1 + (i * 7) % 5; ++w) text += "cocoa ";
+    for (int w = 0; w < (i * 3) % 11; ++w) text += "filler" + std::to_string(w) + " ";
+    if (i % 4 == 0) text += "mint";
+    ASSERT_TRUE(
+        txn.Upsert("d" + std::to_string(100 + i), Doc(text, {{"odd", i % 2 ? "y" : "n"}})).ok());
+  }
+}
+
+TEST_F(SearchStoreTest, TopKIsTheFullRankingsFirstK) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  auto full = store_->Search(Query("cocoa", {}, 1000));
+  ASSERT_TRUE(full.ok()) << full.status();
+  ASSERT_EQ(full->hits.size(), 120u) << "every match is ranked when fewer than 256 match";
+  for (size_t i = 1; i < full->hits.size(); ++i) {
+    const SearchHit& a = full->hits[i - 1];
+    const SearchHit& b = full->hits[i];
+    EXPECT_TRUE(a.score > b.score || (a.score == b.score && a.key < b.key)) << i;
+  }
+  for (size_t k : {1, 3, 10, 20, 119}) {
+    Keys first_k;
+    for (size_t i = 0; i < k; ++i) first_k.push_back(full->hits[i].key);
+    EXPECT_EQ(Hits(Query("cocoa", {}, k)), first_k) << k;
+  }
+  Keys pages;
+  for (size_t offset = 0; offset < 120; offset += 7) {
+    for (auto& key : Hits(Query("cocoa", {}, 7, offset))) pages.push_back(key);
+  }
+  Keys all;
+  for (const auto& hit : full->hits) all.push_back(hit.key);
+  EXPECT_EQ(pages, all) << "pages by offset cover the ranking once, in order";
+}
+
+TEST_F(SearchStoreTest, FilteredTopKIsTheFilteredRankingsFirstK) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  Keys odd;
+  for (const auto& key : Hits(Query("cocoa", {}, 1000))) {
+    if (std::stoi(key.substr(1)) % 2 == 1) odd.push_back(key);
+  }
+  ASSERT_EQ(odd.size(), 60u);
+  EXPECT_EQ(Hits(Query("cocoa", {{"odd", "y"}}, 1000)), odd);
+  EXPECT_EQ(Hits(Query("cocoa", {{"odd", "y"}}, 5)), Keys(odd.begin(), odd.begin() + 5));
+}
+
+TEST_F(SearchStoreTest, ManyMatchesRankTheNewestCandidatesAndFiltersApplyFirst) {
+  SearchTxn& txn = Begin();
+  // The best match is the oldest; 300 weaker, newer ones push it out of the
+  // ranked set (the newest 256 matches).
+  ASSERT_TRUE(txn.Upsert("best", Doc("tea tea tea", {{"kind", "rare"}})).ok());
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(
+        txn.Upsert("w" + std::to_string(1000 + i), Doc("tea with a long tail of other words"))
+            .ok());
+  }
+  Commit(1);
+  const Keys top = Hits(Query("tea", {}, 3));
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_NE(top[0], "best");
+  EXPECT_EQ(Hits(Query("tea", {{"kind", "rare"}}, 3)), Keys{"best"})
+      << "a filter narrows the matches before the ranked set is taken";
+  EXPECT_EQ(Hits(Query("tea", {}, 1, 299)).size(), 1u) << "offset + limit widens the ranked set";
+}
+
 TEST_F(SearchStoreTest, TxnGetSeesCommittedThenOwnWrites) {
   SearchDocument doc{{{"title", "Zed"}, {"body", "alpha"}}, {{"status", "open"}}, {{"n", 1}}};
   Upsert("k", doc, 1);
