@@ -35,9 +35,10 @@
 namespace duet::readstore {
 
 // The format version of a store of `kind` (docs/format.md, "Read stores"):
-// document and search 1; analytics 2 (rollups per bucket size).
+// document 1; search 2 (term counts, ids given out downwards); analytics 2
+// (rollups per bucket size).
 constexpr int ReadStoreFormatVersion(ReadStoreKind kind) {
-  return kind == ReadStoreKind::kAnalytics ? 2 : 1;
+  return kind == ReadStoreKind::kDocument ? 1 : 2;
 }
 inline constexpr const char* kStoreFileName = "store.db";
 // flock'd by the store's opener (src/util/lock_file.h), so that one process

@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
 
 #include "duet/read_store.h"
 #include "readstore/search_query.h"
@@ -253,6 +256,80 @@ TEST_F(SearchStoreTest, ManyMatchesRankTheNewestCandidatesAndFiltersApplyFirst) 
   EXPECT_EQ(Hits(Query("tea", {{"kind", "rare"}}, 3)), Keys{"best"})
       << "a filter narrows the matches before the ranked set is taken";
   EXPECT_EQ(Hits(Query("tea", {}, 1, 299)).size(), 1u) << "offset + limit widens the ranked set";
+}
+
+// (key, score) of FTS5's own bm25 ranking of every match of `match`, read
+// from the store's file: the ranking the store's bounded one must reproduce.
+std::vector<std::pair<std::string, double>> Fts5Ranking(const std::filesystem::path& dir,
+                                                        const std::string& match) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2((dir / "store.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT d.key, -bm25(search_fts) FROM search_fts JOIN search_docs "
+                               "AS d ON d.id = search_fts.rowid WHERE search_fts MATCH ?1 "
+                               "ORDER BY bm25(search_fts), d.key",
+                               -1, &stmt, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_bind_text(stmt, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::pair<std::string, double>> ranking;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    ranking.emplace_back(reinterpret_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                         sqlite3_column_double(stmt, 1));
+    ranking.back().first.resize(size_t(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return ranking;
+}
+
+TEST_F(SearchStoreTest, RankingIsFts5sOwnBm25) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  for (const auto& [text, match] : std::vector<std::pair<std::string, std::string>>{
+           {"cocoa", R"("cocoa")"},
+           {"mint cocoa", R"("mint" AND "cocoa")"},
+           {"filler3 mint", R"("filler3" AND "mint")"}}) {
+    const auto expected = Fts5Ranking(dir_.path(), match);
+    ASSERT_FALSE(expected.empty()) << text;
+    auto result = store_->Search(Query(text, {}, 1000));
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->hits.size(), expected.size()) << text;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(result->hits[i].key, expected[i].first) << text << " #" << i;
+      EXPECT_NEAR(result->hits[i].score, expected[i].second, 1e-9) << text << " #" << i;
+    }
+  }
+}
+
+TEST_F(SearchStoreTest, APrefixOfManyTermsStillMatchesThemAll) {
+  SearchTxn& txn = Begin();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(txn.Upsert("k" + std::to_string(i), Doc("zz" + std::to_string(i))).ok());
+  }
+  Commit(1);
+  EXPECT_EQ(Hits(Query("zz", {}, 1000)).size(), 100u) << "100 terms: FTS5's own prefix query";
+  EXPECT_EQ(Hits(Query("zz5", {}, 1000)).size(), 11u) << "zz5, zz50..zz59: their OR";
+  EXPECT_TRUE(Hits(Query("zy", {}, 1000)).empty()) << "no term has the prefix";
+}
+
+TEST_F(SearchStoreTest, TermCountsFollowReplacedAndDeletedText) {
+  Upsert("a", Doc("apple pie"), 1);
+  Upsert("b", Doc("apple"), 2);
+  EXPECT_EQ(Hits(Query("app")), (Keys{"b", "a"})) << "shorter document first";
+  Upsert("a", Doc("banana"), 3);
+  EXPECT_EQ(Hits(Query("pie")), Keys{});
+  EXPECT_EQ(Hits(Query("app")), Keys{"b"});
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Delete("b").ok());
+  Commit(4);
+  EXPECT_EQ(Hits(Query("app")), Keys{});
+  EXPECT_EQ(Hits(Query("ban")), Keys{"a"});
+  Upsert("a", Doc("banana", {{"s", "x"}}), 5);  // same text, new filter: the row stays
+  EXPECT_EQ(Hits(Query("ban", {{"s", "x"}})), Keys{"a"});
+  EXPECT_EQ(Hits(Query("ban", {{"s", "y"}})), Keys{});
 }
 
 TEST_F(SearchStoreTest, TxnGetSeesCommittedThenOwnWrites) {
