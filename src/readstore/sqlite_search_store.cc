@@ -132,6 +132,17 @@ std::string Body(const SearchDocument& doc) {
 class SqliteSearchStore;
 
 // Thread-compatible: the runner's thread only. Must not outlive its store.
+// A key's last change in a batch, and since when its text has been what it
+// is: ids follow the order in which texts were set, so that the same events
+// give the same order whatever the batch boundaries (replay, rebuild and a
+// query node's follower must rank the same candidates).
+struct StagedDoc {
+  std::optional<SearchDocument> doc;  // nullopt: deleted
+  std::string body;
+  uint64_t body_since = 0;          // the change (in this batch) that set this text
+  bool same_text_all_batch = true;  // every change in this batch had this text
+};
+
 class SqliteSearchTxn final : public readstore::ParkingTxn<SearchTxn> {
  public:
   SqliteSearchTxn(const void* owner, readstore::TxnSlot slot, readstore::SqliteStoreFile* file)
@@ -140,23 +151,31 @@ class SqliteSearchTxn final : public readstore::ParkingTxn<SearchTxn> {
   Result<std::optional<SearchDocument>> Get(std::string_view key) override;
   Status Upsert(std::string_view key, SearchDocument doc) override {
     if (key.empty()) return Status::InvalidArgument("key", "must not be empty");
-    staged_[std::string(key)] = std::move(doc);
+    std::string body = Body(doc);
+    auto [it, first] = staged_.try_emplace(std::string(key));
+    StagedDoc& staged = it->second;
+    if (first || !staged.doc || staged.body != body) {
+      staged.body_since = ++changes_;
+      staged.same_text_all_batch = first;
+    }
+    staged.doc = std::move(doc);
+    staged.body = std::move(body);
     return Status::OK();
   }
   Status Delete(std::string_view key) override {
-    staged_[std::string(key)] = std::nullopt;
+    StagedDoc& staged = staged_[std::string(key)];
+    staged = StagedDoc{std::nullopt, std::string(), ++changes_, false};
     return Status::OK();
   }
 
   // Key order: the same batch writes the file the same way.
-  const std::map<std::string, std::optional<SearchDocument>, std::less<>>& staged() const {
-    return staged_;
-  }
+  const std::map<std::string, StagedDoc, std::less<>>& staged() const { return staged_; }
 
  private:
   readstore::SqliteStoreFile* file_;
   readstore::BatchGuard batch_;
-  std::map<std::string, std::optional<SearchDocument>, std::less<>> staged_;
+  std::map<std::string, StagedDoc, std::less<>> staged_;
+  uint64_t changes_ = 0;
 };
 
 class SqliteSearchStore final : public SearchStore {
@@ -176,8 +195,15 @@ class SqliteSearchStore final : public SearchStore {
     if (mine == nullptr) return readstore::ForeignTxn();
     return file_->Commit(checkpoint, mine->park_ops(), [&](Connection& db) -> Status {
       TermDeltas deltas;
-      for (const auto& [key, doc] : mine->staged()) {
-        DUET_RETURN_IF_ERROR(Write(db, key, doc, &deltas));
+      std::vector<std::pair<uint64_t, const std::string*>> inserts;  // (body_since, key)
+      for (const auto& [key, staged] : mine->staged()) {
+        DUET_ASSIGN_OR_RETURN(bool insert, Remove(db, key, staged, &deltas));
+        if (insert) inserts.emplace_back(staged.body_since, &key);
+      }
+      // Texts set later get smaller ids (newer): the order the batch set them.
+      std::sort(inserts.begin(), inserts.end());
+      for (const auto& [since, key] : inserts) {
+        DUET_RETURN_IF_ERROR(Insert(db, *key, mine->staged().find(*key)->second, &deltas));
       }
       return ApplyDeltas(db, deltas);
     });
@@ -204,8 +230,11 @@ class SqliteSearchStore final : public SearchStore {
     int64_t docs = 0;
     int64_t tokens = 0;
   };
-  Status Write(Connection& db, std::string_view key, const std::optional<SearchDocument>& doc,
-               TermDeltas* deltas) const;
+  // Applies `staged` except a new row; true when one must be inserted.
+  Result<bool> Remove(Connection& db, std::string_view key, const StagedDoc& staged,
+                      TermDeltas* deltas) const;
+  Status Insert(Connection& db, std::string_view key, const StagedDoc& staged,
+                TermDeltas* deltas) const;
   Status Count(std::string_view body, int64_t sign, TermDeltas* deltas) const;
   static Status WriteFilters(Connection& db, int64_t id, const SearchDocument& doc);
   static Status ApplyDeltas(Connection& db, const TermDeltas& deltas);
@@ -242,26 +271,25 @@ Status SqliteSearchStore::WriteFilters(Connection& db, int64_t id, const SearchD
   return Status::OK();
 }
 
-// A document whose text is unchanged keeps its row, id and index entries:
-// only `doc` and the filters are rewritten (an order changing status does
-// not touch FTS5). Otherwise the old row leaves the index (external content:
-// FTS5 removes a row's terms given the text it indexed) and the new one gets
-// the next id down.
-Status SqliteSearchStore::Write(Connection& db, std::string_view key,
-                                const std::optional<SearchDocument>& doc,
-                                TermDeltas* deltas) const {
+// A document whose text is unchanged (before the batch and by every change
+// in it) keeps its row, id and index entries: only `doc` and the filters are
+// rewritten (an order changing status does not touch FTS5). Otherwise the old
+// row leaves the index (external content: FTS5 removes a row's terms given
+// the text it indexed) and a new one is inserted after every removal.
+Result<bool> SqliteSearchStore::Remove(Connection& db, std::string_view key,
+                                       const StagedDoc& staged, TermDeltas* deltas) const {
   DUET_ASSIGN_OR_RETURN(Statement * find,
                         db.Prepare("SELECT id, body FROM search_docs WHERE key = ?1"));
   DUET_ASSIGN_OR_RETURN(bool found, find->BindBlob(1, key).Step());
   const int64_t old_id = found ? find->ColumnInt64(0) : 0;
   const std::string old_body(found ? find->ColumnText(1) : std::string_view());
   find->Reset();
-  const std::string body = doc ? Body(*doc) : std::string();
-  if (found && doc && body == old_body) {
+  if (found && staged.doc && staged.same_text_all_batch && staged.body == old_body) {
     DUET_ASSIGN_OR_RETURN(Statement * update,
                           db.Prepare("UPDATE search_docs SET doc = ?2 WHERE id = ?1"));
-    DUET_RETURN_IF_ERROR(update->BindInt64(1, old_id).BindText(2, DocJson(*doc)).Run());
-    return WriteFilters(db, old_id, *doc);
+    DUET_RETURN_IF_ERROR(update->BindInt64(1, old_id).BindText(2, DocJson(*staged.doc)).Run());
+    DUET_RETURN_IF_ERROR(WriteFilters(db, old_id, *staged.doc));
+    return false;
   }
   if (found) {
     DUET_ASSIGN_OR_RETURN(
@@ -273,7 +301,11 @@ Status SqliteSearchStore::Write(Connection& db, std::string_view key,
     DUET_RETURN_IF_ERROR(remove->BindInt64(1, old_id).Run());
     DUET_RETURN_IF_ERROR(Count(old_body, -1, deltas));
   }
-  if (!doc) return Status::OK();
+  return staged.doc.has_value();
+}
+
+Status SqliteSearchStore::Insert(Connection& db, std::string_view key, const StagedDoc& staged,
+                                 TermDeltas* deltas) const {
   DUET_ASSIGN_OR_RETURN(Statement * newest, db.Prepare("SELECT min(id) FROM search_docs"));
   DUET_ASSIGN_OR_RETURN(bool any, newest->Step());
   const int64_t smallest = any ? newest->ColumnInt64(0) : 0;  // NULL (no rows) reads as 0
@@ -283,13 +315,16 @@ Status SqliteSearchStore::Write(Connection& db, std::string_view key,
   DUET_ASSIGN_OR_RETURN(
       Statement * insert,
       db.Prepare("INSERT INTO search_docs(id, key, body, doc) VALUES(?1, ?2, ?3, ?4)"));
-  DUET_RETURN_IF_ERROR(
-      insert->BindInt64(1, id).BindBlob(2, key).BindText(3, body).BindText(4, DocJson(*doc)).Run());
+  DUET_RETURN_IF_ERROR(insert->BindInt64(1, id)
+                           .BindBlob(2, key)
+                           .BindText(3, staged.body)
+                           .BindText(4, DocJson(*staged.doc))
+                           .Run());
   DUET_ASSIGN_OR_RETURN(Statement * index,
                         db.Prepare("INSERT INTO search_fts(rowid, body) VALUES(?1, ?2)"));
-  DUET_RETURN_IF_ERROR(index->BindInt64(1, id).BindText(2, body).Run());
-  DUET_RETURN_IF_ERROR(WriteFilters(db, id, *doc));
-  return Count(body, +1, deltas);
+  DUET_RETURN_IF_ERROR(index->BindInt64(1, id).BindText(2, staged.body).Run());
+  DUET_RETURN_IF_ERROR(WriteFilters(db, id, *staged.doc));
+  return Count(staged.body, +1, deltas);
 }
 
 Status SqliteSearchStore::ApplyDeltas(Connection& db, const TermDeltas& deltas) {
@@ -367,7 +402,7 @@ Result<std::vector<std::pair<std::string, int64_t>>> PrefixTerms(Connection& db,
 
 Result<std::optional<SearchDocument>> SqliteSearchTxn::Get(std::string_view key) {
   auto it = staged_.find(key);
-  if (it != staged_.end()) return it->second;
+  if (it != staged_.end()) return it->second.doc;
   std::optional<SearchDocument> doc;
   DUET_RETURN_IF_ERROR(file_->UseWriter([&](Connection& db) -> Status {
     DUET_ASSIGN_OR_RETURN(Statement * find,

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "duet/read_store.h"
 #include "readstore/search_query.h"
@@ -330,6 +331,52 @@ TEST_F(SearchStoreTest, TermCountsFollowReplacedAndDeletedText) {
   Upsert("a", Doc("banana", {{"s", "x"}}), 5);  // same text, new filter: the row stays
   EXPECT_EQ(Hits(Query("ban", {{"s", "x"}})), Keys{"a"});
   EXPECT_EQ(Hits(Query("ban", {{"s", "y"}})), Keys{});
+}
+
+// The same changes in one batch and in batches of 7 rank the same newest
+// candidates: ids follow the order texts were set, not the batching.
+TEST_F(SearchStoreTest, BatchBoundariesDoNotChangeTheRankedSet) {
+  struct Change {
+    std::string key;
+    std::optional<std::string> text;  // nullopt: delete
+    std::string status;
+  };
+  std::vector<Change> changes;
+  for (int i = 0; i < 400; ++i) {
+    const std::string key = "k" + std::to_string(1000 + i);
+    changes.push_back({key, "tea " + std::string(size_t(i % 5), 'x'), "placed"});
+    if (i % 3 == 0) changes.push_back({key, "tea " + std::string(size_t(i % 5), 'x'), "shipped"});
+    if (i % 7 == 0) changes.push_back({"k" + std::to_string(1000 + i / 2), "tea changed", "x"});
+    if (i % 11 == 0) changes.push_back({"k" + std::to_string(1000 + i / 3), std::nullopt, ""});
+  }
+  testing::TempDir other_dir;
+  auto other = testing::ValueOrThrow(OpenSearchStore(other_dir.path()));
+  auto apply = [](SearchTxn& txn, const Change& c) {
+    return c.text ? txn.Upsert(c.key, Doc(*c.text, {{"status", c.status}})) : txn.Delete(c.key);
+  };
+  SearchTxn& one = Begin();
+  for (const Change& c : changes) ASSERT_TRUE(apply(one, c).ok());
+  Commit(changes.size());
+  for (size_t at = 0; at < changes.size(); at += 7) {
+    auto txn = other->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto& search = static_cast<SearchTxn&>(**txn);
+    for (size_t i = at; i < std::min(at + 7, changes.size()); ++i) {
+      ASSERT_TRUE(apply(search, changes[i]).ok());
+    }
+    ASSERT_TRUE(other->Commit(std::move(*txn), GlobalPosition(at + 1)).ok());
+  }
+  for (const SearchQuery& query : {Query("tea", {}, 20), Query("tea", {}, 300, 50),
+                                   Query("tea", {{"status", "shipped"}}, 20)}) {
+    auto a = store_->Search(query);
+    auto b = other->Search(query);
+    ASSERT_TRUE(a.ok() && b.ok());
+    Keys ka, kb;
+    for (const auto& hit : a->hits) ka.push_back(hit.key);
+    for (const auto& hit : b->hits) kb.push_back(hit.key);
+    EXPECT_EQ(ka, kb) << query.limit;
+    EXPECT_FALSE(ka.empty());
+  }
 }
 
 TEST_F(SearchStoreTest, TxnGetSeesCommittedThenOwnWrites) {
