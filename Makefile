@@ -33,8 +33,9 @@ DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
 DEPS_NODE := nodejs npm
 # Benchmark peers, only for `make bench` / `make bench-peers` (heavy, and they
-# are never needed to build or test Duet); python3 summarizes bench/run.sh.
-DEPS_PEERS := postgresql-15 redis-server wrk python3
+# are never needed to build or test Duet); python3 summarizes bench/run.sh;
+# libxapian-dev is the search peer (bench/peers/xapian_search.cc).
+DEPS_PEERS := postgresql-15 redis-server wrk python3 libxapian-dev
 
 JOBS ?= 2
 BUILD_DIR ?= build

@@ -207,8 +207,15 @@ struct SearchResult {
 class SearchStore : public ReadStore {
  public:
   ReadStoreKind kind() const final { return ReadStoreKind::kSearch; }
+  // Hits ranked by bm25 (FTS5's formula; ties by key). The work is bounded
+  // by the page, not by the number of matches: the ranked set is the 256
+  // matching documents whose text was indexed last (or offset + limit, when
+  // more), so when more documents match, an older one may rank better than
+  // the hits returned. With fewer matches than that the ranking is the full
+  // one.
   // Errors: kInvalidArgument("q") when the text has no word,
-  // kInvalidArgument("limit") for 0 or more than 1000.
+  // kInvalidArgument("limit") for 0 or more than 1000,
+  // kInvalidArgument("offset") when offset + limit is more than 1000.
   virtual Result<SearchResult> Search(const SearchQuery& query) = 0;
 };
 

@@ -1,9 +1,13 @@
 // duet bench replay | queries: read-side benchmarks over a domain's bench
 // history (DomainBench). Both fill the data folder with its events first (only
-// the ones missing, durability none, not timed), then print one JSON line.
+// the ones missing, durability none, not timed). replay prints one JSON line;
+// queries serves the folder over HTTP in process and prints one JSON line per
+// query, then a table.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <ostream>
@@ -13,6 +17,8 @@
 #include "cli/command.h"
 #include "duet/embedded_store.h"
 #include "duet/projection_engine.h"
+#include "duet/server.h"
+#include "follow/http_client.h"
 
 namespace duet::cli {
 namespace {
@@ -149,41 +155,165 @@ boost::json::object TimeCalls(uint64_t iterations, const std::function<bool(uint
   return {{"p50_us", s.p50_us}, {"p99_us", s.p99_us}, {"calls", s.count}, {"failures", failures}};
 }
 
-int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& out,
-                    std::ostream& err) {
-  auto f = ParseReplayFlags(flags, 200'000);
-  auto iterations = flags.Uint("iterations", 20000);
-  auto domain = BenchDomain(flags, domains);
-  for (const Status& s : {f.status(), iterations.status(), domain.status()}) {
-    if (!s.ok()) return ReportError(s, err);
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (std::isalnum(b) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[b >> 4], kHex[b & 15]};
+    }
   }
-  {
-    auto filled = OpenFilled(*f, **domain);
-    if (!filled.ok()) return ReportError(filled.status(), err);
+  return out;
+}
+
+// "/queries/<name>?k=v&..." for a sample query (string or number values).
+Result<std::string> QueryTarget(const SampleQuery& sample) {
+  DUET_ASSIGN_OR_RETURN(boost::json::object params, ParseJsonObject(sample.params_json, "params"));
+  std::string target = "/queries/" + PercentEncode(sample.name);
+  char separator = '?';
+  for (const auto& [key, value] : params) {
+    const std::string text =
+        value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
+    target += separator + PercentEncode(key) + "=" + PercentEncode(text);
+    separator = '&';
   }
-  AppOptions options;
-  options.data = f->dir;
-  auto app = App::Open(domains, options);
-  if (!app.ok()) return ReportError(app.status(), err);
-  if (Status s = (*app)->WaitForProjections(std::chrono::minutes(30)); !s.ok()) {
-    return ReportError(s, err);
+  return target;
+}
+
+struct QueriesFlags {
+  ReplayFlags fill;
+  uint64_t iterations = 0;
+  bool in_process = false;
+};
+
+// --orders N: a history of N orders (events as many as they take).
+Result<QueriesFlags> ParseQueriesFlags(const Flags& flags) {
+  QueriesFlags q;
+  DUET_ASSIGN_OR_RETURN(q.fill, ParseReplayFlags(flags, 200'000));
+  DUET_ASSIGN_OR_RETURN(q.iterations, flags.Uint("iterations", 2000));
+  if (q.iterations == 0) return Status::InvalidArgument("--iterations", "must be >= 1");
+  if (flags.Has("orders")) {
+    DUET_ASSIGN_OR_RETURN(q.fill.accounts, flags.Uint("orders", 0));
+    if (q.fill.accounts == 0) return Status::InvalidArgument("--orders", "must be >= 1");
+    if (!flags.Has("events")) q.fill.events = UINT64_MAX;
   }
-  QueryBus& queries = *(*app)->queries();
-  boost::json::object o{{"bench", "queries"},
-                        {"domain", (*domain)->name},
-                        {"events", (*app)->store()->HeadPosition().value}};
-  for (const DomainBench::TimedQuery& timed : (*domain)->bench.queries) {
-    const uint64_t calls = std::max<uint64_t>(*iterations / timed.iterations_divisor, 1);
-    o[timed.label] = TimeCalls(calls, [&](uint64_t i) {
-      if (timed.call) return timed.call(**app, i, f->accounts);
-      const SampleQuery sample = timed.make(i, f->accounts);
+  q.in_process = flags.Has("in-process");
+  return q;
+}
+
+// One timed query over HTTP (keep-alive, one connection) or, for a bench
+// call of its own or with --in-process, on the App.
+Result<boost::json::object> TimeQuery(const DomainBench::TimedQuery& timed, const QueriesFlags& f,
+                                      App& app, follow::HttpClient* client, std::ostream& err) {
+  const uint64_t calls = std::max<uint64_t>(f.iterations / timed.iterations_divisor, 1);
+  const uint64_t keys = f.fill.accounts;
+  if (timed.call || client == nullptr) {
+    boost::json::object o = TimeCalls(calls, [&](uint64_t i) {
+      if (timed.call) return timed.call(app, i, keys);
+      const SampleQuery sample = timed.make(i, keys);
       Result<boost::json::object> params = ParseJsonObject(sample.params_json, "params");
       if (!params.ok()) return false;
       QueryRequest request{sample.name, std::move(*params), kNoPosition, {}};
-      return queries.Execute(request).ok();
+      return app.queries()->Execute(request).ok();
     });
+    o["via"] = "in-process";
+    return o;
   }
-  out << boost::json::serialize(o) << "\n";
+  std::vector<std::string> targets;
+  for (uint64_t i = 0; i < calls; ++i) {
+    DUET_ASSIGN_OR_RETURN(std::string target, QueryTarget(timed.make(i, keys)));
+    targets.push_back(std::move(target));
+  }
+  bool reported = false;
+  boost::json::object o = TimeCalls(calls, [&](uint64_t i) {
+    auto response = client->Request("GET", targets[i]);
+    const bool ok = response.ok() && response->status == 200;
+    if (!ok && !reported) {
+      reported = true;
+      err << timed.label << ": " << targets[i] << ": "
+          << (response.ok() ? response->body : response.status().ToString()) << "\n";
+    }
+    return ok;
+  });
+  o["via"] = "http";
+  return o;
+}
+
+void PrintTable(const std::vector<std::pair<std::string, boost::json::object>>& rows,
+                std::ostream& out) {
+  char line[160];
+  std::snprintf(line, sizeof line, "%-26s %-10s %8s %10s %10s %9s\n", "query", "via", "calls",
+                "p50 ms", "p99 ms", "failures");
+  out << line;
+  for (const auto& [label, o] : rows) {
+    std::snprintf(line, sizeof line, "%-26s %-10s %8lld %10.3f %10.3f %9lld\n", label.c_str(),
+                  std::string(o.at("via").as_string()).c_str(),
+                  static_cast<long long>(o.at("calls").to_number<int64_t>()),
+                  o.at("p50_us").to_number<double>() / 1000,
+                  o.at("p99_us").to_number<double>() / 1000,
+                  static_cast<long long>(o.at("failures").to_number<int64_t>()));
+    out << line;
+  }
+}
+
+int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& out,
+                    std::ostream& err) {
+  auto f = ParseQueriesFlags(flags);
+  auto domain = BenchDomain(flags, domains);
+  for (const Status& s : {f.status(), domain.status()}) {
+    if (!s.ok()) return ReportError(s, err);
+  }
+  const auto fill_start = Clock::now();
+  {
+    auto filled = OpenFilled(f->fill, **domain);
+    if (!filled.ok()) return ReportError(filled.status(), err);
+  }
+  const double fill_seconds = std::chrono::duration<double>(Clock::now() - fill_start).count();
+  ServerConfig config;
+  config.port = 0;
+  config.data = f->fill.dir;
+  config.durability.mode = Durability::Mode::kNone;  // nothing is written while measuring
+  auto server = Server::Start(domains, config);
+  if (!server.ok()) return ReportError(server.status(), err);
+  App& app = (*server)->app();
+  const auto catch_up_start = Clock::now();
+  if (Status s = app.WaitForProjections(std::chrono::hours(2)); !s.ok()) return ReportError(s, err);
+  const double catch_up = std::chrono::duration<double>(Clock::now() - catch_up_start).count();
+  std::unique_ptr<follow::HttpClient> client;
+  if (!f->in_process) {
+    auto url = follow::ParseHttpUrl((*server)->url());
+    if (!url.ok()) return ReportError(url.status(), err);
+    auto connected = follow::HttpClient::Connect(*url, std::chrono::seconds(30));
+    if (!connected.ok()) return ReportError(connected.status(), err);
+    client = std::move(*connected);
+  }
+  const uint64_t events = app.store()->HeadPosition().value;
+  out << boost::json::serialize(boost::json::object{{"bench", "queries-fill"},
+                                                    {"domain", (*domain)->name},
+                                                    {"events", events},
+                                                    {"keys", f->fill.accounts},
+                                                    {"fill_seconds", fill_seconds},
+                                                    {"catch_up_seconds", catch_up}})
+      << "\n";
+  std::vector<std::pair<std::string, boost::json::object>> rows;
+  for (const DomainBench::TimedQuery& timed : (*domain)->bench.queries) {
+    auto o = TimeQuery(timed, *f, app, client.get(), err);
+    if (!o.ok()) return ReportError(o.status(), err);
+    boost::json::object line{{"bench", "queries"},
+                             {"domain", (*domain)->name},
+                             {"events", events},
+                             {"keys", f->fill.accounts},
+                             {"query", timed.label}};
+    for (auto& [key, value] : *o) line[key] = value;
+    out << boost::json::serialize(line) << "\n";
+    rows.emplace_back(timed.label, std::move(*o));
+  }
+  PrintTable(rows, out);
+  client.reset();
+  (*server)->Stop(std::chrono::seconds(5));
   return 0;
 }
 
@@ -209,13 +339,18 @@ void AddReplayBenchCommands(const Domains& domains, std::vector<Command>* comman
        WithDomains(domains, RunBenchReplay)});
   commands->push_back(
       {"bench queries",
-       "duet bench queries --data DIR [--events N] [--accounts N] [--iterations N]",
-       "In-process query latency (p50/p99) of a domain's bench queries once every projection\n"
-       "caught up on its bench history. Prints one JSON line.",
+       "duet bench queries --data DIR [--domain NAME] [--events N] [--accounts N | --orders N] "
+       "[--iterations N] [--in-process]",
+       "Query latency (p50/p99) of a domain's bench queries at scale: fill DIR with the\n"
+       "domain's bench history (only what is missing, durability none, not timed), start the\n"
+       "HTTP server in this process, let every projection catch up, then time each query over\n"
+       "one keep-alive HTTP connection. Prints JSON lines, then a table.",
        {{"data", "data folder (required; reused across runs)"},
-        {"events", "events in the history (default 200000)"},
-        {"accounts", "aggregates (default 10000)"},
-        {"iterations", "calls per query (default 20000)"},
+        {"events", "events in the history (default 200000; with --orders: all its orders)"},
+        {"accounts", "aggregates the history spreads over (default 10000)"},
+        {"orders", "aggregates, for the orders domain: the history holds exactly N orders"},
+        {"iterations", "calls per query (default 2000)"},
+        {"in-process", "call the query bus directly instead of over HTTP", false},
         {"domain", "the domain whose history and queries are used (default: the first)"}},
        WithDomains(domains, RunBenchQueries)});
 }

@@ -1,5 +1,6 @@
 #include "readstore/search_query.h"
 
+#include <cmath>
 #include <cstdint>
 
 namespace duet::readstore {
@@ -84,6 +85,54 @@ Result<std::string> SearchQueryExpression(std::string_view text) {
   }
   expression += '*';
   return expression;
+}
+
+std::string QuotedTerm(std::string_view term) {
+  std::string out = "\"";
+  for (const char c : term) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+double Idf(const CorpusStats& corpus, int64_t df) {
+  const double idf = std::log((double(corpus.docs) - double(df) + 0.5) / (double(df) + 0.5));
+  return idf > 0 ? idf : 1e-6;
+}
+
+int64_t PhraseCount(const RankPhrase& phrase, const std::vector<std::string>& doc) {
+  const size_t n = phrase.tokens.size();
+  if (n == 0 || doc.size() < n) return 0;
+  int64_t count = 0;
+  for (size_t at = 0; at + n <= doc.size(); ++at) {
+    bool match = true;
+    for (size_t i = 0; i < n && match; ++i) {
+      const std::string& want = phrase.tokens[i];
+      const std::string& have = doc[at + i];
+      match =
+          (phrase.prefix && i + 1 == n) ? have.compare(0, want.size(), want) == 0 : have == want;
+    }
+    if (match) ++count;
+  }
+  return count;
+}
+
+double Bm25(const std::vector<RankPhrase>& phrases, const std::vector<std::string>& doc,
+            const CorpusStats& corpus) {
+  constexpr double kK1 = 1.2;
+  constexpr double kB = 0.75;
+  double avg_len = corpus.docs > 0 ? double(corpus.tokens) / double(corpus.docs) : 0;
+  if (avg_len <= 0) avg_len = 1;
+  const double len = double(doc.size());
+  double score = 0;
+  for (const RankPhrase& phrase : phrases) {
+    const double tf = double(PhraseCount(phrase, doc));
+    // Written as FTS5's fts5Bm25Function writes it, so equal inputs round equally.
+    score += phrase.idf * (tf * (kK1 + 1.0)) / (tf + kK1 * (1 - kB + kB * len / avg_len));
+  }
+  return score;
 }
 
 }  // namespace duet::readstore

@@ -28,6 +28,34 @@ std::vector<std::string> SearchWords(std::string_view text);
 // the text has no word or more than kMaxSearchWords.
 Result<std::string> SearchQueryExpression(std::string_view text);
 
+// `term` as an FTS5 string: in double quotes, inner quotes doubled.
+std::string QuotedTerm(std::string_view term);
+
+// Ranking (the search store's bounded ranking; docs/decisions.md, "Search:
+// bm25 over a bounded candidate set"). The formula is FTS5's bm25(): for each
+// phrase, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg_len)),
+// k1 = 1.2, b = 0.75, idf = ln((docs - df + 0.5) / (df + 0.5)) or 1e-6 when
+// that is not positive; higher is better.
+struct RankPhrase {
+  std::vector<std::string> tokens;  // as the tokenizer wrote them, in order
+  bool prefix = false;              // the last token matches as a prefix
+  double idf = 0;
+};
+
+struct CorpusStats {
+  int64_t docs = 0;    // documents in the index
+  int64_t tokens = 0;  // tokens in all of them
+};
+
+double Idf(const CorpusStats& corpus, int64_t df);
+
+// How many times `phrase` occurs in `doc` (a document's tokens, in order).
+int64_t PhraseCount(const RankPhrase& phrase, const std::vector<std::string>& doc);
+
+// The score of a document with tokens `doc` for `phrases`.
+double Bm25(const std::vector<RankPhrase>& phrases, const std::vector<std::string>& doc,
+            const CorpusStats& corpus);
+
 }  // namespace duet::readstore
 
 #endif  // DUET_READSTORE_SEARCH_QUERY_H_

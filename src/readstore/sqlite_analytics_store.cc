@@ -1,13 +1,16 @@
 // OpenAnalyticsStore: the AnalyticsStore in SQLite (docs/format.md, "Read
 // stores").
 //
-// Observations are kept as minute rollups: series(id, measure, dims) names
-// each (measure, dimensions) pair once, dims being the canonical JSON
-// [[name, value], ...] sorted by name; rollups(series, minute, count, sum,
-// min, max) holds one row per series and UTC minute. A transaction folds its
-// observations into an accumulator keyed (measure, dims, minute), so a batch
-// of a thousand events in the same minute is one row write at Commit.
-// Aggregate rolls minutes up to the asked bucket in C++.
+// Observations are kept as rollups per bucket: series(id, measure, dims)
+// names each (measure, dimensions) pair once, dims being the canonical JSON
+// [[name, value], ...] sorted by name; rollups(series, width, start, count,
+// sum, min, max) holds one row per series, bucket size (minute, hour, day)
+// and UTC bucket. A transaction folds its observations into an accumulator
+// keyed (measure, dims, width, start), so a batch of a thousand events in the
+// same minute is three row writes at Commit. Aggregate reads the rows of the
+// asked bucket size, so its work is the answer's rows, not the observations
+// or the minutes under them; only bounds that cut a bucket read the minutes
+// of that edge bucket.
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -28,20 +31,25 @@ using readstore::Statement;
 constexpr const char* kAnalyticsSchema = R"sql(
 CREATE TABLE series(id INTEGER PRIMARY KEY, measure BLOB NOT NULL, dims TEXT NOT NULL,
   UNIQUE(measure, dims));
-CREATE TABLE rollups(series INTEGER NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL,
-  sum INTEGER NOT NULL, min INTEGER NOT NULL, max INTEGER NOT NULL,
-  PRIMARY KEY(series, minute)) WITHOUT ROWID;
+CREATE TABLE rollups(series INTEGER NOT NULL, width INTEGER NOT NULL, start INTEGER NOT NULL,
+  count INTEGER NOT NULL, sum INTEGER NOT NULL, min INTEGER NOT NULL, max INTEGER NOT NULL,
+  PRIMARY KEY(series, width, start)) WITHOUT ROWID;
 )sql";
 
 constexpr int64_t kMinuteUs = 60'000'000;
 constexpr int64_t kHourUs = 60 * kMinuteUs;
 constexpr int64_t kDayUs = 24 * kHourUs;
 
+// The start of t's bucket; INT64_MIN for the few instants whose bucket would
+// start before it.
 int64_t FloorTo(int64_t t, int64_t width) {
   int64_t q = t / width;
   if (t % width != 0 && t < 0) --q;
-  return q * width;
+  int64_t start = 0;
+  return __builtin_mul_overflow(q, width, &start) ? INT64_MIN : start;
 }
+
+constexpr TimeBucket kBuckets[] = {TimeBucket::kMinute, TimeBucket::kHour, TimeBucket::kDay};
 
 int64_t BucketWidth(TimeBucket bucket) {
   switch (bucket) {
@@ -102,6 +110,14 @@ Result<Dimensions> ParseDims(std::string_view json) {
   return dims;
 }
 
+// The first bucket start at or after t (INT64_MIN stays: unbounded).
+int64_t CeilTo(int64_t t, int64_t width) {
+  if (t == INT64_MIN) return t;
+  const int64_t floor = FloorTo(t, width);
+  if (floor == t) return t;
+  return floor > INT64_MAX - width ? INT64_MAX : floor + width;
+}
+
 // "2024-03-01T10:05Z": the minute in entry keys, readable and sortable.
 std::string FormatMinute(int64_t minute_us) {
   using namespace std::chrono;
@@ -116,7 +132,8 @@ std::string FormatMinute(int64_t minute_us) {
   return out;
 }
 
-using AccumulatorKey = std::tuple<std::string, std::string, int64_t>;  // measure, dims, minute
+// measure, dims, width (TimeBucket), bucket start
+using AccumulatorKey = std::tuple<std::string, std::string, uint8_t, int64_t>;
 
 // Thread-compatible: the runner's thread only. Must not outlive its store.
 class SqliteAnalyticsTxn final : public readstore::ParkingTxn<AnalyticsTxn> {
@@ -128,9 +145,16 @@ class SqliteAnalyticsTxn final : public readstore::ParkingTxn<AnalyticsTxn> {
                 int64_t value) override {
     if (measure.empty()) return Status::InvalidArgument("measure", "must not be empty");
     DUET_ASSIGN_OR_RETURN(std::string dims, CanonicalDims(dimensions));
-    Rollup& agg = accumulator_[AccumulatorKey(std::string(measure), std::move(dims),
-                                              FloorTo(timestamp_us, kMinuteUs))];
-    if (!agg.Merge(Rollup{1, value, value, value})) return SumOverflow();
+    // Every bucket size or none: check all three merges before changing any.
+    Rollup* aggs[std::size(kBuckets)];
+    Rollup merged[std::size(kBuckets)];
+    for (size_t i = 0; i < std::size(kBuckets); ++i) {
+      aggs[i] = &accumulator_[AccumulatorKey(std::string(measure), dims, uint8_t(kBuckets[i]),
+                                             FloorTo(timestamp_us, BucketWidth(kBuckets[i])))];
+      merged[i] = *aggs[i];
+      if (!merged[i].Merge(Rollup{1, value, value, value})) return SumOverflow();
+    }
+    for (size_t i = 0; i < std::size(kBuckets); ++i) *aggs[i] = merged[i];
     return Status::OK();
   }
 
@@ -190,15 +214,17 @@ Status SqliteAnalyticsStore::WriteRollups(Connection& db,
   const AccumulatorKey* series_of = nullptr;  // the accumulator is ordered: a series is a run
   int64_t series = 0;
   for (const auto& [key, batch] : acc) {
-    const auto& [measure, dims, minute] = key;
+    const auto& [measure, dims, width, start] = key;
     if (series_of == nullptr || std::get<0>(*series_of) != measure ||
         std::get<1>(*series_of) != dims) {
       series_of = &key;
       DUET_ASSIGN_OR_RETURN(series, SeriesId(db, measure, dims));
     }
-    DUET_ASSIGN_OR_RETURN(Statement * read, db.Prepare("SELECT count, sum, min, max FROM rollups "
-                                                       "WHERE series = ?1 AND minute = ?2"));
-    DUET_ASSIGN_OR_RETURN(bool row, read->BindInt64(1, series).BindInt64(2, minute).Step());
+    DUET_ASSIGN_OR_RETURN(Statement * read,
+                          db.Prepare("SELECT count, sum, min, max FROM rollups "
+                                     "WHERE series = ?1 AND width = ?2 AND start = ?3"));
+    DUET_ASSIGN_OR_RETURN(
+        bool row, read->BindInt64(1, series).BindInt64(2, width).BindInt64(3, start).Step());
     Rollup merged;
     if (row) {
       merged = {read->ColumnInt64(0), read->ColumnInt64(1), read->ColumnInt64(2),
@@ -207,14 +233,15 @@ Status SqliteAnalyticsStore::WriteRollups(Connection& db,
     read->Reset();
     if (!merged.Merge(batch)) return SumOverflow();
     DUET_ASSIGN_OR_RETURN(Statement * write,
-                          db.Prepare("INSERT OR REPLACE INTO rollups(series, minute, count, sum, "
-                                     "min, max) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+                          db.Prepare("INSERT OR REPLACE INTO rollups(series, width, start, count, "
+                                     "sum, min, max) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     DUET_RETURN_IF_ERROR(write->BindInt64(1, series)
-                             .BindInt64(2, minute)
-                             .BindInt64(3, merged.count)
-                             .BindInt64(4, merged.sum)
-                             .BindInt64(5, merged.min)
-                             .BindInt64(6, merged.max)
+                             .BindInt64(2, width)
+                             .BindInt64(3, start)
+                             .BindInt64(4, merged.count)
+                             .BindInt64(5, merged.sum)
+                             .BindInt64(6, merged.min)
+                             .BindInt64(7, merged.max)
                              .Run());
   }
   return Status::OK();
@@ -242,6 +269,23 @@ std::optional<std::vector<std::string>> GroupOf(const Dimensions& dims,
   return group;
 }
 
+// The ranges of rows that answer [from, to) in buckets of `bucket`: whole
+// buckets from their own rows, the parts of an edge bucket a bound cuts from
+// its minutes (bounds select minutes by their start).
+std::vector<std::tuple<TimeBucket, int64_t, int64_t>> RowRanges(TimeBucket bucket, int64_t from,
+                                                                int64_t to) {
+  if (from >= to) return {};
+  const int64_t width = BucketWidth(bucket);
+  const int64_t lo = CeilTo(from, width);
+  const int64_t hi = to == INT64_MAX ? to : FloorTo(to, width);
+  if (bucket == TimeBucket::kMinute || lo >= hi) return {{TimeBucket::kMinute, from, to}};
+  std::vector<std::tuple<TimeBucket, int64_t, int64_t>> ranges;
+  if (from < lo) ranges.emplace_back(TimeBucket::kMinute, from, lo);
+  ranges.emplace_back(bucket, lo, hi);
+  if (hi < to) ranges.emplace_back(TimeBucket::kMinute, hi, to);
+  return ranges;
+}
+
 Result<AnalyticsResult> SqliteAnalyticsStore::Aggregate(const AnalyticsQuery& query) {
   if (query.measure.empty()) return Status::InvalidArgument("measure", "must not be empty");
   const int64_t width = BucketWidth(query.bucket);
@@ -260,19 +304,23 @@ Result<AnalyticsResult> SqliteAnalyticsStore::Aggregate(const AnalyticsQuery& qu
       auto group = GroupOf(dims, query);
       if (group) matching.emplace_back(series->ColumnInt64(0), std::move(*group));
     }
-    DUET_ASSIGN_OR_RETURN(Statement * minutes,
-                          db.Prepare("SELECT minute, count, sum, min, max FROM rollups "
-                                     "WHERE series = ?1 AND minute >= ?2 AND minute < ?3"));
+    DUET_ASSIGN_OR_RETURN(
+        Statement * buckets,
+        db.Prepare("SELECT start, count, sum, min, max FROM rollups "
+                   "WHERE series = ?1 AND width = ?2 AND start >= ?3 AND start < ?4"));
+    const auto ranges = RowRanges(query.bucket, query.from_us, query.to_us);
     for (const auto& [id, group] : matching) {
-      minutes->Reset();
-      minutes->BindInt64(1, id).BindInt64(2, query.from_us).BindInt64(3, query.to_us);
-      for (;;) {
-        DUET_ASSIGN_OR_RETURN(bool row, minutes->Step());
-        if (!row) break;
-        Rollup& agg = rows[{FloorTo(minutes->ColumnInt64(0), width), group}];
-        if (!agg.Merge({minutes->ColumnInt64(1), minutes->ColumnInt64(2), minutes->ColumnInt64(3),
-                        minutes->ColumnInt64(4)})) {
-          return Status::FailedPrecondition("the sum of a bucket overflows int64");
+      for (const auto& [size, from, to] : ranges) {
+        buckets->Reset();
+        buckets->BindInt64(1, id).BindInt64(2, int64_t(size)).BindInt64(3, from).BindInt64(4, to);
+        for (;;) {
+          DUET_ASSIGN_OR_RETURN(bool row, buckets->Step());
+          if (!row) break;
+          Rollup& agg = rows[{FloorTo(buckets->ColumnInt64(0), width), group}];
+          if (!agg.Merge({buckets->ColumnInt64(1), buckets->ColumnInt64(2), buckets->ColumnInt64(3),
+                          buckets->ColumnInt64(4)})) {
+            return Status::FailedPrecondition("the sum of a bucket overflows int64");
+          }
         }
       }
     }
@@ -285,13 +333,16 @@ Result<AnalyticsResult> SqliteAnalyticsStore::Aggregate(const AnalyticsQuery& qu
   return result;
 }
 
+// The minute rows only: the hour and day rows are sums of them (the
+// RollupsEqualARecount test holds the store to that), so two stores with the
+// same minutes hold the same read model.
 Status SqliteAnalyticsStore::ForEachEntry(const EntryVisitor& visit) {
   std::map<std::string, std::string> entries;  // rendered keys sort unlike SQL rows
   DUET_RETURN_IF_ERROR(file_->Read([&](Connection& db, GlobalPosition) -> Status {
     DUET_ASSIGN_OR_RETURN(
         Statement * stmt,
-        db.Prepare("SELECT s.measure, s.dims, r.minute, r.count, r.sum, r.min, r.max "
-                   "FROM rollups AS r JOIN series AS s ON s.id = r.series"));
+        db.Prepare("SELECT s.measure, s.dims, r.start, r.count, r.sum, r.min, r.max "
+                   "FROM rollups AS r JOIN series AS s ON s.id = r.series WHERE r.width = 0"));
     for (;;) {
       DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
       if (!row) return Status::OK();

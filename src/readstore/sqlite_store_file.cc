@@ -71,7 +71,7 @@ Status CreateSchema(Connection& db, ReadStoreKind kind, const char* schema_sql) 
     DUET_ASSIGN_OR_RETURN(Statement * meta,
                           db.Prepare("INSERT INTO duet_meta(key, value) VALUES(?1, ?2)"));
     DUET_RETURN_IF_ERROR(
-        meta->BindText(1, "format_version").BindInt64(2, kReadStoreFormatVersion).Run());
+        meta->BindText(1, "format_version").BindInt64(2, ReadStoreFormatVersion(kind)).Run());
     meta->Reset();
     DUET_RETURN_IF_ERROR(meta->BindText(1, "kind").BindText(2, ReadStoreKindName(kind)).Run());
     meta->Reset();
@@ -101,10 +101,10 @@ Result<GlobalPosition> CheckExisting(Connection& db, ReadStoreKind kind) {
   if (!version || !checkpoint || stored_kind.empty() || *checkpoint < 0) {
     return Status::Corruption("store.db: duet_meta is incomplete");
   }
-  if (*version != kReadStoreFormatVersion) {
+  if (*version != ReadStoreFormatVersion(kind)) {
     return Status::FailedPrecondition("store.db has read store format version " +
                                       std::to_string(*version) + "; this build reads version " +
-                                      std::to_string(kReadStoreFormatVersion));
+                                      std::to_string(ReadStoreFormatVersion(kind)));
   }
   if (stored_kind != ReadStoreKindName(kind)) {
     return Status::FailedPrecondition("store.db holds a " + stored_kind + " store, not a " +

@@ -34,7 +34,12 @@
 
 namespace duet::readstore {
 
-inline constexpr int kReadStoreFormatVersion = 1;
+// The format version of a store of `kind` (docs/format.md, "Read stores"):
+// document 1; search 2 (term counts, ids given out downwards); analytics 2
+// (rollups per bucket size).
+constexpr int ReadStoreFormatVersion(ReadStoreKind kind) {
+  return kind == ReadStoreKind::kDocument ? 1 : 2;
+}
 inline constexpr const char* kStoreFileName = "store.db";
 // flock'd by the store's opener (src/util/lock_file.h), so that one process
 // at a time opens, replaces or removes the store's files.

@@ -167,7 +167,7 @@ Result<GlobalPosition> CheckStoreFile(const fs::path& file, ReadStoreKind kind) 
   if (!version || !checkpoint || *checkpoint < 0 || stored_kind.empty()) {
     return Status::Corruption(file.string() + ": duet_meta is incomplete");
   }
-  if (*version != kReadStoreFormatVersion || stored_kind != ReadStoreKindName(kind)) {
+  if (*version != ReadStoreFormatVersion(kind) || stored_kind != ReadStoreKindName(kind)) {
     return Status::FailedPrecondition(file.string() + " holds a " + stored_kind +
                                       " store of format " + std::to_string(*version));
   }

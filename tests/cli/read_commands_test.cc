@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cli/command.h"
@@ -131,16 +132,61 @@ TEST(ReadBenchTest, ReplayPrintsFiguresForEveryStoreKind) {
   EXPECT_EQ(Cli({"bench", "replay", "--data", dir.path().string(), "--store", "disk"}).code, 2);
 }
 
-TEST(ReadBenchTest, QueriesPrintLatenciesWithoutFailures) {
+// The JSON lines of a `bench queries` run, by query label (the fill line
+// under "fill").
+std::map<std::string, boost::json::object> QueryLines(const std::string& out) {
+  std::map<std::string, boost::json::object> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '{') continue;  // the table
+    auto o = boost::json::parse(line).as_object();
+    if (o["bench"] == "queries-fill") lines["fill"] = o;
+    if (o["bench"] == "queries") lines[std::string(o["query"].as_string())] = o;
+  }
+  return lines;
+}
+
+TEST(ReadBenchTest, QueriesPrintLatenciesOverHttpWithoutFailures) {
   testing::TempDir dir;
   CliRun r = Cli({"bench", "queries", "--data", dir.path().string(), "--events", "3000",
                   "--accounts", "50", "--iterations", "40"});
   ASSERT_EQ(r.code, 0) << r.err;
-  auto o = boost::json::parse(r.out).as_object();
+  auto lines = QueryLines(r.out);
+  EXPECT_EQ(lines["fill"]["events"], 3000) << r.out;
   for (const char* q : {"store_get", "balance", "accounts_page", "statement_page",
                         "search_accounts", "volume_day"}) {
-    EXPECT_EQ(o[q].at("failures"), 0) << q << ": " << r.out;
+    ASSERT_TRUE(lines.count(q)) << q << ": " << r.out;
+    EXPECT_EQ(lines[q].at("failures"), 0) << q << ": " << r.out << r.err;
   }
+  EXPECT_EQ(lines["balance"].at("via"), "http");
+  EXPECT_NE(r.out.find("p99 ms"), std::string::npos) << "a table follows the JSON lines";
+}
+
+TEST(ReadBenchTest, OrdersQueriesRunOnExactlyTheOrdersAsked) {
+  testing::TempDir dir;
+  CliRun r = Cli({"bench", "queries", "--data", dir.path().string(), "--domain", "orders",
+                  "--orders", "200", "--iterations", "20"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = QueryLines(r.out);
+  EXPECT_EQ(lines["fill"]["events"], 420) << "2.1 events per order: " << r.out;
+  ASSERT_GE(lines.size(), 10u) << r.out;
+  for (const auto& [label, o] : lines) {
+    if (label == "fill") continue;
+    EXPECT_EQ(o.at("failures"), 0) << label << ": " << r.out << r.err;
+  }
+  // A second run reuses the folder: nothing is appended twice.
+  r = Cli({"bench", "queries", "--data", dir.path().string(), "--domain", "orders", "--orders",
+           "200", "--iterations", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(QueryLines(r.out)["fill"]["events"], 420) << r.out;
+}
+
+TEST(ReadBenchTest, QueriesRefuseZeroOrders) {
+  testing::TempDir dir;
+  CliRun r = Cli(
+      {"bench", "queries", "--data", dir.path().string(), "--domain", "orders", "--orders", "0"});
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.err.find("--orders"), std::string::npos) << r.err;
 }
 
 }  // namespace

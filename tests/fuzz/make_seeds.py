@@ -127,6 +127,10 @@ def aggregate_snapshot(stream, payload, version=7, schema=1):
     return out + stream + payload
 
 
+# ReadStoreFormatVersion (src/readstore/sqlite_store_file.h), per kind.
+STORE_FORMAT_VERSIONS = {"document": 1, "search": 2, "analytics": 2}
+
+
 def sqlite_store(kind, checkpoint):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "store.db")
@@ -137,7 +141,8 @@ def sqlite_store(kind, checkpoint):
             "CREATE TABLE duet_meta(key TEXT PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;"
             % 0x44554554)
         db.executemany("INSERT INTO duet_meta VALUES(?, ?)",
-                       [("format_version", 1), ("checkpoint", checkpoint), ("kind", kind)])
+                       [("format_version", STORE_FORMAT_VERSIONS[kind]), ("checkpoint", checkpoint),
+                        ("kind", kind)])
         db.commit()
         db.close()
         with open(path, "rb") as f:

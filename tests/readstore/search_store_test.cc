@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <optional>
 
 #include "duet/read_store.h"
 #include "readstore/search_query.h"
@@ -177,6 +181,202 @@ TEST_F(SearchStoreTest, LimitBoundsAndOffsetPaging) {
   EXPECT_EQ(Hits(Query("same", {}, 2, 2)), (Keys{"k2", "k3"}));
   EXPECT_EQ(Hits(Query("same", {}, 2, 4)), (Keys{"k4"}));
   EXPECT_TRUE(Hits(Query("same", {}, 2, 9)).empty());
+}
+
+TEST_F(SearchStoreTest, OffsetPlusLimitAboveTheRankedSetIsInvalid) {
+  Upsert("k", Doc("same"), 1);
+  EXPECT_EQ(store_->Search(Query("same", {}, 1000, 1)).status().subject(), "offset");
+  EXPECT_EQ(store_->Search(Query("same", {}, 10, SIZE_MAX)).status().subject(), "offset");
+  EXPECT_EQ(Hits(Query("same", {}, 1, 999)), Keys{});
+}
+
+// A small corpus whose documents differ in how often they hold the word and
+// in length, so bm25 orders them in many different ways.
+void FillVariedCorpus(SearchTxn& txn, int docs) {
+  for (int i = 0; i < docs; ++i) {
+    std::string text;
+    for (int w = 0; w < 1 + (i * 7) % 5; ++w) text += "cocoa ";
+    for (int w = 0; w < (i * 3) % 11; ++w) text += "filler" + std::to_string(w) + " ";
+    if (i % 4 == 0) text += "mint";
+    ASSERT_TRUE(
+        txn.Upsert("d" + std::to_string(100 + i), Doc(text, {{"odd", i % 2 ? "y" : "n"}})).ok());
+  }
+}
+
+TEST_F(SearchStoreTest, TopKIsTheFullRankingsFirstK) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  auto full = store_->Search(Query("cocoa", {}, 1000));
+  ASSERT_TRUE(full.ok()) << full.status();
+  ASSERT_EQ(full->hits.size(), 120u) << "every match is ranked when fewer than 256 match";
+  for (size_t i = 1; i < full->hits.size(); ++i) {
+    const SearchHit& a = full->hits[i - 1];
+    const SearchHit& b = full->hits[i];
+    EXPECT_TRUE(a.score > b.score || (a.score == b.score && a.key < b.key)) << i;
+  }
+  for (size_t k : {1, 3, 10, 20, 119}) {
+    Keys first_k;
+    for (size_t i = 0; i < k; ++i) first_k.push_back(full->hits[i].key);
+    EXPECT_EQ(Hits(Query("cocoa", {}, k)), first_k) << k;
+  }
+  Keys pages;
+  for (size_t offset = 0; offset < 120; offset += 7) {
+    for (auto& key : Hits(Query("cocoa", {}, 7, offset))) pages.push_back(key);
+  }
+  Keys all;
+  for (const auto& hit : full->hits) all.push_back(hit.key);
+  EXPECT_EQ(pages, all) << "pages by offset cover the ranking once, in order";
+}
+
+TEST_F(SearchStoreTest, FilteredTopKIsTheFilteredRankingsFirstK) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  Keys odd;
+  for (const auto& key : Hits(Query("cocoa", {}, 1000))) {
+    if (std::stoi(key.substr(1)) % 2 == 1) odd.push_back(key);
+  }
+  ASSERT_EQ(odd.size(), 60u);
+  EXPECT_EQ(Hits(Query("cocoa", {{"odd", "y"}}, 1000)), odd);
+  EXPECT_EQ(Hits(Query("cocoa", {{"odd", "y"}}, 5)), Keys(odd.begin(), odd.begin() + 5));
+}
+
+TEST_F(SearchStoreTest, ManyMatchesRankTheNewestCandidatesAndFiltersApplyFirst) {
+  SearchTxn& txn = Begin();
+  // The best match is the oldest; 300 weaker, newer ones push it out of the
+  // ranked set (the newest 256 matches).
+  ASSERT_TRUE(txn.Upsert("best", Doc("tea tea tea", {{"kind", "rare"}})).ok());
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(
+        txn.Upsert("w" + std::to_string(1000 + i), Doc("tea with a long tail of other words"))
+            .ok());
+  }
+  Commit(1);
+  const Keys top = Hits(Query("tea", {}, 3));
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_NE(top[0], "best");
+  EXPECT_EQ(Hits(Query("tea", {{"kind", "rare"}}, 3)), Keys{"best"})
+      << "a filter narrows the matches before the ranked set is taken";
+  EXPECT_EQ(Hits(Query("tea", {}, 1, 299)).size(), 1u) << "offset + limit widens the ranked set";
+}
+
+// (key, score) of FTS5's own bm25 ranking of every match of `match`, read
+// from the store's file: the ranking the store's bounded one must reproduce.
+std::vector<std::pair<std::string, double>> Fts5Ranking(const std::filesystem::path& dir,
+                                                        const std::string& match) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2((dir / "store.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT d.key, -bm25(search_fts) FROM search_fts JOIN search_docs "
+                               "AS d ON d.id = search_fts.rowid WHERE search_fts MATCH ?1 "
+                               "ORDER BY bm25(search_fts), d.key",
+                               -1, &stmt, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_bind_text(stmt, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::pair<std::string, double>> ranking;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    ranking.emplace_back(reinterpret_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                         sqlite3_column_double(stmt, 1));
+    ranking.back().first.resize(size_t(sqlite3_column_bytes(stmt, 0)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return ranking;
+}
+
+TEST_F(SearchStoreTest, RankingIsFts5sOwnBm25) {
+  FillVariedCorpus(Begin(), 120);
+  Commit(1);
+  for (const auto& [text, match] : std::vector<std::pair<std::string, std::string>>{
+           {"cocoa", R"("cocoa")"},
+           {"mint cocoa", R"("mint" AND "cocoa")"},
+           {"filler3 mint", R"("filler3" AND "mint")"}}) {
+    const auto expected = Fts5Ranking(dir_.path(), match);
+    ASSERT_FALSE(expected.empty()) << text;
+    auto result = store_->Search(Query(text, {}, 1000));
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->hits.size(), expected.size()) << text;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(result->hits[i].key, expected[i].first) << text << " #" << i;
+      EXPECT_NEAR(result->hits[i].score, expected[i].second, 1e-9) << text << " #" << i;
+    }
+  }
+}
+
+TEST_F(SearchStoreTest, APrefixOfManyTermsStillMatchesThemAll) {
+  SearchTxn& txn = Begin();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(txn.Upsert("k" + std::to_string(i), Doc("zz" + std::to_string(i))).ok());
+  }
+  Commit(1);
+  EXPECT_EQ(Hits(Query("zz", {}, 1000)).size(), 100u) << "100 terms: FTS5's own prefix query";
+  EXPECT_EQ(Hits(Query("zz5", {}, 1000)).size(), 11u) << "zz5, zz50..zz59: their OR";
+  EXPECT_TRUE(Hits(Query("zy", {}, 1000)).empty()) << "no term has the prefix";
+}
+
+TEST_F(SearchStoreTest, TermCountsFollowReplacedAndDeletedText) {
+  Upsert("a", Doc("apple pie"), 1);
+  Upsert("b", Doc("apple"), 2);
+  EXPECT_EQ(Hits(Query("app")), (Keys{"b", "a"})) << "shorter document first";
+  Upsert("a", Doc("banana"), 3);
+  EXPECT_EQ(Hits(Query("pie")), Keys{});
+  EXPECT_EQ(Hits(Query("app")), Keys{"b"});
+  SearchTxn& txn = Begin();
+  ASSERT_TRUE(txn.Delete("b").ok());
+  Commit(4);
+  EXPECT_EQ(Hits(Query("app")), Keys{});
+  EXPECT_EQ(Hits(Query("ban")), Keys{"a"});
+  Upsert("a", Doc("banana", {{"s", "x"}}), 5);  // same text, new filter: the row stays
+  EXPECT_EQ(Hits(Query("ban", {{"s", "x"}})), Keys{"a"});
+  EXPECT_EQ(Hits(Query("ban", {{"s", "y"}})), Keys{});
+}
+
+// The same changes in one batch and in batches of 7 rank the same newest
+// candidates: ids follow the order texts were set, not the batching.
+TEST_F(SearchStoreTest, BatchBoundariesDoNotChangeTheRankedSet) {
+  struct Change {
+    std::string key;
+    std::optional<std::string> text;  // nullopt: delete
+    std::string status;
+  };
+  std::vector<Change> changes;
+  for (int i = 0; i < 400; ++i) {
+    const std::string key = "k" + std::to_string(1000 + i);
+    changes.push_back({key, "tea " + std::string(size_t(i % 5), 'x'), "placed"});
+    if (i % 3 == 0) changes.push_back({key, "tea " + std::string(size_t(i % 5), 'x'), "shipped"});
+    if (i % 7 == 0) changes.push_back({"k" + std::to_string(1000 + i / 2), "tea changed", "x"});
+    if (i % 11 == 0) changes.push_back({"k" + std::to_string(1000 + i / 3), std::nullopt, ""});
+  }
+  testing::TempDir other_dir;
+  auto other = testing::ValueOrThrow(OpenSearchStore(other_dir.path()));
+  auto apply = [](SearchTxn& txn, const Change& c) {
+    return c.text ? txn.Upsert(c.key, Doc(*c.text, {{"status", c.status}})) : txn.Delete(c.key);
+  };
+  SearchTxn& one = Begin();
+  for (const Change& c : changes) ASSERT_TRUE(apply(one, c).ok());
+  Commit(changes.size());
+  for (size_t at = 0; at < changes.size(); at += 7) {
+    auto txn = other->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto& search = static_cast<SearchTxn&>(**txn);
+    for (size_t i = at; i < std::min(at + 7, changes.size()); ++i) {
+      ASSERT_TRUE(apply(search, changes[i]).ok());
+    }
+    ASSERT_TRUE(other->Commit(std::move(*txn), GlobalPosition(at + 1)).ok());
+  }
+  for (const SearchQuery& query : {Query("tea", {}, 20), Query("tea", {}, 300, 50),
+                                   Query("tea", {{"status", "shipped"}}, 20)}) {
+    auto a = store_->Search(query);
+    auto b = other->Search(query);
+    ASSERT_TRUE(a.ok() && b.ok());
+    Keys ka, kb;
+    for (const auto& hit : a->hits) ka.push_back(hit.key);
+    for (const auto& hit : b->hits) kb.push_back(hit.key);
+    EXPECT_EQ(ka, kb) << query.limit;
+    EXPECT_FALSE(ka.empty());
+  }
 }
 
 TEST_F(SearchStoreTest, TxnGetSeesCommittedThenOwnWrites) {

@@ -105,6 +105,17 @@ TEST(SqliteStoreTest, AnotherFormatVersionFails) {
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << store.status();
 }
 
+TEST(SqliteStoreTest, AnAnalyticsStoreOfFormatOneFails) {
+  testing::TempDir dir;
+  ASSERT_TRUE(OpenAnalyticsStore(dir.path()).ok());
+  // Format 1 kept minute rollups only: its answers for hours and days would
+  // be empty under format 2, so it must be rebuilt, not read.
+  Tamper(DbFile(dir), "UPDATE duet_meta SET value = 1 WHERE key = 'format_version'");
+  auto store = OpenAnalyticsStore(dir.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition) << store.status();
+}
+
 TEST(SqliteStoreTest, MissingMetaIsCorruption) {
   testing::TempDir dir;
   ASSERT_TRUE(OpenDocumentStore(dir.path()).ok());
