@@ -28,7 +28,7 @@ SHELL := /bin/bash
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
-	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev
+	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev
 # Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
 DEPS_NODE := nodejs npm

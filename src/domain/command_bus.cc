@@ -133,14 +133,20 @@ Result<CommandResult> WaitFor(const std::function<void(Deferrer, CommandCallback
     std::optional<Result<CommandResult>> result;
   };
   auto outcome = std::make_shared<Outcome>();  // deferred tasks may outlive the wait
+  // Notified after unlocking: a waiter woken under the lock would only block
+  // again on it.
   auto defer = [outcome](std::chrono::microseconds delay, std::function<void()> fn) {
-    std::lock_guard lock(outcome->mu);
-    outcome->tasks.emplace_back(std::chrono::steady_clock::now() + delay, std::move(fn));
+    {
+      std::lock_guard lock(outcome->mu);
+      outcome->tasks.emplace_back(std::chrono::steady_clock::now() + delay, std::move(fn));
+    }
     outcome->changed.notify_one();
   };
   start(defer, [outcome](Result<CommandResult> result) {
-    std::lock_guard lock(outcome->mu);
-    outcome->result.emplace(std::move(result));
+    {
+      std::lock_guard lock(outcome->mu);
+      outcome->result.emplace(std::move(result));
+    }
     outcome->changed.notify_one();
   });
   std::unique_lock lock(outcome->mu);

@@ -4,6 +4,7 @@
 #include "duet/event_store.h"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,17 +36,20 @@ Result<MultiAppendResult> EventStore::WaitForAppend(std::span<const StreamAppend
     std::mutex mu;
     std::condition_variable told;
     std::optional<Result<MultiAppendResult>> result;
-  } outcome;
-  AppendMultiAsync(appends, [&outcome](Result<MultiAppendResult> result) {
-    std::lock_guard lock(outcome.mu);
-    outcome.result.emplace(std::move(result));
-    // Notified under the lock: the waiter may destroy `outcome` as soon as it
-    // sees the result.
-    outcome.told.notify_one();
+  };
+  // Shared with the callback, so it may notify after unlocking: a waiter
+  // woken under the lock would only block again on it.
+  auto outcome = std::make_shared<Outcome>();
+  AppendMultiAsync(appends, [outcome](Result<MultiAppendResult> result) {
+    {
+      std::lock_guard lock(outcome->mu);
+      outcome->result.emplace(std::move(result));
+    }
+    outcome->told.notify_one();
   });
-  std::unique_lock lock(outcome.mu);
-  outcome.told.wait(lock, [&] { return outcome.result.has_value(); });
-  return std::move(*outcome.result);
+  std::unique_lock lock(outcome->mu);
+  outcome->told.wait(lock, [&] { return outcome->result.has_value(); });
+  return std::move(*outcome->result);
 }
 
 std::unique_ptr<Subscription> EventStore::SubscribeToAll(GlobalPosition after,
