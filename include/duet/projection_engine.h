@@ -66,6 +66,12 @@ struct ProjectionStatus {
 
 struct ProjectionEngineOptions {
   size_t batch_size = 1024;  // events per read-store transaction at most
+  // Live, how long a runner may wait for a whole batch while events keep
+  // arriving (SubscriptionOptions::live_linger): under a write load the read
+  // stores commit fewer, larger batches, so they take less of the CPU the
+  // command side shares with them (measured: BENCHMARKS.md, "The serving
+  // path"). A read-your-writes query may wait this much longer.
+  std::chrono::milliseconds live_linger{5};
   // Documents a memory document store instead of a persistent one for every
   // document projection (tests, benchmarks, throw-away views).
   bool in_memory = false;

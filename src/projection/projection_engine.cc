@@ -142,7 +142,8 @@ std::unique_ptr<ProjectionRunner> EngineImpl::NewRunner(Entry& entry, const Gene
     };
   }
   return std::make_unique<ProjectionRunner>(log_, entry.applier, generation.store,
-                                            options_.batch_size, std::move(hooks));
+                                            options_.batch_size, std::move(hooks),
+                                            options_.live_linger);
 }
 
 Status EngineImpl::StartRebuild(Entry& entry) {

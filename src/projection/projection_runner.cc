@@ -43,11 +43,12 @@ class ProjectionRunner::FailureWatch final : public EventStore {
 
 ProjectionRunner::ProjectionRunner(EventStore* log, std::shared_ptr<const Applier> applier,
                                    std::shared_ptr<ReadStore> store, size_t batch_size,
-                                   RunnerHooks hooks)
+                                   RunnerHooks hooks, std::chrono::milliseconds live_linger)
     : log_(log),
       applier_(std::move(applier)),
       store_(std::move(store)),
       batch_size_(batch_size == 0 ? 1 : batch_size),
+      live_linger_(live_linger),
       hooks_(std::move(hooks)),
       watch_(std::make_unique<FailureWatch>(log_, this)) {}
 
@@ -68,6 +69,7 @@ void ProjectionRunner::Start() {
   rate_.Reset();
   SubscriptionOptions options;
   options.batch_size = batch_size_;
+  options.live_linger = live_linger_;
   options.on_caught_up = [this](GlobalPosition position) { CaughtUp(position); };
   subscription_ = watch_->SubscribeToAll(
       store_->checkpoint(), [this](std::span<const RecordedEvent> batch) { return Handle(batch); },

@@ -13,6 +13,7 @@
 #ifndef DUET_PROJECTION_PROJECTION_RUNNER_H_
 #define DUET_PROJECTION_PROJECTION_RUNNER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -52,8 +53,10 @@ struct RunnerHooks {
 // (the engine serializes them per projection); Snapshot from anywhere.
 class ProjectionRunner {
  public:
+  // `live_linger`: SubscriptionOptions::live_linger of its subscription.
   ProjectionRunner(EventStore* log, std::shared_ptr<const Applier> applier,
-                   std::shared_ptr<ReadStore> store, size_t batch_size, RunnerHooks hooks);
+                   std::shared_ptr<ReadStore> store, size_t batch_size, RunnerHooks hooks,
+                   std::chrono::milliseconds live_linger = std::chrono::milliseconds(0));
   ~ProjectionRunner();
   ProjectionRunner(const ProjectionRunner&) = delete;
   ProjectionRunner& operator=(const ProjectionRunner&) = delete;
@@ -83,6 +86,7 @@ class ProjectionRunner {
   const std::shared_ptr<const Applier> applier_;
   const std::shared_ptr<ReadStore> store_;
   const size_t batch_size_;
+  const std::chrono::milliseconds live_linger_;
   const RunnerHooks hooks_;
   std::unique_ptr<FailureWatch> watch_;  // the log as the subscription sees it
   RateMeter rate_;

@@ -94,6 +94,9 @@ class ReadAhead {
   std::thread thread_;  // last: starts after the members it uses
 };
 
+// While lingering, a wait this long without a new event ends it.
+constexpr std::chrono::milliseconds kLingerGap{1};
+
 }  // namespace
 
 struct Subscription::State {
@@ -114,6 +117,22 @@ struct Subscription::State {
   // no duplicate. The next batch is read ahead (from just after the batch
   // being handled) while the handler runs; an empty read therefore still
   // means every event before it was delivered.
+  // Waits (options.live_linger at most) while events keep arriving, until a
+  // whole batch from `next` is there. `head`: the head seen last.
+  void Linger(GlobalPosition next, GlobalPosition head) {
+    if (options.live_linger.count() <= 0) return;
+    const GlobalPosition full(next.value + options.batch_size - 1);
+    const auto deadline = std::chrono::steady_clock::now() + options.live_linger;
+    while (head < full && !stop.load(std::memory_order_acquire)) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      const GlobalPosition now = store->WaitForHead(head.Next(), std::min(left, kLingerGap));
+      if (now <= head) return;  // a gap: the burst is over
+      head = now;
+    }
+  }
+
   Status Run() {
     ReadAhead ahead(store, options.batch_size);
     Batch batch = store->ReadAll(GlobalPosition(position.load() + 1), options.batch_size);
@@ -125,7 +144,8 @@ struct Subscription::State {
         if (!caught_up.exchange(true) && options.on_caught_up) {
           options.on_caught_up(GlobalPosition(position.load()));
         }
-        store->WaitForHead(next, kPollInterval);
+        const GlobalPosition head = store->WaitForHead(next, kPollInterval);
+        if (head >= next) Linger(next, head);
         batch = store->ReadAll(next, options.batch_size);
         continue;
       }

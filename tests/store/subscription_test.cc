@@ -139,3 +139,43 @@ TEST_F(SubscriptionTest, ConcurrentReadersSeeOnlyWholeCommits) {
 
 }  // namespace
 }  // namespace duet
+
+namespace duet {
+namespace {
+
+// With live_linger, a burst of small appends is delivered in fewer, larger
+// batches, every event once and in order, and a lone event still arrives.
+TEST_F(SubscriptionTest, LingeringLiveBatchesLoseAndRepeatNothing) {
+  std::mutex mu;
+  std::vector<uint64_t> positions;
+  size_t largest = 0;
+  SubscriptionOptions options;
+  options.batch_size = 64;
+  options.live_linger = std::chrono::milliseconds(20);
+  auto sub = store_->SubscribeToAll(
+      kNoPosition,
+      [&](std::span<const RecordedEvent> batch) {
+        std::lock_guard lock(mu);
+        largest = std::max(largest, batch.size());
+        for (const RecordedEvent& e : batch) positions.push_back(e.position.value);
+        return Status::OK();
+      },
+      options);
+  ASSERT_TRUE(store_->Append("lone", ExpectedVersion::Any(), MakeEvents(1)).ok());
+  ASSERT_TRUE(WaitUntilDelivered(*sub, GlobalPosition(1))) << "a lone event was held back";
+  constexpr uint64_t kAppends = 2000;
+  for (uint64_t i = 0; i < kAppends; ++i) {
+    ASSERT_TRUE(
+        store_->Append("s-" + std::to_string(i % 7), ExpectedVersion::Any(), MakeEvents(1)).ok());
+  }
+  ASSERT_TRUE(WaitUntilDelivered(*sub, GlobalPosition(kAppends + 1)));
+  sub->Stop();
+  EXPECT_TRUE(sub->Wait().ok());
+  std::lock_guard lock(mu);
+  ASSERT_EQ(positions.size(), kAppends + 1);
+  for (uint64_t i = 0; i < positions.size(); ++i) ASSERT_EQ(positions[i], i + 1);
+  EXPECT_LE(largest, 64u);
+}
+
+}  // namespace
+}  // namespace duet
