@@ -189,25 +189,26 @@ peer_postgres() {
     start >/dev/null
   psql -q -h 127.0.0.1 -p "$port" -U bench -d postgres \
     -c "CREATE TABLE deposits (id bigserial PRIMARY KEY, account text NOT NULL, amount bigint NOT NULL)"
-  printf '%s\n' "\\set a random(0, $(( accounts - 1 )))" \
-    "INSERT INTO deposits (account, amount) VALUES ('bench' || :a, 1);" > "$dir/insert.sql"
-  pgbench -h 127.0.0.1 -p "$port" -U bench -n -c "$connections" -j 1 -T "$seconds" \
-    -f "$dir/insert.sql" postgres > "$dir/pgbench.out" 2>&1 || true
-  show "$dir/pgbench.out"
+  run_pgbench insert "INSERT INTO deposits (account, amount) VALUES ('bench' || :a, 1);"
   # The query peer: a primary-key SELECT over as many rows as seeded accounts.
   psql -q -h 127.0.0.1 -p "$port" -U bench -d postgres \
     -c "CREATE TABLE balances (account text PRIMARY KEY, owner text NOT NULL, usd bigint NOT NULL)" \
     -c "INSERT INTO balances SELECT 'bench' || i, 'Bench ' || i, 100 FROM generate_series(0, $(( accounts - 1 ))) i" \
     -c "ANALYZE balances"
-  printf '%s\n' "\\set a random(0, $(( accounts - 1 )))" \
-    "SELECT owner, usd FROM balances WHERE account = 'bench' || :a;" > "$dir/select.sql"
-  pgbench -h 127.0.0.1 -p "$port" -U bench -n -c "$connections" -j 1 -T "$seconds" \
-    -f "$dir/select.sql" postgres > "$dir/pgbench-select.out" 2>&1 || true
-  show "$dir/pgbench-select.out"
-  pgbench_json peer_pgbench_select < "$dir/pgbench-select.out" >> "$results"
-  pgbench_json peer_pgbench_insert < "$dir/pgbench.out" >> "$results"
+  run_pgbench select "SELECT owner, usd FROM balances WHERE account = 'bench' || :a;"
   as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null
   pg_data=""
+}
+
+# run_pgbench NAME SQL: pgbench's 64 clients (one thread, like wrk -t1) run
+# SQL with :a a random seeded account; its summary joins the results as
+# peer_pgbench_NAME. Uses peer_postgres's $dir and $port.
+run_pgbench() {
+  printf '%s\n' "\\set a random(0, $(( accounts - 1 )))" "$2" > "$dir/$1.sql"
+  pgbench -h 127.0.0.1 -p "$port" -U bench -n -c "$connections" -j 1 -T "$seconds" \
+    -f "$dir/$1.sql" postgres > "$dir/pgbench-$1.out" 2>&1 || true
+  show "$dir/pgbench-$1.out"
+  pgbench_json "peer_pgbench_$1" < "$dir/pgbench-$1.out" >> "$results"
 }
 
 pgbench_json() {  # pgbench_json NAME < pgbench output

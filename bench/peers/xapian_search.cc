@@ -7,7 +7,7 @@
 // status filter). Not part of the build; Xapian is a benchmark peer
 // (Makefile DEPS_PEERS: libxapian-dev):
 //
-//   g++ -O2 -std=c++20 bench/peers/xapian_search.cc -o /tmp/xapian_search \
+//   g++ -O2 -std=c++20 -Iexamples bench/peers/xapian_search.cc -o /tmp/xapian_search \
 //       $(pkg-config --cflags --libs xapian-core)
 //   /tmp/xapian_search DIR ORDERS
 //
@@ -22,17 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "orders/orders_bench_catalog.h"
+
 namespace {
 
-constexpr const char* kProducts[] = {
-    "Dark chocolate bar", "Green tea",     "Earl grey tea",   "Coffee beans",  "Espresso cups",
-    "Milk chocolate",     "Tea pot",       "Herbal infusion", "Oat biscuits",  "Butter cookies",
-    "Honey jar",          "Jasmine tea",   "Mint tea",        "Cocoa powder",  "Sugar cubes",
-    "Chocolate truffles", "Ginger snaps",  "Rooibos",         "Matcha whisk",  "Coffee grinder",
-    "French press",       "Tea strainer",  "Almond milk",     "Vanilla syrup", "Caramel wafers",
-    "White chocolate",    "Lemon cake",    "Shortbread",      "Chai spices",   "Porcelain mug",
-    "Travel flask",       "Filter papers", "Oolong tea",      "Green mug",     "Hazelnut spread",
-    "Coconut macaroons",  "Black tea tin", "Cinnamon rolls",  "Marzipan",      "Fruit jelly"};
+using duet::examples::orders::kBenchProducts;
 constexpr const char* kStatus[] = {"confirmed", "confirmed", "confirmed", "confirmed", "confirmed",
                                    "confirmed", "shipped",   "shipped",   "cancelled", "placed"};
 
@@ -44,7 +38,7 @@ void Build(const std::string& dir, uint64_t orders) {
     std::mt19937_64 rng(i);
     std::string text = "Customer " + std::to_string(i % 5000) + "\n";
     for (uint64_t n = 1 + rng() % 3; n > 0; --n) {
-      text += kProducts[rng() % std::size(kProducts)];
+      text += kBenchProducts[rng() % std::size(kBenchProducts)];
       text += ' ';
       rng();  // qty
       rng();  // price

@@ -4,22 +4,12 @@
 #include <random>
 
 #include "orders/orders.h"
+#include "orders/orders_bench_catalog.h"
 #include "orders/orders_views.h"
 
 namespace duet::examples::orders {
 namespace {
 
-// The bench catalog: 4 of its 40 products are chocolate, so `chocolate`
-// matches about a fifth of the orders, however many there are.
-constexpr const char* kProducts[] = {
-    "Dark chocolate bar", "Green tea",     "Earl grey tea",   "Coffee beans",  "Espresso cups",
-    "Milk chocolate",     "Tea pot",       "Herbal infusion", "Oat biscuits",  "Butter cookies",
-    "Honey jar",          "Jasmine tea",   "Mint tea",        "Cocoa powder",  "Sugar cubes",
-    "Chocolate truffles", "Ginger snaps",  "Rooibos",         "Matcha whisk",  "Coffee grinder",
-    "French press",       "Tea strainer",  "Almond milk",     "Vanilla syrup", "Caramel wafers",
-    "White chocolate",    "Lemon cake",    "Shortbread",      "Chai spices",   "Porcelain mug",
-    "Travel flask",       "Filter papers", "Oolong tea",      "Green mug",     "Hazelnut spread",
-    "Coconut macaroons",  "Black tea tin", "Cinnamon rolls",  "Marzipan",      "Fruit jelly"};
 constexpr const char* kBenchCurrencies[] = {"EUR", "USD", "GBP"};
 constexpr uint64_t kBenchCustomers = 5000;
 
@@ -42,8 +32,8 @@ std::vector<EventData> BenchOrder(uint64_t i, std::mt19937_64& rng) {
   const std::string currency = kBenchCurrencies[i % std::size(kBenchCurrencies)];
   int64_t total = 0;
   for (uint64_t n = 1 + rng() % 3; n > 0; --n) {
-    const uint64_t p = rng() % std::size(kProducts);
-    const Item item{"sku-" + std::to_string(p), kProducts[p], int64_t(1 + rng() % 3),
+    const uint64_t p = rng() % std::size(kBenchProducts);
+    const Item item{"sku-" + std::to_string(p), kBenchProducts[p], int64_t(1 + rng() % 3),
                     int64_t(100 + rng() % 5000), currency};
     total += item.qty * item.price;
     placed.items.push_back(item);
