@@ -376,8 +376,9 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     };
     std::optional<Status> known = log_->WhenCommitted(*basis, epoch, std::move(on_commit));
     if (!known) return std::nullopt;
+    // Committed (or failed) since the check above: told through the callback.
     *refused = std::move(on_commit);
-    return *known;
+    return known->ok() ? conflict : *known;
   }
 
   // Whether `append` may go ahead, is a retry of events already recorded at
