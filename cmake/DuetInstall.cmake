@@ -19,7 +19,7 @@ set(DUET_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/Duet"
     CACHE STRING "Where DuetConfig.cmake is installed, relative to the prefix")
 
 # Area library -> exported name (Duet::<name>).
-set(_duet_export_libs duet_util util duet_log log duet_store store duet_follow follow
+set(_duet_export_libs duet_util util duet_log log duet_store store duet_pgstore pgstore duet_follow follow
   duet_domain domain duet_readstore readstore duet_projection projection duet_query query
   duet_app app duet_server server duet_cli cli)
 set(_duet_installed_targets)

@@ -177,7 +177,6 @@ class App {
   AppOptions options_;
   std::vector<Domain> domains_;
   std::unique_ptr<EventStore> store_;
-  EmbeddedStore* embedded_ = nullptr;  // store_, roles kAll and kCommand
   // Role kQuery: the follower's connection state, and its Close.
   std::function<Status()> following_;
   std::function<void()> stop_following_;

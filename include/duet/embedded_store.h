@@ -55,7 +55,7 @@ class EmbeddedStore : public EventStore {
   // A write that found the disk full fails only its own appends (and those
   // queued with it) with kStorageFull: Health stays OK and appends resume
   // once there is space. Reads go on either way.
-  virtual Status Health() const = 0;
+  Status Health() const override = 0;
 };
 
 // Reads every record of the folder's log and checks its framing and CRC,

@@ -123,6 +123,11 @@ class EventStore {
   virtual GlobalPosition WaitForHead(GlobalPosition position,
                                      std::chrono::milliseconds timeout) = 0;
 
+  // OK while the store accepts appends; otherwise why not (the embedded
+  // store's sticky storage failure, a PostgreSQL store's kUnavailable).
+  // Reads may go on either way. The default: always OK.
+  virtual Status Health() const;
+
   // Delivers every event after `after` (catch-up), then new events as they
   // become durable (live), with no gap and no duplicate at the switch.
   // The store must outlive the returned subscription.
@@ -167,6 +172,10 @@ class Subscription {
 Status ValidateStreamName(std::string_view stream, const Limits& limits);
 // An event type is 1..limits.max_event_type_bytes printable ASCII, no spaces.
 Status ValidateEventType(std::string_view type, const Limits& limits);
+// The checks every backend makes before an append: at least one stream, each
+// named validly and once, each with events of valid types and sizes, and the
+// whole within the limits. Nothing is written when this fails.
+Status ValidateAppends(std::span<const StreamAppend> appends, const Limits& limits);
 
 }  // namespace duet
 

@@ -30,6 +30,7 @@ enum class StatusCode : uint8_t {
   kTimeout = 12,             // a bounded wait ended before its condition held
   kFailedPrecondition = 13,  // not valid in this state: a fault of the program (HTTP 500)
   kConflict = 14,            // conflicts with work in progress, e.g. a running rebuild (409)
+  kUnavailable = 15,         // the store's server cannot be reached; retry (503)
 };
 
 // Stable lower-case name of a code, e.g. "wrong_expected_version".
@@ -72,6 +73,12 @@ class [[nodiscard]] Status {
   // that work has ended can succeed. For a stream's version, use
   // WrongExpectedVersion.
   static Status Conflict(std::string_view message);
+  // The event store's server (PostgreSQL) cannot be reached or the
+  // connection broke. Nothing is acknowledged; when an append's COMMIT was
+  // in flight its outcome is unknown and the message says so: retrying with
+  // the same event ids or command id answers the original result if it
+  // committed.
+  static Status Unavailable(std::string_view message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -77,7 +77,6 @@ Status App::OpenStore() {
   }
   DUET_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> embedded,
                         EmbeddedStore::Open(options_.data, options_.store));
-  embedded_ = embedded.get();
   store_ = std::move(embedded);
   repository_ = std::make_unique<Repository>(store_.get(), options_.repository);
   bus_ = std::make_unique<CommandBus>(repository_.get(), options_.bus);
@@ -103,7 +102,7 @@ Status App::OpenReadSide() {
   return Status::OK();
 }
 
-Status App::Health() const { return embedded_ != nullptr ? embedded_->Health() : Status::OK(); }
+Status App::Health() const { return store_->Health(); }
 
 Status App::Readiness() const {
   if (following_) DUET_RETURN_IF_ERROR(following_());

@@ -40,6 +40,7 @@ std::string_view OpenApiGenericSchemas() {
           "overloaded",
           "timeout",
           "busy",
+          "unavailable",
           "corruption",
           "io_error",
           "storage_full",

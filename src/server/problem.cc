@@ -62,6 +62,7 @@ unsigned HttpStatusOf(const Status& status) {
     case StatusCode::kDomainRuleViolated: return 422;
     case StatusCode::kOverloaded:
     case StatusCode::kTimeout:
+    case StatusCode::kUnavailable:
     case StatusCode::kBusy: return 503;
     case StatusCode::kStorageFull: return 507;
     case StatusCode::kCorruption:

@@ -18,7 +18,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
 
 #include "log/log.h"
 #include "log/record_codec.h"
@@ -167,7 +166,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
   std::optional<Result<MultiAppendResult>> Enqueue(std::span<const StreamAppend> appends,
                                                    AppendCallback& done,
                                                    log::CommitCallback* refused) {
-    DUET_RETURN_IF_ERROR(Validate(appends));
+    DUET_RETURN_IF_ERROR(ValidateAppends(appends, options_.limits));
     std::vector<StreamDecision> decisions(appends.size());
     MultiAppendResult result;
     result.streams.resize(appends.size());
@@ -319,43 +318,6 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
  private:
   static std::optional<uint64_t> ToOptionalValue(std::optional<StreamVersion> v) {
     return v ? std::optional<uint64_t>(v->value) : std::nullopt;
-  }
-
-  Status Validate(std::span<const StreamAppend> appends) const {
-    if (appends.empty()) return Status::InvalidArgument("streams", "an append needs a stream");
-    const Limits& limits = options_.limits;
-    size_t total_events = 0, total_bytes = 0;
-    std::unordered_set<std::string_view> seen;
-    for (const StreamAppend& append : appends) {
-      DUET_RETURN_IF_ERROR(ValidateStreamName(append.stream, limits));
-      if (!seen.insert(append.stream).second) {
-        return Status::InvalidArgument("stream", "appears twice in one append: " + append.stream);
-      }
-      if (append.events.empty()) {
-        return Status::InvalidArgument("events", "an append needs at least one event");
-      }
-      for (const EventData& event : append.events) {
-        DUET_RETURN_IF_ERROR(ValidateEventType(event.type, limits));
-        const size_t bytes = event.data.size() + event.metadata.size();
-        if (bytes > limits.max_event_bytes) {
-          return Status::InvalidArgument("data", "event of " + std::to_string(bytes) +
-                                                     " bytes exceeds the limit of " +
-                                                     std::to_string(limits.max_event_bytes));
-        }
-        total_bytes += bytes;
-      }
-      total_events += append.events.size();
-    }
-    if (total_events > limits.max_events_per_append) {
-      return Status::InvalidArgument(
-          "events", "more than " + std::to_string(limits.max_events_per_append) + " in one append");
-    }
-    if (total_bytes > limits.max_append_bytes) {
-      return Status::InvalidArgument(
-          "events",
-          "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
-    }
-    return Status::OK();
   }
 
   // A conflict on `stream` is an answer about its state, and that state may

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 namespace duet {
 namespace {
@@ -56,6 +57,44 @@ std::unique_ptr<Subscription> EventStore::SubscribeToAll(GlobalPosition after,
                                                          SubscriptionHandler handler,
                                                          SubscriptionOptions options) {
   return std::make_unique<Subscription>(this, after, std::move(handler), std::move(options));
+}
+
+Status EventStore::Health() const { return Status::OK(); }
+
+Status ValidateAppends(std::span<const StreamAppend> appends, const Limits& limits) {
+  if (appends.empty()) return Status::InvalidArgument("streams", "an append needs a stream");
+  size_t total_events = 0, total_bytes = 0;
+  std::unordered_set<std::string_view> seen;
+  for (const StreamAppend& append : appends) {
+    DUET_RETURN_IF_ERROR(ValidateStreamName(append.stream, limits));
+    if (!seen.insert(append.stream).second) {
+      return Status::InvalidArgument("stream", "appears twice in one append: " + append.stream);
+    }
+    if (append.events.empty()) {
+      return Status::InvalidArgument("events", "an append needs at least one event");
+    }
+    for (const EventData& event : append.events) {
+      DUET_RETURN_IF_ERROR(ValidateEventType(event.type, limits));
+      const size_t bytes = event.data.size() + event.metadata.size();
+      if (bytes > limits.max_event_bytes) {
+        return Status::InvalidArgument("data", "event of " + std::to_string(bytes) +
+                                                   " bytes exceeds the limit of " +
+                                                   std::to_string(limits.max_event_bytes));
+      }
+      total_bytes += bytes;
+    }
+    total_events += append.events.size();
+  }
+  if (total_events > limits.max_events_per_append) {
+    return Status::InvalidArgument(
+        "events", "more than " + std::to_string(limits.max_events_per_append) + " in one append");
+  }
+  if (total_bytes > limits.max_append_bytes) {
+    return Status::InvalidArgument(
+        "events",
+        "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
+  }
+  return Status::OK();
 }
 
 Status ValidateStreamName(std::string_view stream, const Limits& limits) {

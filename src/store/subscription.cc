@@ -96,6 +96,8 @@ class ReadAhead {
 
 // While lingering, a wait this long without a new event ends it.
 constexpr std::chrono::milliseconds kLingerGap{1};
+// After a read answered kUnavailable, the pause before reading again.
+constexpr std::chrono::milliseconds kUnavailableRetry{200};
 
 }  // namespace
 
@@ -133,13 +135,27 @@ struct Subscription::State {
     }
   }
 
+  void PauseUnlessStopped(std::chrono::milliseconds pause) const {
+    const auto until = std::chrono::steady_clock::now() + pause;
+    while (!stop.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
   Status Run() {
     ReadAhead ahead(store, options.batch_size);
     Batch batch = store->ReadAll(GlobalPosition(position.load() + 1), options.batch_size);
     std::optional<Batch> spent;  // the last batch handled, freed by `ahead`
     while (!stop.load(std::memory_order_acquire)) {
-      if (!batch.ok()) return batch.status();
       const GlobalPosition next(position.load() + 1);
+      if (!batch.ok()) {
+        // The store's server is away (PostgreSQL restarting): read the same
+        // place again once it is back; anything else ends the subscription.
+        if (batch.status().code() != StatusCode::kUnavailable) return batch.status();
+        PauseUnlessStopped(kUnavailableRetry);
+        batch = store->ReadAll(next, options.batch_size);
+        continue;
+      }
       if (batch->empty()) {
         if (!caught_up.exchange(true) && options.on_caught_up) {
           options.on_caught_up(GlobalPosition(position.load()));

@@ -21,6 +21,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kTimeout: return "timeout";
     case StatusCode::kFailedPrecondition: return "failed_precondition";
     case StatusCode::kConflict: return "conflict";
+    case StatusCode::kUnavailable: return "unavailable";
   }
   return "unknown";
 }
@@ -82,6 +83,9 @@ Status Status::FailedPrecondition(std::string_view message) {
 }
 Status Status::Conflict(std::string_view message) {
   return Status(StatusCode::kConflict, {}, message);
+}
+Status Status::Unavailable(std::string_view message) {
+  return Status(StatusCode::kUnavailable, {}, message);
 }
 
 std::string Status::ToString() const {

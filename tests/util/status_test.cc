@@ -16,5 +16,13 @@ TEST(StatusTest, ConflictHasItsOwnCodeAndName) {
   EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "failed_precondition");
 }
 
+TEST(StatusTest, UnavailableHasItsOwnCodeAndName) {
+  const Status s = Status::Unavailable("postgresql: connection refused");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(StatusCodeName(StatusCode::kUnavailable), "unavailable");
+  EXPECT_EQ(s.ToString(), "unavailable: postgresql: connection refused");
+  EXPECT_NE(s, Status::IOError("postgresql: connection refused"));
+}
+
 }  // namespace
 }  // namespace duet

@@ -1,0 +1,785 @@
+// PostgresStore: the EventStore contract on PostgreSQL (include/duet/
+// postgres_store.h; schema in docs/format.md; the commit-order argument in
+// docs/decisions.md).
+//
+// Threads:
+// - appenders only validate and queue (AppendMultiAsync);
+// - one writer thread per store takes everything queued into one
+//   transaction: BEGIN and the duet_head row lock, the current versions of
+//   every stream in the batch, each append decided on its own (conflicts and
+//   retries answered without failing the rest), one INSERT of all accepted
+//   events with the head update and a NOTIFY, COMMIT; then the answers;
+// - one listener thread holds a LISTEN connection and moves the known head
+//   on every NOTIFY (other nodes' commits), so WaitForHead and subscriptions
+//   wake without polling; it also keeps Health() current while idle;
+// - reads use a small pool of connections.
+#include "duet/postgres_store.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "pgstore/pg_connection.h"
+#include "util/thread_annotations.h"
+#include "util/thread_name.h"
+
+namespace duet {
+namespace pgstore {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+// pg_advisory_lock key that serializes schema creation across nodes ("duet").
+constexpr int64_t kMigrationLockKey = 0x6475657400000001;
+constexpr const char* kChannel = "duet_events";
+// The listener re-reads the head this often even without a NOTIFY: a
+// notification sent while it was reconnecting is never delivered.
+constexpr std::chrono::milliseconds kHeadPollInterval{2000};
+constexpr std::chrono::milliseconds kReconnectPause{250};
+
+constexpr const char* kSelectColumns =
+    "SELECT position, stream, version, event_id, type, data, metadata, timestamp_us "
+    "FROM duet_events ";
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t ClampToInt64(uint64_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, INT64_MAX));
+}
+
+int64_t TextInt64(const PGresult* result, int row, int column) {
+  return std::stoll(PQgetvalue(result, row, column));
+}
+
+std::vector<RecordedEvent> ToEvents(const PGresult* result) {
+  std::vector<RecordedEvent> out;
+  const int rows = PQntuples(result);
+  out.reserve(static_cast<size_t>(rows));
+  for (int row = 0; row < rows; ++row) {
+    RecordedEvent& e = out.emplace_back();
+    e.position = GlobalPosition(static_cast<uint64_t>(GetInt8(result, row, 0)));
+    e.stream = std::string(GetBytes(result, row, 1));
+    e.version = StreamVersion(static_cast<uint64_t>(GetInt8(result, row, 2)));
+    e.id = GetUuid(result, row, 3);
+    e.type = std::string(GetBytes(result, row, 4));
+    e.data = std::string(GetBytes(result, row, 5));
+    e.metadata = std::string(GetBytes(result, row, 6));
+    e.timestamp_us = GetInt8(result, row, 7);
+  }
+  return out;
+}
+
+// Creates the schema, or checks that the one there is this build's.
+// Concurrent nodes starting together take turns on an advisory lock.
+Status Migrate(PgConnection& conn) {
+  DUET_RETURN_IF_ERROR(
+      conn.Exec("SELECT pg_advisory_lock(" + std::to_string(kMigrationLockKey) + ")").status());
+  auto unlock = [&conn] {
+    (void)conn.Exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
+  };
+  auto version = conn.Exec(
+      "CREATE TABLE IF NOT EXISTS duet_schema (version integer NOT NULL);"
+      "SELECT coalesce(max(version), 0) FROM duet_schema");
+  if (!version.ok()) {
+    unlock();
+    return version.status();
+  }
+  const int64_t found = TextInt64(version->get(), 0, 0);
+  Status status;
+  if (found > kSchemaVersion) {
+    status = Status::FailedPrecondition(
+        "the PostgreSQL schema is version " + std::to_string(found) + "; this build knows up to " +
+        std::to_string(kSchemaVersion) + " (upgrade Duet)");
+  } else if (found == 0) {
+    status = conn.Exec(
+                     "BEGIN;"
+                     "CREATE TABLE duet_head ("
+                     "  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+                     "  position bigint NOT NULL,"
+                     "  timestamp_us bigint NOT NULL);"
+                     "INSERT INTO duet_head VALUES (true, 0, 0);"
+                     "CREATE TABLE duet_events ("
+                     "  position bigint PRIMARY KEY,"
+                     "  stream text COLLATE \"C\" NOT NULL,"
+                     "  version bigint NOT NULL,"
+                     "  event_id uuid NOT NULL,"
+                     "  type text NOT NULL,"
+                     "  data bytea NOT NULL,"
+                     "  metadata bytea NOT NULL,"
+                     "  timestamp_us bigint NOT NULL,"
+                     "  UNIQUE (stream, version));"
+                     "INSERT INTO duet_schema VALUES (" +
+                     std::to_string(kSchemaVersion) +
+                     ");"
+                     "COMMIT")
+                 .status();
+  }
+  unlock();
+  return status;
+}
+
+// One queued AppendMultiAsync.
+struct Pending {
+  std::vector<StreamAppend> appends;
+  AppendCallback done;
+  size_t events = 0;
+  std::chrono::steady_clock::time_point start;
+  // Filled by the writer.
+  std::optional<Result<MultiAppendResult>> answer;  // decided without this commit
+  bool accepted = false;                            // its events are in this commit
+  bool rests_on_batch = false;  // its answer reads an append of this same commit
+  MultiAppendResult result;
+};
+
+// A stream's events accepted earlier in the same batch, for the decisions of
+// later appends of that batch.
+struct BatchEvent {
+  EventId id;
+  GlobalPosition position;
+};
+
+class PostgresStoreImpl final : public PostgresStore {
+ public:
+  PostgresStoreImpl(std::string url, PostgresStoreOptions options)
+      : url_(std::move(url)), options_(std::move(options)) {}
+
+  ~PostgresStoreImpl() override {
+    {
+      std::lock_guard lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard lock(head_mu_);
+      closed_ = true;
+    }
+    head_cv_.notify_all();
+    const char byte = 0;
+    if (wake_[1] >= 0) (void)!write(wake_[1], &byte, 1);
+    if (listener_thread_.joinable()) listener_thread_.join();
+    for (int fd : wake_) {
+      if (fd >= 0) close(fd);
+    }
+  }
+
+  Status Start() {
+    DUET_ASSIGN_OR_RETURN(writer_, PgConnection::Open(url_, options_.connect_timeout));
+    DUET_RETURN_IF_ERROR(Migrate(*writer_));
+    DUET_ASSIGN_OR_RETURN(PgResult head, writer_->Exec("SELECT position FROM duet_head"));
+    head_ = GlobalPosition(static_cast<uint64_t>(TextInt64(head.get(), 0, 0)));
+    if (pipe(wake_) != 0) return Status::IOError("pipe for the listener failed");
+    listener_thread_ = std::thread([this] {
+      NameThisThread("duet-pg-listen");
+      RunListener();
+    });
+    writer_thread_ = std::thread([this] {
+      NameThisThread("duet-pg-writer");
+      RunWriter();
+    });
+    return Status::OK();
+  }
+
+  Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
+    return WaitForAppend(appends);
+  }
+
+  void AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done) override {
+    const auto start = std::chrono::steady_clock::now();
+    if (Status invalid = ValidateAppends(appends, options_.store.limits); !invalid.ok()) {
+      Observe(start, invalid.code());
+      return done(invalid);
+    }
+    Pending pending;
+    pending.appends.assign(appends.begin(), appends.end());
+    for (const StreamAppend& append : appends) pending.events += append.events.size();
+    pending.done = std::move(done);
+    pending.start = start;
+    {
+      std::lock_guard lock(queue_mu_);
+      if (!stopping_) {
+        queue_.push_back(std::move(pending));
+        queue_cv_.notify_one();
+        return;
+      }
+    }
+    Observe(start, StatusCode::kFailedPrecondition);
+    pending.done(Status::FailedPrecondition("the PostgreSQL store is closing"));
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                size_t max_count,
+                                                ReadDirection direction) override {
+    DUET_RETURN_IF_ERROR(ValidateStreamName(stream, options_.store.limits));
+    if (max_count == 0) return std::vector<RecordedEvent>{};
+    const bool forward = direction == ReadDirection::kForward;
+    const std::string sql = std::string(kSelectColumns) +
+                            (forward ? "WHERE stream = $1 AND version >= $2 ORDER BY version "
+                                     : "WHERE stream = $1 AND version <= $2 ORDER BY version DESC ") +
+                            "LIMIT $3";
+    return WithReader([&](PgConnection& conn) -> Result<std::vector<RecordedEvent>> {
+      Params params;
+      params.Text(stream);
+      params.Int8(ClampToInt64(from.value));
+      params.Int8(ClampToInt64(max_count));
+      DUET_ASSIGN_OR_RETURN(PgResult result, conn.ExecParams(sql, params));
+      return ToEvents(result.get());
+    });
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(GlobalPosition from, size_t max_count) override {
+    if (max_count == 0) return std::vector<RecordedEvent>{};
+    const std::string sql =
+        std::string(kSelectColumns) + "WHERE position >= $1 ORDER BY position LIMIT $2";
+    return WithReader([&](PgConnection& conn) -> Result<std::vector<RecordedEvent>> {
+      Params params;
+      params.Int8(ClampToInt64(std::max<uint64_t>(from.value, 1)));
+      params.Int8(ClampToInt64(max_count));
+      DUET_ASSIGN_OR_RETURN(PgResult result, conn.ExecParams(sql, params));
+      return ToEvents(result.get());
+    });
+  }
+
+  // No error channel here: when PostgreSQL cannot be asked, "no stream",
+  // which the command bus takes for a moved stream and retries (its next
+  // load then reports kUnavailable).
+  std::optional<StreamVersion> StreamHead(std::string_view stream) override {
+    auto head = WithReader([&](PgConnection& conn) -> Result<std::optional<StreamVersion>> {
+      Params params;
+      params.Text(stream);
+      DUET_ASSIGN_OR_RETURN(
+          PgResult result,
+          conn.ExecParams("SELECT max(version) FROM duet_events WHERE stream = $1", params));
+      if (PQgetisnull(result.get(), 0, 0)) return std::optional<StreamVersion>();
+      return std::optional<StreamVersion>(
+          StreamVersion(static_cast<uint64_t>(GetInt8(result.get(), 0, 0))));
+    });
+    return head.ok() ? *head : std::nullopt;
+  }
+
+  GlobalPosition HeadPosition() override {
+    std::lock_guard lock(head_mu_);
+    return head_;
+  }
+
+  GlobalPosition WaitForHead(GlobalPosition position, std::chrono::milliseconds timeout) override {
+    std::unique_lock lock(head_mu_);
+    head_cv_.wait_for(lock, timeout, [&]() REQUIRES(head_mu_) {
+      return closed_ || head_ >= position;
+    });
+    return head_;
+  }
+
+  Status Health() const override {
+    std::lock_guard lock(health_mu_);
+    return health_;
+  }
+
+ private:
+  void Observe(std::chrono::steady_clock::time_point start, StatusCode outcome) const {
+    if (options_.store.observer == nullptr) return;
+    options_.store.observer->OnAppend(std::chrono::steady_clock::now() - start, outcome);
+  }
+
+  void SetHealth(Status status) {
+    std::lock_guard lock(health_mu_);
+    health_ = std::move(status);
+  }
+
+  void AdvanceHead(GlobalPosition position) {
+    {
+      std::lock_guard lock(head_mu_);
+      if (position <= head_) return;
+      head_ = position;
+    }
+    head_cv_.notify_all();
+  }
+
+  // Runs `read` on a pooled connection; a connection found broken (the
+  // server restarted since it was opened) is replaced and the read tried
+  // once more, reads being safe to repeat.
+  template <typename Read>
+  auto WithReader(Read read) -> decltype(read(std::declval<PgConnection&>())) {
+    decltype(read(std::declval<PgConnection&>())) outcome = Status::Unavailable("unreached");
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto conn = AcquireReader();
+      if (!conn.ok()) return conn.status();
+      outcome = read(**conn);
+      const bool broken = (*conn)->broken();
+      ReleaseReader(std::move(*conn));
+      if (outcome.ok() || !broken) return outcome;
+    }
+    return outcome;
+  }
+
+  Result<std::unique_ptr<PgConnection>> AcquireReader() {
+    {
+      std::unique_lock lock(pool_mu_);
+      pool_cv_.wait(lock, [this]() REQUIRES(pool_mu_) {
+        return readers_out_ < std::max<size_t>(options_.read_connections, 1);
+      });
+      ++readers_out_;
+      if (!idle_readers_.empty()) {
+        std::unique_ptr<PgConnection> conn = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return conn;
+      }
+    }
+    auto opened = PgConnection::Open(url_, options_.connect_timeout);
+    if (!opened.ok()) ReleaseReader(nullptr);
+    return opened;
+  }
+
+  void ReleaseReader(std::unique_ptr<PgConnection> conn) {
+    {
+      std::lock_guard lock(pool_mu_);
+      --readers_out_;
+      if (conn != nullptr && !conn->broken()) idle_readers_.push_back(std::move(conn));
+    }
+    pool_cv_.notify_one();
+  }
+
+  // ---- the writer ----
+
+  void RunWriter() {
+    for (;;) {
+      std::vector<Pending> batch;
+      {
+        std::unique_lock lock(queue_mu_);
+        queue_cv_.wait(lock, [this]() REQUIRES(queue_mu_) { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued was answered
+        size_t events = 0;
+        while (!queue_.empty() &&
+               (batch.empty() || events + queue_.front().events <= options_.max_batch_events)) {
+          events += queue_.front().events;
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      CommitBatch(batch);
+    }
+  }
+
+  // Every append of `batch` gets its answer here, one way or another.
+  void CommitBatch(std::vector<Pending>& batch) {
+    Status failed = Transact(batch);
+    for (Pending& pending : batch) {
+      Result<MultiAppendResult> answer = Status::OK();  // replaced below
+      if (!failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)) {
+        answer = failed;
+      } else if (pending.answer) {
+        answer = std::move(*pending.answer);
+      } else {
+        answer = std::move(pending.result);
+      }
+      Observe(pending.start, answer.ok() ? StatusCode::kOk : answer.status().code());
+      pending.done(std::move(answer));
+    }
+  }
+
+  Status EnsureWriter() {
+    if (writer_ != nullptr && !writer_->broken()) return Status::OK();
+    writer_.reset();
+    auto opened = PgConnection::Open(url_, options_.connect_timeout);
+    if (!opened.ok()) {
+      SetHealth(opened.status());
+      return opened.status();
+    }
+    writer_ = std::move(*opened);
+    return Status::OK();
+  }
+
+  // A failure before COMMIT was sent: nothing of the batch was written.
+  Status Abandon(const Status& why) {
+    if (writer_ != nullptr && !writer_->broken()) (void)writer_->Exec("ROLLBACK");
+    if (why.code() == StatusCode::kUnavailable) {
+      SetHealth(why);
+      return Status::Unavailable(why.message() + "; nothing was written");
+    }
+    return why;
+  }
+
+  // Decides and commits `batch`; returns the failure that applies to every
+  // append whose answer rests on this commit (OK when it committed).
+  Status Transact(std::vector<Pending>& batch) {
+    DUET_RETURN_IF_ERROR(EnsureWriter());
+    auto head = writer_->Exec("BEGIN; SELECT position, timestamp_us FROM duet_head FOR UPDATE");
+    if (!head.ok()) return Abandon(head.status());
+    const GlobalPosition base(static_cast<uint64_t>(TextInt64(head->get(), 0, 0)));
+    const int64_t now = std::max(NowMicros(), TextInt64(head->get(), 0, 1));
+
+    auto current = CurrentVersions(batch);
+    if (!current.ok()) return Abandon(current.status());
+    std::unordered_map<std::string, std::vector<BatchEvent>> accepted_events;  // by stream
+    std::unordered_map<std::string, uint64_t> first_batch_version;
+    GlobalPosition next = base.Next();
+
+    ArrayBuilder positions(kInt8Oid), streams(kTextOid), versions(kInt8Oid), ids(kUuidOid),
+        types(kTextOid), data(kByteaOid), metadata(kByteaOid);
+    uint64_t transactions = 0, events = 0, bytes = 0;
+    std::optional<EventId> first_id;
+    for (Pending& pending : batch) {
+      auto decided = Decide(pending, *current, accepted_events, first_batch_version);
+      if (!decided.ok()) return Abandon(decided);
+      if (!pending.accepted) continue;
+      ++transactions;
+      pending.result.streams.resize(pending.appends.size());
+      for (size_t i = 0; i < pending.appends.size(); ++i) {
+        StreamAppend& append = pending.appends[i];
+        std::optional<StreamVersion>& version = (*current)[append.stream];
+        auto& mine = accepted_events[append.stream];
+        if (!first_batch_version.contains(append.stream)) {
+          first_batch_version[append.stream] = version ? version->value + 1 : 0;
+        }
+        for (EventData& event : append.events) {
+          if (event.id.IsNil()) event.id = EventId::Random();
+          version = StreamVersion(version ? version->value + 1 : 0);
+          if (!first_id) first_id = event.id;
+          positions.AddInt8(ClampToInt64(next.value));
+          streams.Add(append.stream);
+          versions.AddInt8(ClampToInt64(version->value));
+          ids.AddUuid(event.id);
+          types.Add(event.type);
+          data.Add(event.data);
+          metadata.Add(event.metadata);
+          mine.push_back(BatchEvent{event.id, next});
+          pending.result.streams[i] = AppendResult{*version, next};
+          pending.result.position = next;
+          bytes += append.stream.size() + event.type.size() + event.data.size() +
+                   event.metadata.size();
+          ++events;
+          next = next.Next();
+        }
+      }
+    }
+    if (transactions == 0) {
+      (void)writer_->Exec("ROLLBACK");
+      return Status::OK();
+    }
+    const GlobalPosition last(next.value - 1);
+    Params params;
+    params.Array(kInt8ArrayOid, positions.Finish());
+    params.Array(kTextArrayOid, streams.Finish());
+    params.Array(kInt8ArrayOid, versions.Finish());
+    params.Array(kUuidArrayOid, ids.Finish());
+    params.Array(kTextArrayOid, types.Finish());
+    params.Array(kByteaArrayOid, data.Finish());
+    params.Array(kByteaArrayOid, metadata.Finish());
+    params.Int8(now);
+    params.Int8(ClampToInt64(last.value));
+    auto inserted = writer_->ExecParams(
+        "WITH appended AS ("
+        "  INSERT INTO duet_events"
+        "    (position, stream, version, event_id, type, data, metadata, timestamp_us)"
+        "  SELECT p, s, v, i, t, d, m, $8"
+        "  FROM unnest($1::int8[], $2::text[], $3::int8[], $4::uuid[], $5::text[],"
+        "              $6::bytea[], $7::bytea[]) AS e(p, s, v, i, t, d, m)),"
+        " head AS (UPDATE duet_head SET position = $9, timestamp_us = $8)"
+        "SELECT pg_notify('" +
+            std::string(kChannel) + "', $9::int8::text)",
+        params);
+    if (!inserted.ok()) return Abandon(inserted.status());
+    if (options_.before_commit) options_.before_commit();
+
+    const auto commit_start = std::chrono::steady_clock::now();
+    const int backend = writer_->backend_pid();
+    auto committed = writer_->Exec("COMMIT");
+    Status outcome;
+    if (committed.ok() && std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
+      outcome = Status::IOError("postgresql: the append transaction was rolled back");
+    } else if (!committed.ok()) {
+      outcome = writer_->broken() ? ResolveInDoubt(backend, base.Next(), *first_id)
+                                  : committed.status();
+    }
+    if (!outcome.ok()) return outcome;
+    SetHealth(Status::OK());
+    AdvanceHead(last);
+    if (options_.store.observer != nullptr) {
+      options_.store.observer->OnCommitRound(CommitRound{
+          transactions, events, bytes, std::chrono::steady_clock::now() - commit_start});
+    }
+    return Status::OK();
+  }
+
+  // The last version of every stream `batch` names (nullopt: none), read
+  // under the head lock, so no other writer moves them until COMMIT.
+  Result<std::unordered_map<std::string, std::optional<StreamVersion>>> CurrentVersions(
+      const std::vector<Pending>& batch) {
+    std::unordered_map<std::string, std::optional<StreamVersion>> current;
+    ArrayBuilder names(kTextOid);
+    for (const Pending& pending : batch) {
+      for (const StreamAppend& append : pending.appends) {
+        if (current.emplace(append.stream, std::nullopt).second) names.Add(append.stream);
+      }
+    }
+    Params params;
+    params.Array(kTextArrayOid, names.Finish());
+    DUET_ASSIGN_OR_RETURN(
+        PgResult result,
+        writer_->ExecParams("SELECT n, (SELECT max(version) FROM duet_events WHERE stream = n) "
+                            "FROM unnest($1::text[]) AS s(n)",
+                            params));
+    for (int row = 0; row < PQntuples(result.get()); ++row) {
+      if (PQgetisnull(result.get(), row, 1)) continue;
+      current[std::string(GetBytes(result.get(), row, 0))] =
+          StreamVersion(static_cast<uint64_t>(GetInt8(result.get(), row, 1)));
+    }
+    return current;
+  }
+
+  // Whether `pending` goes ahead (accepted), is a retry of events already
+  // recorded (answer: the original result) or conflicts (answer: the
+  // conflict), as the embedded store decides. An error is a failed read.
+  Status Decide(Pending& pending,
+                std::unordered_map<std::string, std::optional<StreamVersion>>& current,
+                const std::unordered_map<std::string, std::vector<BatchEvent>>& batch_events,
+                const std::unordered_map<std::string, uint64_t>& first_batch_version) {
+    MultiAppendResult original;
+    original.streams.resize(pending.appends.size());
+    bool all_match = true, all_retries = true;
+    for (size_t i = 0; i < pending.appends.size(); ++i) {
+      const StreamAppend& append = pending.appends[i];
+      const std::optional<StreamVersion> at = current[append.stream];
+      if (batch_events.contains(append.stream)) pending.rests_on_batch = true;
+      const auto conflict = Status::WrongExpectedVersion(
+          append.stream, append.expected.ToString(),
+          at ? std::optional<uint64_t>(at->value) : std::nullopt);
+      if (append.expected.Matches(at)) {
+        all_retries = false;
+        continue;
+      }
+      all_match = false;
+      DUET_ASSIGN_OR_RETURN(std::optional<AppendResult> retry,
+                            FindRetry(append, at, batch_events, first_batch_version));
+      if (!retry) {
+        pending.answer = conflict;
+        return Status::OK();
+      }
+      original.streams[i] = *retry;
+      original.position = std::max(original.position, retry->position);
+    }
+    if (all_match) {
+      pending.accepted = true;
+    } else if (all_retries) {
+      pending.answer = std::move(original);
+    } else {
+      // Part of it is recorded and part is not: not a retry of one commit.
+      for (const StreamAppend& append : pending.appends) {
+        const std::optional<StreamVersion> at = current[append.stream];
+        if (!append.expected.Matches(at)) {
+          pending.answer = Status::WrongExpectedVersion(
+              append.stream, append.expected.ToString(),
+              at ? std::optional<uint64_t>(at->value) : std::nullopt);
+          break;
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  // The original result if `append`'s events (by id) already sit at the
+  // place it expects, else nullopt.
+  Result<std::optional<AppendResult>> FindRetry(
+      const StreamAppend& append, std::optional<StreamVersion> at,
+      const std::unordered_map<std::string, std::vector<BatchEvent>>& batch_events,
+      const std::unordered_map<std::string, uint64_t>& first_batch_version) {
+    const auto kind = append.expected.kind();
+    if (kind != ExpectedVersion::Kind::kExact && kind != ExpectedVersion::Kind::kNoStream) {
+      return std::optional<AppendResult>();
+    }
+    const uint64_t start = kind == ExpectedVersion::Kind::kNoStream
+                               ? 0
+                               : append.expected.version().value + 1;
+    const uint64_t n = append.events.size();
+    if (!at || at->value + 1 < start + n) return std::optional<AppendResult>();
+    for (const EventData& event : append.events) {
+      if (event.id.IsNil()) return std::optional<AppendResult>();
+    }
+    // Versions below the batch's first are in the table; the rest in the batch.
+    std::vector<BatchEvent> found;
+    const auto batch_start = first_batch_version.find(append.stream);
+    const uint64_t in_table_end =
+        batch_start == first_batch_version.end() ? start + n : std::min(start + n, batch_start->second);
+    if (start < in_table_end) {
+      Params params;
+      params.Text(append.stream);
+      params.Int8(ClampToInt64(start));
+      params.Int8(ClampToInt64(in_table_end));
+      DUET_ASSIGN_OR_RETURN(PgResult rows,
+                            writer_->ExecParams("SELECT event_id, position FROM duet_events "
+                                                "WHERE stream = $1 AND version >= $2 AND "
+                                                "version < $3 ORDER BY version",
+                                                params));
+      for (int row = 0; row < PQntuples(rows.get()); ++row) {
+        found.push_back(BatchEvent{GetUuid(rows.get(), row, 0),
+                                   GlobalPosition(static_cast<uint64_t>(
+                                       GetInt8(rows.get(), row, 1)))});
+      }
+    }
+    if (batch_start != first_batch_version.end()) {
+      const std::vector<BatchEvent>& mine = batch_events.at(append.stream);
+      for (uint64_t v = std::max(start, batch_start->second); v < start + n; ++v) {
+        found.push_back(mine[v - batch_start->second]);
+      }
+    }
+    if (found.size() != n) return std::optional<AppendResult>();
+    for (uint64_t i = 0; i < n; ++i) {
+      if (found[i].id != append.events[i].id) return std::optional<AppendResult>();
+    }
+    return std::optional<AppendResult>(AppendResult{StreamVersion(start + n - 1), found.back().position});
+  }
+
+  // The connection broke while COMMIT was in flight: the transaction may or
+  // may not have committed. Decided by looking, never by guessing: once the
+  // old server process is gone (so it can no longer commit), the batch
+  // committed iff its first event is at its position. If that cannot be
+  // known in time, the answer is kUnavailable saying the outcome is unknown.
+  Status ResolveInDoubt(int old_backend, GlobalPosition first, const EventId& first_id) {
+    const Status unknown = Status::Unavailable(
+        "postgresql: the connection broke during COMMIT and the outcome is unknown; retry with "
+        "the same event ids or command id to learn it");
+    writer_.reset();
+    const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!EnsureWriter().ok()) {
+        std::this_thread::sleep_for(kReconnectPause);
+        continue;
+      }
+      Params pid;
+      pid.Int8(old_backend);
+      auto alive = writer_->ExecParams(
+          "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int8::int4", pid);
+      if (!alive.ok()) continue;
+      if (GetInt8(alive->get(), 0, 0) != 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      Params at;
+      at.Int8(ClampToInt64(first.value));
+      auto row = writer_->ExecParams("SELECT event_id FROM duet_events WHERE position = $1", at);
+      if (!row.ok()) continue;
+      const bool committed = PQntuples(row->get()) == 1 && GetUuid(row->get(), 0, 0) == first_id;
+      if (committed) return Status::OK();
+      return Status::Unavailable(
+          "postgresql: the connection broke during COMMIT, which did not happen; nothing was "
+          "written");
+    }
+    SetHealth(unknown);
+    return unknown;
+  }
+
+  // ---- the listener ----
+
+  void RunListener() {
+    std::unique_ptr<PgConnection> conn;
+    auto last_poll = std::chrono::steady_clock::now();
+    while (!Closed()) {
+      if (conn == nullptr || conn->broken()) {
+        conn.reset();
+        auto opened = PgConnection::Open(url_, options_.connect_timeout);
+        if (!opened.ok() || !(*opened)->Exec(std::string("LISTEN ") + kChannel).ok()) {
+          SetHealth(opened.ok() ? Status::Unavailable("postgresql: LISTEN failed")
+                                : opened.status());
+          WaitForWake(kReconnectPause);
+          continue;
+        }
+        conn = std::move(*opened);
+        SetHealth(Status::OK());
+        PollHead(*conn);  // what was committed while no one listened
+        last_poll = std::chrono::steady_clock::now();
+      }
+      pollfd fds[2] = {{PQsocket(conn->raw()), POLLIN, 0}, {wake_[0], POLLIN, 0}};
+      const int ready = poll(fds, 2, static_cast<int>(kHeadPollInterval.count()));
+      if (ready < 0) continue;
+      if (fds[1].revents != 0) continue;  // woken to close
+      if (fds[0].revents != 0) {
+        if (PQconsumeInput(conn->raw()) == 0) {
+          conn.reset();
+          continue;
+        }
+        while (PGnotify* notify = PQnotifies(conn->raw())) {
+          const uint64_t position = std::strtoull(notify->extra, nullptr, 10);
+          PQfreemem(notify);
+          AdvanceHead(GlobalPosition(position));
+        }
+      }
+      if (std::chrono::steady_clock::now() - last_poll >= kHeadPollInterval) {
+        PollHead(*conn);
+        last_poll = std::chrono::steady_clock::now();
+      }
+    }
+  }
+
+  void PollHead(PgConnection& conn) {
+    auto head = conn.Exec("SELECT position FROM duet_head");
+    if (!head.ok()) return;
+    AdvanceHead(GlobalPosition(static_cast<uint64_t>(TextInt64(head->get(), 0, 0))));
+  }
+
+  bool Closed() {
+    std::lock_guard lock(head_mu_);
+    return closed_;
+  }
+
+  void WaitForWake(std::chrono::milliseconds timeout) {
+    pollfd fd{wake_[0], POLLIN, 0};
+    (void)poll(&fd, 1, static_cast<int>(timeout.count()));
+  }
+
+  const std::string url_;
+  const PostgresStoreOptions options_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_ GUARDED_BY(queue_mu_);
+  bool stopping_ GUARDED_BY(queue_mu_) = false;
+  std::unique_ptr<PgConnection> writer_;  // the writer thread's (and Start's)
+
+  std::mutex head_mu_;
+  std::condition_variable head_cv_;
+  GlobalPosition head_ GUARDED_BY(head_mu_);
+  bool closed_ GUARDED_BY(head_mu_) = false;
+
+  mutable std::mutex health_mu_;
+  Status health_ GUARDED_BY(health_mu_);
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_readers_ GUARDED_BY(pool_mu_);
+  size_t readers_out_ GUARDED_BY(pool_mu_) = 0;
+
+  int wake_[2] = {-1, -1};  // the listener's poll wakes on a byte here
+  std::thread listener_thread_;
+  std::thread writer_thread_;
+};
+
+}  // namespace
+}  // namespace pgstore
+
+bool IsPostgresUrl(std::string_view text) {
+  return text.starts_with("postgresql://") || text.starts_with("postgres://");
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(std::string_view url,
+                                                           const PostgresStoreOptions& options) {
+  if (!IsPostgresUrl(url)) {
+    return Status::InvalidArgument("store", "a PostgreSQL store is named postgresql://...");
+  }
+  auto store = std::make_unique<pgstore::PostgresStoreImpl>(std::string(url), options);
+  DUET_RETURN_IF_ERROR(store->Start());
+  return std::unique_ptr<PostgresStore>(std::move(store));
+}
+
+}  // namespace duet
