@@ -414,7 +414,9 @@ class PostgresStoreImpl final : public PostgresStore {
   // Decides and commits `batch`; returns the failure that applies to every
   // append whose answer rests on this commit (OK when it committed).
   Status Transact(std::vector<Pending>& batch) {
-    DUET_RETURN_IF_ERROR(EnsureWriter());
+    // No connection, no transaction: said as plainly as any other failure
+    // before COMMIT, so the appender knows nothing was written.
+    if (Status down = EnsureWriter(); !down.ok()) return Abandon(down);
     auto head = writer_->Exec("BEGIN; SELECT position, timestamp_us FROM duet_head FOR UPDATE");
     if (!head.ok()) return Abandon(head.status());
     const GlobalPosition base(static_cast<uint64_t>(TextInt64(head->get(), 0, 0)));
