@@ -309,7 +309,9 @@ class PostgresStoreImpl final : public PostgresStore {
 
   // Runs `read` on a pooled connection; a connection found broken (the
   // server restarted since it was opened) is replaced and the read tried
-  // once more, reads being safe to repeat.
+  // once more, reads being safe to repeat. The idle connections are dropped
+  // with it: they were opened to the same server, so they are as dead, and
+  // the retry must not pick one of them.
   template <typename Read>
   auto WithReader(Read read) -> decltype(read(std::declval<PgConnection&>())) {
     decltype(read(std::declval<PgConnection&>())) outcome = Status::Unavailable("unreached");
@@ -320,8 +322,17 @@ class PostgresStoreImpl final : public PostgresStore {
       const bool broken = (*conn)->broken();
       ReleaseReader(std::move(*conn));
       if (outcome.ok() || !broken) return outcome;
+      DropIdleReaders();
     }
     return outcome;
+  }
+
+  void DropIdleReaders() {
+    std::vector<std::unique_ptr<PgConnection>> dropped;
+    {
+      std::lock_guard lock(pool_mu_);
+      dropped.swap(idle_readers_);
+    }  // closed outside the lock
   }
 
   Result<std::unique_ptr<PgConnection>> AcquireReader() {

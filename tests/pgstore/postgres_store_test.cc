@@ -278,6 +278,32 @@ TEST_F(PostgresProxyTest, InDoubtCommitWithTheServerDownIsOutcomeUnknownAndARetr
   EXPECT_EQ(Query("SELECT count(*) FROM duet_events"), "3");
 }
 
+// Reads pooled connections; after a restart every pooled one is dead. The
+// first read once the server is back must not be answered kUnavailable (nor
+// StreamHead "no stream") for connections the store could have replaced.
+TEST_F(PostgresStoreTest, ReadsRightAfterARestartSucceed) {
+  options_.read_connections = 4;
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  std::vector<EventData> events = {Event("Opened")};
+  ASSERT_TRUE(store->Append("account-1", ExpectedVersion::NoStream(), events).ok());
+  std::vector<std::thread> readers;  // fill the pool
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) EXPECT_TRUE(store->ReadAll(GlobalPosition(1), 10).ok());
+    });
+  }
+  for (std::thread& thread : readers) thread.join();
+  ASSERT_TRUE(cluster_->Stop("fast").ok());
+  ASSERT_TRUE(cluster_->StartAgain().ok());
+  auto read = store->ReadStream("account-1", StreamVersion(0), 10, ReadDirection::kForward);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->size(), 1u);
+  EXPECT_EQ(store->StreamHead("account-1"), StreamVersion(0));
+  auto all = store->ReadAll(GlobalPosition(1), 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+}
+
 // ---- schema ----
 
 TEST_F(PostgresStoreTest, ASecondOpenReusesTheSchema) {
