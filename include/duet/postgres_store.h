@@ -20,10 +20,15 @@
 // append's expected versions checked on its own; one append's conflict does
 // not fail the others).
 //
-// Faults: a lost connection is reopened on the next use. An append whose
-// COMMIT was in flight when the connection broke is answered kUnavailable
-// ("outcome unknown"): never as done, never as not done. Retrying it with the
-// same event ids (or the same command id through the command bus) answers the
+// Faults: a lost connection is reopened on the next use. An append that
+// failed before its COMMIT was sent is answered kUnavailable saying "nothing
+// was written". An append whose COMMIT was in flight when the connection
+// broke is decided by looking: the store reconnects, waits until the old
+// server process is gone, and answers OK if the batch's first event is at
+// its position, else kUnavailable "nothing was written"; if that cannot be
+// learnt within connect_timeout, kUnavailable saying the outcome is unknown,
+// never a guess. Retrying an append with the same event ids and expected
+// version (or the same command id through the command bus) answers the
 // original result if it did commit.
 //
 // Thread-safe.
