@@ -90,6 +90,27 @@ TEST_F(PostgresStoreTest, AppendsAndReadsBack) {
   EXPECT_EQ(retry->position, GlobalPosition(2));
 }
 
+// Two nodes on one database: a commit on one moves the other's head (its
+// LISTEN connection), so WaitForHead wakes without polling the table.
+TEST_F(PostgresStoreTest, AnotherNodesCommitWakesWaitForHead) {
+  auto a = Open();
+  auto b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  GlobalPosition seen;
+  std::thread waiter([&] { seen = b->WaitForHead(GlobalPosition(2), std::chrono::minutes(1)); });
+  std::vector<EventData> events = {Event("Opened"), Event("Deposited")};
+  ASSERT_TRUE(a->Append("account-1", ExpectedVersion::NoStream(), events).ok());
+  waiter.join();
+  EXPECT_EQ(seen, GlobalPosition(2));
+  EXPECT_EQ(b->HeadPosition(), GlobalPosition(2));
+  // And b's appends continue after a's.
+  std::vector<EventData> more = {Event("Withdrawn")};
+  auto appended = b->Append("account-1", ExpectedVersion::Exact(StreamVersion(1)), more);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(appended->position, GlobalPosition(3));
+}
+
 // ---- faults ----
 
 // One append's events and how it was answered.
