@@ -387,17 +387,21 @@ class PostgresStoreImpl final : public PostgresStore {
   void CommitBatch(std::vector<Pending>& batch) {
     Status failed = Transact(batch);
     for (Pending& pending : batch) {
-      Result<MultiAppendResult> answer = Status::OK();  // replaced below
-      if (!failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)) {
-        answer = failed;
-      } else if (pending.answer) {
-        answer = std::move(*pending.answer);
-      } else {
-        answer = std::move(pending.result);
-      }
+      Result<MultiAppendResult> answer = AnswerOf(pending, failed);
       Observe(pending.start, answer.ok() ? StatusCode::kOk : answer.status().code());
       pending.done(std::move(answer));
     }
+  }
+
+  // What `pending` is told once its batch's transaction came to `failed`
+  // (OK: committed). Built directly: a Result is never made from an OK
+  // Status (result.h asserts it).
+  static Result<MultiAppendResult> AnswerOf(Pending& pending, const Status& failed) {
+    if (!failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)) {
+      return failed;
+    }
+    if (pending.answer) return std::move(*pending.answer);
+    return std::move(pending.result);
   }
 
   Status EnsureWriter() {
