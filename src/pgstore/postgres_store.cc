@@ -443,14 +443,11 @@ class PostgresStoreImpl final : public PostgresStore {
   void CommitBatch(std::vector<Pending>& batch) {
     Status failed = Transact(batch);
     for (Pending& pending : batch) {
-      Result<MultiAppendResult> answer = Status::OK();  // replaced below
-      if (!failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)) {
-        answer = failed;
-      } else if (pending.answer) {
-        answer = std::move(*pending.answer);
-      } else {
-        answer = std::move(pending.result);
-      }
+      Result<MultiAppendResult> answer =
+          !failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)
+              ? Result<MultiAppendResult>(failed)
+          : pending.answer ? std::move(*pending.answer)
+                           : Result<MultiAppendResult>(std::move(pending.result));
       Observe(pending.start, answer.ok() ? StatusCode::kOk : answer.status().code());
       pending.done(std::move(answer));
     }
@@ -580,7 +577,7 @@ class PostgresStoreImpl final : public PostgresStore {
         std::move(params)};
     const auto commit_start = std::chrono::steady_clock::now();
     const int backend = writer_->backend_pid();
-    Result<PgResult> committed = Status::OK();  // replaced below
+    Result<PgResult> committed = Status::Unavailable("COMMIT not sent");  // replaced below
     if (options_.before_commit) {
       // The test hook runs between the INSERT and the COMMIT, so two trips.
       auto inserted = writer_->ExecParams(insert.sql, insert.params);
