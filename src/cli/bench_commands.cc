@@ -24,14 +24,16 @@ class RoundCounter final : public StoreObserver {
     rounds_.fetch_add(1, std::memory_order_relaxed);
     transactions_.fetch_add(round.transactions, std::memory_order_relaxed);
     events_.fetch_add(round.events, std::memory_order_relaxed);
+    sync_ns_.fetch_add(static_cast<uint64_t>(round.sync_time.count()), std::memory_order_relaxed);
   }
   void OnAppend(std::chrono::nanoseconds, StatusCode) override {}
   uint64_t rounds() const { return rounds_.load(); }
   uint64_t transactions() const { return transactions_.load(); }
   uint64_t events() const { return events_.load(); }
+  uint64_t sync_ns() const { return sync_ns_.load(); }
 
  private:
-  std::atomic<uint64_t> rounds_{0}, transactions_{0}, events_{0};
+  std::atomic<uint64_t> rounds_{0}, transactions_{0}, events_{0}, sync_ns_{0};
 };
 
 // The store under test: the embedded one in --data, or PostgreSQL (--store).
@@ -109,6 +111,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
       rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.events()) / rounds.rounds();
   o["appends_per_round"] =
       rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.transactions()) / rounds.rounds();
+  // The wait for durability per round: fdatasync, or on PostgreSQL the COMMIT.
+  o["sync_ms_per_round"] =
+      rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.sync_ns()) / 1e6 / rounds.rounds();
   // On PostgreSQL a round is one transaction (one COMMIT, one WAL flush).
   if (postgres) o["events_per_transaction"] = o["events_per_round"];
   out << boost::json::serialize(o) << "\n";
