@@ -108,10 +108,14 @@ TEST_F(ServerPostgresTest, BadStoreSettingsAndUnreachablePostgresAreClearErrorEx
 TEST_F(ServerPostgresTest, StoppedPostgresAnswers503AndCommandsResumeWithoutRestart) {
   ServerProcess* node = StartNode("command");
   ASSERT_NE(node, nullptr);
-  Api api(node->port());
+  ServerProcess* query_node = StartNode("query");
+  ASSERT_NE(query_node, nullptr);
+  Api api(node->port()), query(query_node->port());
   ASSERT_EQ(api.Command("OpenAccount", {{"account", "f"}, {"owner", "F"}}).status, 200u);
-  ASSERT_EQ(api.Command("Deposit", Money("f", 10)).status, 200u);
+  const Reply deposited = api.Command("Deposit", Money("f", 10));
+  ASSERT_EQ(deposited.status, 200u) << deposited.Describe();
   EXPECT_EQ(api.Get("/health").status, 200u);
+  ASSERT_EQ(query.Query("balance", "account=f", UintOf(deposited["position"])).status, 200u);
 
   ASSERT_TRUE(cluster_->Stop().ok());
   const Reply plain = api.Command("Deposit", Money("f", 1));
@@ -127,6 +131,11 @@ TEST_F(ServerPostgresTest, StoppedPostgresAnswers503AndCommandsResumeWithoutRest
     const Reply health = api.Get("/health");
     return health.status == 503 && JsonText(health["status"]) == "unavailable";
   })) << api.Get("/health").Describe();
+  ExpectProblem(api.Get("/events?from=1"), 503, "unavailable");
+  // The read side still answers from its read model.
+  const Reply stale = query.Get("/queries/balance?account=f");
+  ASSERT_EQ(stale.status, 200u) << stale.Describe();
+  EXPECT_EQ(UintOf(stale["data"].as_object().at("balances").as_object().at("USD")), 10u);
 
   // Back: the same process takes commands again. The keyed retry is the
   // first to take effect (nothing was written while PostgreSQL was down).
