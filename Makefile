@@ -28,7 +28,13 @@ SHELL := /bin/bash
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
-	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev
+	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev libpq-dev
+# The PostgreSQL server the tests start their own throwaway clusters of
+# (tests/support/postgres_cluster.h); only `make test` installs it. Debian's
+# package would also create and start a system cluster on port 5432, which
+# nothing of Duet's uses: on a machine that has no postgresql-common settings
+# yet, deps-test writes create_main_cluster = false before installing it.
+DEPS_TEST := postgresql-15
 # Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
 DEPS_NODE := nodejs npm
@@ -81,7 +87,7 @@ TEST_LOGS := $(BUILD_DIR)/test-logs
 # Where `make npm-tools` installs the validators (CMake's DUET_NPM_DIR default).
 NPM_DIR ?= $(BUILD_DIR)/npm
 
-.PHONY: deps deps-peers npm-tools build build-duet test test-release test-asan test-tsan test-fuzz \
+.PHONY: deps deps-test deps-peers npm-tools build build-duet test test-release test-asan test-tsan test-fuzz \
 	test-summary run demo bench bench-peers soak fuzz clean format format-check install
 
 # install_missing(packages): apt-get only what dpkg says is not installed, so a
@@ -118,6 +124,14 @@ deps:
 	  $(call install_missing,$(DEPS_NODE),the OpenAPI validators); \
 	fi
 
+deps-test: deps
+	@if [ "$$(dpkg-query -W -f='$${Status}' postgresql-15 2>/dev/null)" != "install ok installed" ] \
+	    && [ "$$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then \
+	  mkdir -p /etc/postgresql-common; \
+	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+	fi
+	@$(call install_missing,$(DEPS_TEST),the tests' PostgreSQL server)
+
 deps-peers:
 	@$(call install_missing,$(DEPS_PEERS),benchmark peers)
 
@@ -128,7 +142,7 @@ build: deps
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 # Runs every phase, stopping at the first failing one, then prints the totals.
-test: deps format-check
+test: deps-test format-check
 	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); \
 	status=0; \
 	for phase in release asan tsan fuzz; do \

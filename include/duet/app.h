@@ -8,12 +8,17 @@
 // nodes (duet/server.h, duet/main.h).
 //
 // An App opens the store for its role:
-//   kAll      the embedded store in `data`, command bus and read side
-//   kCommand  the embedded store in `data`, command bus only
-//   kQuery    the read side only, over a command node's event feed
-//             (`follow`): read stores and checkpoints in `data`
-// The read side's stores are in data/readstores, aggregate snapshots in
-// data/snapshots (docs/format.md).
+//   kAll      the event store, command bus and read side
+//   kCommand  the event store, command bus only
+//   kQuery    the read side only: over a command node's event feed
+//             (`follow`), or straight from a PostgreSQL store (`store_url`)
+// The event store is the embedded store in `data` unless `store_url` names a
+// PostgreSQL database (duet/postgres_store.h): then any number of kCommand
+// (or kAll) nodes share it, each deciding on the positions PostgreSQL hands
+// out in commit order, and kQuery nodes read it directly, woken by
+// LISTEN/NOTIFY (docs/scale-out.md). Either way `data` keeps what is the
+// node's own: the read side's stores in data/readstores, aggregate snapshots
+// in data/snapshots (docs/format.md).
 //
 // Lifetime: everything an App hands out (store, bus, engine, queries) lives
 // as long as the App. Open and destruction are single-threaded; the parts
@@ -34,6 +39,7 @@
 #include "duet/embedded_store.h"
 #include "duet/event_store.h"
 #include "duet/options.h"
+#include "duet/postgres_store.h"
 #include "duet/projection.h"
 #include "duet/projection_engine.h"
 #include "duet/query_bus.h"
@@ -112,11 +118,19 @@ Result<AppRole> ParseAppRole(std::string_view name);
 struct AppOptions {
   std::filesystem::path data = "data";
   AppRole role = AppRole::kAll;
-  // Role kQuery: the command node's base URL, http://host:port.
+  // Role kQuery: the command node's base URL, http://host:port. Not with a
+  // PostgreSQL `store_url`.
   std::string follow{};
-  // The embedded store (roles kAll and kCommand). `observer`, if set, must
+  // Empty: the embedded store in `data`. postgresql://user@host:port/db: the
+  // PostgreSQL store (every role; kQuery then reads it instead of following).
+  std::string store_url{};
+  // The embedded store's options, and the PostgreSQL store's limits and
+  // observer (its durability is PostgreSQL's own). `observer`, if set, must
   // outlive the App.
   StoreOptions store{};
+  // The PostgreSQL store's own options (its `store` member is replaced by
+  // `store` above).
+  PostgresStoreOptions postgres{};
   RepositoryOptions repository{};  // snapshot_dir defaults to data/snapshots
   BusOptions bus{};
   ProjectionEngineOptions projections{};
@@ -128,10 +142,13 @@ struct AppOptions {
 class App {
  public:
   // Opens the store for `options.role` and registers every domain.
-  // Errors: InvalidArgument for bad options (a role kQuery without `follow`,
-  // two domains of one name), the store's errors (kBusy when another
-  // process holds the folder, kCorruption, ...), and the domains' own
-  // registration errors (a command or query registered twice).
+  // Errors: InvalidArgument for bad options (a role kQuery with neither
+  // `follow` nor a PostgreSQL `store_url`, `follow` with a `store_url`, a
+  // `store_url` that is not postgresql://, two domains of one name), the
+  // store's errors (kBusy when another process holds the folder,
+  // kCorruption, kUnavailable when PostgreSQL cannot be reached, ...), and
+  // the domains' own registration errors (a command or query registered
+  // twice).
   static Result<std::unique_ptr<App>> Open(std::vector<Domain> domains, AppOptions options);
 
   ~App();
@@ -142,8 +159,8 @@ class App {
   AppRole role() const { return options_.role; }
   const std::vector<Domain>& domains() const { return domains_; }
 
-  // The event store: the embedded store, or on role kQuery the follower of
-  // the command node's feed. Never null.
+  // The event store: the embedded or PostgreSQL store, or on role kQuery
+  // following a command node, the follower of its feed. Never null.
   EventStore* store() const { return store_.get(); }
   // Null on role kQuery.
   CommandBus* commands() const { return bus_.get(); }
@@ -152,7 +169,9 @@ class App {
   QueryBus* queries() const { return queries_.get(); }
 
   // OK while the store accepts appends; the storage failure otherwise
-  // (roles kAll and kCommand). OK on role kQuery.
+  // (roles kAll and kCommand; kUnavailable while PostgreSQL is unreachable).
+  // Role kQuery: OK when following, the PostgreSQL store's health when
+  // reading it directly.
   Status Health() const;
   // OK once the node serves: every projection live (or rebuilding beside a
   // serving model) and, on role kQuery, the feed connected. Otherwise the

@@ -92,12 +92,13 @@ class EventStore {
   virtual Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) = 0;
 
   // AppendMulti without a thread waiting for it: `done` is called exactly
-  // once with what AppendMulti would have returned. A refusal (bad input, a
-  // conflict, a failed store) or a retry already recorded is told before this
-  // returns, on the caller's thread; a queued append is told from the
-  // store's commit thread once durable (or failed), so `done` must be quick
-  // and must not append or wait on the store itself: hand the rest to
-  // another thread. `appends` is not used after this returns.
+  // once with what AppendMulti would have returned. Bad input is told before
+  // this returns, on the caller's thread; the embedded store also tells a
+  // conflict or a retry already recorded that way. Everything else is told
+  // from the store's commit thread once durable (or failed, or decided there:
+  // the PostgreSQL store decides conflicts in its transaction), so `done`
+  // must be quick and must not append or wait on the store itself: hand the
+  // rest to another thread. `appends` is not used after this returns.
   // The default calls AppendMulti: a backend without a commit queue answers
   // on the caller's thread.
   virtual void AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done);

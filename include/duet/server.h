@@ -68,10 +68,13 @@ struct ServerConfig {
   uint16_t port = 8080;  // 0: any free port
   AppRole role = AppRole::kAll;
   std::string follow;  // http://host:port of the command node (role query)
+  // Empty: the embedded store in `data`. postgresql://user@host:port/db: the
+  // PostgreSQL store, shared by every node given it (duet/app.h).
+  std::string store;
   std::filesystem::path data = "data";
   uint32_t io_threads = 2;       // network I/O (Asio)
   uint32_t worker_threads = 64;  // blocking commands and waiting queries
-  Durability durability;         // of the embedded store
+  Durability durability;         // of the embedded store (PostgreSQL: its own)
   ServerLimits limits;
   std::vector<ApiToken> tokens;  // empty: the API is open
 };
@@ -111,10 +114,15 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view s
 // subject. DUET_CONFIG is the caller's (it picks the file).
 Status ApplyServerEnv(ServerConfig* config, const std::function<const char*(const char*)>& getenv);
 
-// Cross-checks a complete config: role query needs `follow`
-// (http://host:port), roles all and command must not have it; numbers in
-// range; tokens valid. InvalidArgument naming the setting.
+// Cross-checks a complete config: `store` empty or postgresql://...; role
+// query needs `follow` (http://host:port) or a PostgreSQL `store`, never
+// both; roles all and command must not have `follow`; numbers in range;
+// tokens valid. InvalidArgument naming the setting.
 Status ValidateServerConfig(const ServerConfig& config);
+
+// `url` with the password of its user part (postgresql://user:secret@...)
+// replaced by "***", for banners, logs and error messages.
+std::string RedactStoreUrl(std::string_view url);
 
 class Server {
  public:

@@ -30,8 +30,17 @@ Result<std::unique_ptr<App>> App::Open(std::vector<Domain> domains, AppOptions o
       return Status::InvalidArgument("domains", "two domains are named '" + domain.name + "'");
     }
   }
-  if (options.role == AppRole::kQuery && options.follow.empty()) {
-    return Status::InvalidArgument("follow", "role query needs the command node's URL");
+  if (!options.store_url.empty() && !IsPostgresUrl(options.store_url)) {
+    return Status::InvalidArgument(
+        "store", "must be postgresql://user@host:port/database (empty: the embedded store)");
+  }
+  if (!options.store_url.empty() && !options.follow.empty()) {
+    return Status::InvalidArgument(
+        "follow", "a node on a PostgreSQL store reads it directly: give --store or --follow");
+  }
+  if (options.role == AppRole::kQuery && options.follow.empty() && options.store_url.empty()) {
+    return Status::InvalidArgument(
+        "follow", "role query needs the command node's URL (or a postgresql:// store)");
   }
   if (options.role != AppRole::kQuery && !options.follow.empty()) {
     return Status::InvalidArgument("follow", "only role query follows a command node");
@@ -62,7 +71,7 @@ App::~App() {
 }
 
 Status App::OpenStore() {
-  if (options_.role == AppRole::kQuery) {
+  if (options_.role == AppRole::kQuery && options_.store_url.empty()) {
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<follow::FollowerStore> follower,
                           follow::FollowerStore::Open(options_.follow));
     follow::FollowerStore* raw = follower.get();
@@ -75,9 +84,19 @@ Status App::OpenStore() {
     store_ = std::move(follower);
     return Status::OK();
   }
-  DUET_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> embedded,
-                        EmbeddedStore::Open(options_.data, options_.store));
-  store_ = std::move(embedded);
+  if (options_.store_url.empty()) {
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> embedded,
+                          EmbeddedStore::Open(options_.data, options_.store));
+    store_ = std::move(embedded);
+  } else {
+    PostgresStoreOptions postgres = options_.postgres;
+    postgres.store = options_.store;
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<PostgresStore> shared,
+                          PostgresStore::Open(options_.store_url, postgres));
+    store_ = std::move(shared);
+  }
+  // Role kQuery on PostgreSQL: the read side reads the store; no command bus.
+  if (options_.role == AppRole::kQuery) return Status::OK();
   repository_ = std::make_unique<Repository>(store_.get(), options_.repository);
   bus_ = std::make_unique<CommandBus>(repository_.get(), options_.bus);
   for (const Domain& domain : domains_) {

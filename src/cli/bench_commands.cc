@@ -12,6 +12,7 @@
 #include "cli/bench_util.h"
 #include "cli/command.h"
 #include "duet/embedded_store.h"
+#include "duet/postgres_store.h"
 
 namespace duet::cli {
 namespace {
@@ -23,25 +24,43 @@ class RoundCounter final : public StoreObserver {
     rounds_.fetch_add(1, std::memory_order_relaxed);
     transactions_.fetch_add(round.transactions, std::memory_order_relaxed);
     events_.fetch_add(round.events, std::memory_order_relaxed);
+    sync_ns_.fetch_add(static_cast<uint64_t>(round.sync_time.count()), std::memory_order_relaxed);
   }
   void OnAppend(std::chrono::nanoseconds, StatusCode) override {}
   uint64_t rounds() const { return rounds_.load(); }
   uint64_t transactions() const { return transactions_.load(); }
   uint64_t events() const { return events_.load(); }
+  uint64_t sync_ns() const { return sync_ns_.load(); }
 
  private:
-  std::atomic<uint64_t> rounds_{0}, transactions_{0}, events_{0};
+  std::atomic<uint64_t> rounds_{0}, transactions_{0}, events_{0}, sync_ns_{0};
 };
 
+// The store under test: the embedded one in --data, or PostgreSQL (--store).
+Result<std::unique_ptr<EventStore>> OpenBenchStore(const Flags& flags,
+                                                   const StoreOptions& options) {
+  if (std::optional<std::string> url = flags.Get("store")) {
+    if (flags.Has("data")) return Status::InvalidArgument("--store", "give --data or --store");
+    PostgresStoreOptions postgres;
+    postgres.store = options;
+    postgres.read_connections = 1;  // the bench only appends
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<PostgresStore> store,
+                          PostgresStore::Open(*url, postgres));
+    return std::unique_ptr<EventStore>(std::move(store));
+  }
+  DUET_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> store, EmbeddedStore::Open(dir, options));
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
 int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
-  auto dir = flags.Required("data");
   auto writers = flags.Uint("writers", 64);
   auto batch = flags.Uint("batch", 1);
   auto seconds = flags.Uint("seconds", 10);
   auto payload = flags.Uint("payload", 200);
   auto streams = flags.Uint("streams", 10000);
-  for (const Status& s : {dir.status(), writers.status(), batch.status(), seconds.status(),
-                          payload.status(), streams.status()}) {
+  for (const Status& s :
+       {writers.status(), batch.status(), seconds.status(), payload.status(), streams.status()}) {
     if (!s.ok()) return ReportError(s, err);
   }
   if (*writers == 0 || *batch == 0 || *streams == 0) {
@@ -53,8 +72,9 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   RoundCounter rounds;
   StoreOptions options = *options_or;
   options.observer = &rounds;
-  auto store = EmbeddedStore::Open(*dir, options);
+  auto store = OpenBenchStore(flags, options);
   if (!store.ok()) return ReportError(store.status(), err);
+  const bool postgres = flags.Has("store");
 
   const std::string data = BenchPayload(*payload);
   const std::vector<EventData> events(*batch, EventData{{}, "BenchEvent", data, "{}"});
@@ -80,7 +100,8 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["batch"] = *batch;
   o["payload"] = *payload;
   o["streams"] = *streams;
-  o["durability"] = options.durability.ToString();
+  o["store"] = postgres ? "postgresql" : "embedded";
+  o["durability"] = postgres ? "postgresql" : options.durability.ToString();
   o["seconds"] = elapsed;
   o["events"] = summary.count * *batch;
   o["failures"] = load.failures;
@@ -90,6 +111,11 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
       rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.events()) / rounds.rounds();
   o["appends_per_round"] =
       rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.transactions()) / rounds.rounds();
+  // The wait for durability per round: fdatasync, or on PostgreSQL the COMMIT.
+  o["sync_ms_per_round"] =
+      rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.sync_ns()) / 1e6 / rounds.rounds();
+  // On PostgreSQL a round is one transaction (one COMMIT, one WAL flush).
+  if (postgres) o["events_per_transaction"] = o["events_per_round"];
   out << boost::json::serialize(o) << "\n";
   return load.failures == 0 ? 0 : 1;
 }
@@ -152,11 +178,14 @@ int RunBenchOpen(const Flags& flags, std::ostream& out, std::ostream& err) {
 void AddBenchCommands(std::vector<Command>* commands) {
   commands->push_back(
       {"bench append",
-       "duet bench append --data DIR [--writers N] [--batch B] [--seconds S] [--payload BYTES] "
-       "[--streams N] [--durability D]",
+       "duet bench append (--data DIR | --store URL) [--writers N] [--batch B] [--seconds S] "
+       "[--payload BYTES] [--streams N] [--durability D]",
        "Append throughput and latency: N writer threads, each appending batches of B events\n"
-       "of BYTES to random streams for S seconds. Prints one JSON line.",
+       "of BYTES to random streams for S seconds. Prints one JSON line. With --store, on\n"
+       "PostgreSQL (use a fresh database; events_per_transaction is what one COMMIT\n"
+       "carried; bench/postgres_append.sh compares it with pgbench).",
        {{"data", "data folder (created if missing; use a fresh one)"},
+        {"store", "postgresql://user@host:port/db instead of --data"},
         {"writers", "concurrent writer threads (default 64)"},
         {"batch", "events per append (default 1)"},
         {"seconds", "duration (default 10)"},

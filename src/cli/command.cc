@@ -43,6 +43,8 @@ std::vector<Command> AllCommands(const Domains& domains) {
 }
 
 const FlagSpec kDurabilityFlag{"durability", "sync (default), interval:<ms> or none"};
+const FlagSpec kStoreFlag{
+    "store", "postgresql://user@host:port/db: events in PostgreSQL, not the data folder"};
 
 Result<StoreOptions> StoreOptionsFromFlags(const Flags& flags) {
   StoreOptions options;
@@ -63,6 +65,7 @@ Result<std::unique_ptr<App>> OpenApp(const Flags& flags, const Domains& domains,
   options.data = dir;
   DUET_ASSIGN_OR_RETURN(options.store, StoreOptionsFromFlags(flags));
   options.read_side = read_side;
+  options.store_url = flags.Get("store").value_or("");
   return App::Open(domains, std::move(options));
 }
 

@@ -43,14 +43,18 @@ void AddServeCommands(const Domains& domains, std::vector<Command>* commands);
 
 // The --durability flag shared by every command that opens a store.
 extern const FlagSpec kDurabilityFlag;
+// --store postgresql://user@host:port/db: the PostgreSQL store instead of
+// the embedded one in --data.
+extern const FlagSpec kStoreFlag;
 // StoreOptions with --durability applied (sync when absent).
 Result<StoreOptions> StoreOptionsFromFlags(const Flags& flags);
 
 // Prints `status` as "error: ..." and returns the exit code for it.
 int ReportError(const Status& status, std::ostream& err);
 
-// Opens an App over `domains` on --data with --durability (role all).
-// Without the read side: the store and the command bus only.
+// Opens an App over `domains` on --data with --durability (role all), its
+// events in --store when given (PostgreSQL). Without the read side: the
+// store and the command bus only.
 Result<std::unique_ptr<App>> OpenApp(const Flags& flags, const Domains& domains, bool read_side);
 
 // `run` with the domains bound, for a Command.

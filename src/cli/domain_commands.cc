@@ -188,10 +188,11 @@ std::string CommandContractsHelp(const Domains& domains) {
 void AddDomainCommands(const Domains& domains, std::vector<Command>* commands) {
   commands->push_back(
       {"command",
-       "duet command --data DIR --type TYPE --json COMMAND [--id COMMAND_ID]",
+       "duet command --data DIR [--store URL] --type TYPE --json COMMAND [--id COMMAND_ID]",
        "Run one command through the command bus; prints {stream, version, position}.\n"
        "--id makes it idempotent. The command types and their fields are listed below.",
-       {{"data", "data folder (required)"},
+       {{"data", "data folder (required; snapshots only with --store)"},
+        kStoreFlag,
         {"type", "command type (required; listed below)"},
         {"json", "the command as a JSON object (required)"},
         {"id", "command id: a retry with the same id returns the first result"},

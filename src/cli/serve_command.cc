@@ -41,7 +41,8 @@ void PrintBanner(Server& server, std::ostream& out) {
   const std::string url = server.url();
   out << "Duet is serving (role " << AppRoleName(config.role) << ") on " << url
       << "  data: " << config.data.string() << "\n";
-  if (config.role == AppRole::kQuery) out << "following " << config.follow << "\n";
+  if (!config.store.empty()) out << "store: " << RedactStoreUrl(config.store) << "\n";
+  if (!config.follow.empty()) out << "following " << config.follow << "\n";
   out << "Try:\n";
   for (const Domain& domain : server.app().domains()) {
     if (config.role != AppRole::kQuery) {
@@ -113,10 +114,16 @@ void AddServeCommands(const Domains& domains, std::vector<Command>* commands) {
                          ")"});
   }
   commands->push_back(
-      {"serve", "duet serve [--role all|command|query] [--port N] [--data DIR] [--config FILE] ...",
+      {"serve",
+       "duet serve [--role all|command|query] [--port N] [--data DIR] [--store URL] "
+       "[--follow URL] [--config FILE] ...",
        "Runs the HTTP API (docs/http-api.md) over the domains. Role all: commands and\n"
        "queries on one data folder; command: commands, appends and the event feed; query:\n"
        "queries from its own read stores, following a command node's feed (--follow URL).\n"
+       "--store postgresql://user@host:port/db puts the events in PostgreSQL instead of the\n"
+       "data folder: any number of command nodes share it, and a query node given the same\n"
+       "--store reads it directly (no --follow). The data folder still holds each node's\n"
+       "read stores, checkpoints and snapshots (docs/scale-out.md).\n"
        "Settings come from flags, then DUET_* variables, then the --config file. API tokens\n"
        "only from the file. SIGINT/SIGTERM: stop accepting, finish what is in flight, exit 0.",
        specs, WithDomains(domains, RunServe)});

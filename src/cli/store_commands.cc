@@ -4,17 +4,35 @@
 
 #include "cli/command.h"
 #include "duet/embedded_store.h"
+#include "duet/postgres_store.h"
 #include "follow/event_json.h"
 
 namespace duet::cli {
 namespace {
 
-const FlagSpec kDataFlag{"data", "data folder of the embedded store (required)"};
+const FlagSpec kDataFlag{"data", "data folder of the embedded store (this or --store)"};
 
-Result<std::unique_ptr<EmbeddedStore>> OpenStore(const Flags& flags) {
-  DUET_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+// The store named by --data (the embedded store) or --store (PostgreSQL):
+// exactly one of them.
+Result<std::unique_ptr<EventStore>> OpenStore(const Flags& flags) {
   DUET_ASSIGN_OR_RETURN(StoreOptions options, StoreOptionsFromFlags(flags));
-  return EmbeddedStore::Open(dir, options);
+  if (std::optional<std::string> url = flags.Get("store")) {
+    if (flags.Has("data")) {
+      return Status::InvalidArgument("--store", "give --data or --store, not both");
+    }
+    PostgresStoreOptions postgres;
+    postgres.store = options;
+    postgres.read_connections = 1;
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<PostgresStore> store,
+                          PostgresStore::Open(*url, postgres));
+    return std::unique_ptr<EventStore>(std::move(store));
+  }
+  if (!flags.Has("data")) {
+    return Status::InvalidArgument("--data", "is required (or --store postgresql://...)");
+  }
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<EmbeddedStore> store,
+                        EmbeddedStore::Open(*flags.Get("data"), options));
+  return std::unique_ptr<EventStore>(std::move(store));
 }
 
 int RunAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
@@ -95,6 +113,13 @@ int RunRead(const Flags& flags, std::ostream& out, std::ostream& err) {
 }
 
 int RunVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
+  if (flags.Has("store")) {
+    return ReportError(
+        Status::InvalidArgument("--store",
+                                "verify checks an embedded store's data folder (--data DIR); "
+                                "a PostgreSQL store is checked by PostgreSQL itself"),
+        err);
+  }
   auto dir = flags.Required("data");
   if (!dir.ok()) return ReportError(dir.status(), err);
   auto stats = VerifyDataFolder(*dir);
@@ -107,8 +132,17 @@ int RunVerify(const Flags& flags, std::ostream& out, std::ostream& err) {
 int RunStats(const Flags& flags, std::ostream& out, std::ostream& err) {
   auto store = OpenStore(flags);
   if (!store.ok()) return ReportError(store.status(), err);
-  const StoreStats stats = (*store)->Stats();
   boost::json::object o;
+  auto* embedded = dynamic_cast<EmbeddedStore*>(store->get());
+  if (embedded == nullptr) {  // PostgreSQL: positions are contiguous, so events = head
+    const uint64_t head = (*store)->HeadPosition().value;
+    o["store"] = "postgresql";
+    o["events"] = head;
+    o["head"] = head;
+    out << boost::json::serialize(o) << "\n";
+    return 0;
+  }
+  const StoreStats stats = embedded->Stats();
   o["streams"] = stats.streams;
   o["events"] = stats.events;
   o["log_bytes"] = stats.log_bytes;
@@ -123,10 +157,12 @@ int RunStats(const Flags& flags, std::ostream& out, std::ostream& err) {
 void AddStoreCommands(std::vector<Command>* commands) {
   commands->push_back(
       {"append",
-       "duet append --data DIR --stream S --type T --json DATA [--expected V] [--count N]",
+       "duet append (--data DIR | --store URL) --stream S --type T --json DATA [--expected V] "
+       "[--count N]",
        "Append events to a stream; prints `position version` per acknowledged event.\n"
        "--count N appends N copies of the event in one atomic append.",
        {kDataFlag,
+        kStoreFlag,
         {"stream", "stream name, e.g. account-42 (required)"},
         {"type", "event type, e.g. AccountOpened (required)"},
         {"json", "event data, a JSON document (required)"},
@@ -136,9 +172,10 @@ void AddStoreCommands(std::vector<Command>* commands) {
        RunAppend});
   commands->push_back(
       {"read",
-       "duet read --data DIR (--stream S | --all) [--from N] [--limit N]",
+       "duet read (--data DIR | --store URL) (--stream S | --all) [--from N] [--limit N]",
        "Read events as JSON lines: one stream from a version, or all from a position.",
        {kDataFlag,
+        kStoreFlag,
         {"stream", "the stream to read"},
         {"all", "read all streams in position order", false},
         {"from", "first version (stream) or position (all) to read"},
@@ -148,13 +185,14 @@ void AddStoreCommands(std::vector<Command>* commands) {
   commands->push_back({"verify",
                        "duet verify --data DIR",
                        "Check every record of the log (framing, CRC, positions); names the first\n"
-                       "corruption and exits 1, or prints the totals.",
-                       {kDataFlag},
+                       "corruption and exits 1, or prints the totals. Embedded store only.",
+                       {kDataFlag, {"store", "refused: a PostgreSQL store is not a data folder"}},
                        RunVerify});
   commands->push_back({"stats",
-                       "duet stats --data DIR",
-                       "Print streams, events, bytes, segments and head as JSON.",
-                       {kDataFlag},
+                       "duet stats (--data DIR | --store URL)",
+                       "Print streams, events, bytes, segments and head as JSON (on PostgreSQL:\n"
+                       "events and head).",
+                       {kDataFlag, kStoreFlag},
                        RunStats});
 }
 

@@ -128,13 +128,17 @@ Result<PgResult> PgConnection::Check(PGresult* raw) {
   PgResult result(raw);
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  return ErrorOf(result.get());
+}
+
+Status PgConnection::ErrorOf(const PGresult* result) const {
   if (broken() || result == nullptr) {
     return Status::Unavailable("postgresql: connection lost: " +
                                TrimmedMessage(PQerrorMessage(conn_)));
   }
-  const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   const std::string sqlstate = state == nullptr ? "" : state;
-  const std::string message = "postgresql: " + TrimmedMessage(PQresultErrorMessage(result.get())) +
+  const std::string message = "postgresql: " + TrimmedMessage(PQresultErrorMessage(result)) +
                               " (SQLSTATE " + sqlstate + ")";
   if (sqlstate == "53100") return Status::StorageFull(message);
   // Class 08 (connection exception) and 57P (operator intervention: the
@@ -143,6 +147,42 @@ Result<PgResult> PgConnection::Check(PGresult* raw) {
     return Status::Unavailable(message);
   }
   return Status::IOError(message);
+}
+
+Result<std::vector<PgResult>> PgConnection::Pipeline(std::span<Statement> statements) {
+  const auto lost = [this] {
+    return Status::Unavailable("postgresql: connection lost: " +
+                               TrimmedMessage(PQerrorMessage(conn_)));
+  };
+  if (PQenterPipelineMode(conn_) != 1) return lost();
+  for (Statement& statement : statements) {
+    Params& p = statement.params;
+    if (PQsendQueryParams(conn_, statement.sql.c_str(), p.size(), p.types(), p.values(),
+                          p.lengths(), p.formats(), /*resultFormat=*/1) != 1) {
+      return lost();
+    }
+  }
+  if (PQpipelineSync(conn_) != 1) return lost();
+  std::vector<PgResult> results;
+  Status first_error;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    PgResult result(PQgetResult(conn_));
+    if (result == nullptr || broken()) return lost();
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && first_error.ok()) {
+      first_error = status == PGRES_PIPELINE_ABORTED
+                        ? Status::IOError("postgresql: statement skipped after an error")
+                        : ErrorOf(result.get());
+    }
+    results.push_back(std::move(result));
+    // Each statement's results end with a null result.
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  }
+  PgResult sync(PQgetResult(conn_));
+  if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) return lost();
+  if (PQexitPipelineMode(conn_) != 1) return lost();
+  if (!first_error.ok()) return first_error;
+  return results;
 }
 
 }  // namespace duet::pgstore

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,12 @@ int64_t GetInt8(const PGresult* result, int row, int column);
 std::string_view GetBytes(const PGresult* result, int row, int column);
 EventId GetUuid(const PGresult* result, int row, int column);
 
+// One statement of a pipeline.
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
 class PgConnection {
  public:
   // Opens a connection to `url` (libpq's postgresql:// URI). kUnavailable
@@ -102,6 +109,12 @@ class PgConnection {
   // One statement with binary parameters; binary results.
   Result<PgResult> ExecParams(const std::string& sql, Params& params);
 
+  // `statements` in one round trip (libpq's pipeline mode), binary
+  // results in order. The first failing statement's error is returned; the
+  // server skips the statements after it. An explicit transaction (BEGIN
+  // among them) is left aborted then: the caller rolls it back.
+  Result<std::vector<PgResult>> Pipeline(std::span<Statement> statements);
+
   // Whether the connection is unusable (it must be reopened).
   bool broken() const;
   // The server process serving this connection (pg_stat_activity.pid).
@@ -111,6 +124,8 @@ class PgConnection {
  private:
   explicit PgConnection(PGconn* conn);
   Result<PgResult> Check(PGresult* result);
+  // The Status of a failed result (see the mapping above).
+  Status ErrorOf(const PGresult* result) const;
 
   PGconn* conn_;
   int backend_pid_ = 0;

@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -192,31 +194,34 @@ class PostgresStoreImpl final : public PostgresStore {
     return Status::OK();
   }
 
+  // A caller that waits anyway commits the queue itself when the writer
+  // connection is free, sparing the two thread hand-offs to the writer
+  // thread and back; otherwise it waits like any other.
   Result<MultiAppendResult> AppendMulti(std::span<const StreamAppend> appends) override {
-    return WaitForAppend(appends);
+    std::mutex mu;
+    std::condition_variable told;
+    std::optional<Result<MultiAppendResult>> answer;
+    const bool leads = Submit(
+        appends,
+        [&](Result<MultiAppendResult> result) {
+          std::lock_guard lock(mu);  // held while notifying: `told` dies with this call
+          answer.emplace(std::move(result));
+          told.notify_one();
+        },
+        /*lead=*/true);
+    if (leads) {
+      Lead([&] {
+        std::lock_guard lock(mu);
+        return answer.has_value();
+      });
+    }
+    std::unique_lock lock(mu);
+    told.wait(lock, [&] { return answer.has_value(); });
+    return std::move(*answer);
   }
 
   void AppendMultiAsync(std::span<const StreamAppend> appends, AppendCallback done) override {
-    const auto start = std::chrono::steady_clock::now();
-    if (Status invalid = ValidateAppends(appends, options_.store.limits); !invalid.ok()) {
-      Observe(start, invalid.code());
-      return done(invalid);
-    }
-    Pending pending;
-    pending.appends.assign(appends.begin(), appends.end());
-    for (const StreamAppend& append : appends) pending.events += append.events.size();
-    pending.done = std::move(done);
-    pending.start = start;
-    {
-      std::lock_guard lock(queue_mu_);
-      if (!stopping_) {
-        queue_.push_back(std::move(pending));
-        queue_cv_.notify_one();
-        return;
-      }
-    }
-    Observe(start, StatusCode::kFailedPrecondition);
-    pending.done(Status::FailedPrecondition("the PostgreSQL store is closing"));
+    (void)Submit(appends, std::move(done), /*lead=*/false);
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
@@ -364,22 +369,84 @@ class PostgresStoreImpl final : public PostgresStore {
 
   // ---- the writer ----
 
-  void RunWriter() {
+  // Queues `appends` (or answers bad input at once). True when the caller
+  // asked to lead and the writer connection was free: it now holds it
+  // (writing_) and must call Lead.
+  bool Submit(std::span<const StreamAppend> appends, AppendCallback done, bool lead) {
+    const auto start = std::chrono::steady_clock::now();
+    if (Status invalid = ValidateAppends(appends, options_.store.limits); !invalid.ok()) {
+      Observe(start, invalid.code());
+      done(invalid);
+      return false;
+    }
+    Pending pending;
+    pending.appends.assign(appends.begin(), appends.end());
+    for (const StreamAppend& append : appends) pending.events += append.events.size();
+    pending.done = std::move(done);
+    pending.start = start;
+    {
+      std::lock_guard lock(queue_mu_);
+      if (!stopping_) {
+        queue_.push_back(std::move(pending));
+        if (lead && !writing_) {
+          writing_ = true;
+          return true;
+        }
+        queue_cv_.notify_one();
+        return false;
+      }
+    }
+    Observe(start, StatusCode::kFailedPrecondition);
+    pending.done(Status::FailedPrecondition("the PostgreSQL store is closing"));
+    return false;
+  }
+
+  // Holding the writer connection (writing_): commits batches until
+  // `answered` holds or the queue is empty, then leaves the rest to the
+  // writer thread.
+  void Lead(const std::function<bool()>& answered) {
     for (;;) {
       std::vector<Pending> batch;
       {
-        std::unique_lock lock(queue_mu_);
-        queue_cv_.wait(lock, [this]() REQUIRES(queue_mu_) { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything queued was answered
-        size_t events = 0;
-        while (!queue_.empty() &&
-               (batch.empty() || events + queue_.front().events <= options_.max_batch_events)) {
-          events += queue_.front().events;
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
+        std::lock_guard lock(queue_mu_);
+        batch = TakeBatch();
       }
+      if (batch.empty()) break;
       CommitBatch(batch);
+      if (answered()) break;
+    }
+    {
+      std::lock_guard lock(queue_mu_);
+      writing_ = false;
+    }
+    queue_cv_.notify_all();
+  }
+
+  std::vector<Pending> TakeBatch() REQUIRES(queue_mu_) {
+    std::vector<Pending> batch;
+    size_t events = 0;
+    while (!queue_.empty() &&
+           (batch.empty() || events + queue_.front().events <= options_.max_batch_events)) {
+      events += queue_.front().events;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return batch;
+  }
+
+  void RunWriter() {
+    std::unique_lock lock(queue_mu_);
+    for (;;) {
+      queue_cv_.wait(lock, [this]() REQUIRES(queue_mu_) {
+        return !writing_ && (stopping_ || !queue_.empty());
+      });
+      if (queue_.empty()) return;  // stopping, and everything queued was answered
+      std::vector<Pending> batch = TakeBatch();
+      writing_ = true;
+      lock.unlock();
+      CommitBatch(batch);
+      lock.lock();
+      writing_ = false;
     }
   }
 
@@ -387,21 +454,14 @@ class PostgresStoreImpl final : public PostgresStore {
   void CommitBatch(std::vector<Pending>& batch) {
     Status failed = Transact(batch);
     for (Pending& pending : batch) {
-      Result<MultiAppendResult> answer = AnswerOf(pending, failed);
+      Result<MultiAppendResult> answer =
+          !failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)
+              ? Result<MultiAppendResult>(failed)
+          : pending.answer ? std::move(*pending.answer)
+                           : Result<MultiAppendResult>(std::move(pending.result));
       Observe(pending.start, answer.ok() ? StatusCode::kOk : answer.status().code());
       pending.done(std::move(answer));
     }
-  }
-
-  // What `pending` is told once its batch's transaction came to `failed`
-  // (OK: committed). Built directly: a Result is never made from an OK
-  // Status (result.h asserts it).
-  static Result<MultiAppendResult> AnswerOf(Pending& pending, const Status& failed) {
-    if (!failed.ok() && (pending.accepted || pending.rests_on_batch || !pending.answer)) {
-      return failed;
-    }
-    if (pending.answer) return std::move(*pending.answer);
-    return std::move(pending.result);
   }
 
   Status EnsureWriter() {
@@ -432,13 +492,34 @@ class PostgresStoreImpl final : public PostgresStore {
     // No connection, no transaction: said as plainly as any other failure
     // before COMMIT, so the appender knows nothing was written.
     if (Status down = EnsureWriter(); !down.ok()) return Abandon(down);
-    auto head = writer_->Exec("BEGIN; SELECT position, timestamp_us FROM duet_head FOR UPDATE");
-    if (!head.ok()) return Abandon(head.status());
-    const GlobalPosition base(static_cast<uint64_t>(TextInt64(head->get(), 0, 0)));
-    const int64_t now = std::max(NowMicros(), TextInt64(head->get(), 0, 1));
+    // One round trip: the transaction, the commit-order lock, and the
+    // current version of every stream the batch names.
+    std::unordered_map<std::string, std::optional<StreamVersion>> current;
+    ArrayBuilder names(kTextOid);
+    for (const Pending& pending : batch) {
+      for (const StreamAppend& append : pending.appends) {
+        if (current.emplace(append.stream, std::nullopt).second) names.Add(append.stream);
+      }
+    }
+    std::array<Statement, 3> opening = {
+        Statement{"BEGIN", {}},
+        Statement{"SELECT position, timestamp_us FROM duet_head FOR UPDATE", {}},
+        Statement{"SELECT n, (SELECT max(version) FROM duet_events WHERE stream = n) "
+                  "FROM unnest($1::text[]) AS s(n)",
+                  {}}};
+    opening[2].params.Array(kTextArrayOid, names.Finish());
+    auto opened = writer_->Pipeline(opening);
+    if (!opened.ok()) return Abandon(opened.status());
+    const PGresult* head = (*opened)[1].get();
+    const GlobalPosition base(static_cast<uint64_t>(GetInt8(head, 0, 0)));
+    const int64_t now = std::max(NowMicros(), GetInt8(head, 0, 1));
+    const PGresult* heads = (*opened)[2].get();
+    for (int row = 0; row < PQntuples(heads); ++row) {
+      if (PQgetisnull(heads, row, 1)) continue;
+      current[std::string(GetBytes(heads, row, 0))] =
+          StreamVersion(static_cast<uint64_t>(GetInt8(heads, row, 1)));
+    }
 
-    auto current = CurrentVersions(batch);
-    if (!current.ok()) return Abandon(current.status());
     std::unordered_map<std::string, std::vector<BatchEvent>> accepted_events;  // by stream
     std::unordered_map<std::string, uint64_t> first_batch_version;
     GlobalPosition next = base.Next();
@@ -448,14 +529,14 @@ class PostgresStoreImpl final : public PostgresStore {
     uint64_t transactions = 0, events = 0, bytes = 0;
     std::optional<EventId> first_id;
     for (Pending& pending : batch) {
-      auto decided = Decide(pending, *current, accepted_events, first_batch_version);
+      auto decided = Decide(pending, current, accepted_events, first_batch_version);
       if (!decided.ok()) return Abandon(decided);
       if (!pending.accepted) continue;
       ++transactions;
       pending.result.streams.resize(pending.appends.size());
       for (size_t i = 0; i < pending.appends.size(); ++i) {
         StreamAppend& append = pending.appends[i];
-        std::optional<StreamVersion>& version = (*current)[append.stream];
+        std::optional<StreamVersion>& version = current[append.stream];
         auto& mine = accepted_events[append.stream];
         if (!first_batch_version.contains(append.stream)) {
           first_batch_version[append.stream] = version ? version->value + 1 : 0;
@@ -496,7 +577,7 @@ class PostgresStoreImpl final : public PostgresStore {
     params.Array(kByteaArrayOid, metadata.Finish());
     params.Int8(now);
     params.Int8(ClampToInt64(last.value));
-    auto inserted = writer_->ExecParams(
+    Statement insert{
         "WITH appended AS ("
         "  INSERT INTO duet_events"
         "    (position, stream, version, event_id, type, data, metadata, timestamp_us)"
@@ -506,17 +587,28 @@ class PostgresStoreImpl final : public PostgresStore {
         " head AS (UPDATE duet_head SET position = $9, timestamp_us = $8)"
         "SELECT pg_notify('" +
             std::string(kChannel) + "', $9::int8::text)",
-        params);
-    if (!inserted.ok()) return Abandon(inserted.status());
-    if (options_.before_commit) options_.before_commit();
-
+        std::move(params)};
     const auto commit_start = std::chrono::steady_clock::now();
     const int backend = writer_->backend_pid();
-    auto committed = writer_->Exec("COMMIT");
+    Result<PgResult> committed = Status::Unavailable("COMMIT not sent");  // replaced below
+    if (options_.before_commit) {
+      // The test hook runs between the INSERT and the COMMIT, so two trips.
+      auto inserted = writer_->ExecParams(insert.sql, insert.params);
+      if (!inserted.ok()) return Abandon(inserted.status());
+      options_.before_commit();
+      committed = writer_->Exec("COMMIT");
+    } else {
+      // One round trip: the server skips the COMMIT if the INSERT fails.
+      std::array<Statement, 2> closing = {std::move(insert), Statement{"COMMIT", {}}};
+      auto closed = writer_->Pipeline(closing);
+      if (!closed.ok() && !writer_->broken()) return Abandon(closed.status());
+      committed = closed.ok() ? Result<PgResult>(std::move((*closed)[1])) : closed.status();
+    }
     Status outcome;
     if (committed.ok() && std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
       outcome = Status::IOError("postgresql: the append transaction was rolled back");
     } else if (!committed.ok()) {
+      // The COMMIT was sent and the connection broke: it may have happened.
       outcome = writer_->broken() ? ResolveInDoubt(backend, base.Next(), *first_id)
                                   : committed.status();
     }
@@ -528,32 +620,6 @@ class PostgresStoreImpl final : public PostgresStore {
           transactions, events, bytes, std::chrono::steady_clock::now() - commit_start});
     }
     return Status::OK();
-  }
-
-  // The last version of every stream `batch` names (nullopt: none), read
-  // under the head lock, so no other writer moves them until COMMIT.
-  Result<std::unordered_map<std::string, std::optional<StreamVersion>>> CurrentVersions(
-      const std::vector<Pending>& batch) {
-    std::unordered_map<std::string, std::optional<StreamVersion>> current;
-    ArrayBuilder names(kTextOid);
-    for (const Pending& pending : batch) {
-      for (const StreamAppend& append : pending.appends) {
-        if (current.emplace(append.stream, std::nullopt).second) names.Add(append.stream);
-      }
-    }
-    Params params;
-    params.Array(kTextArrayOid, names.Finish());
-    DUET_ASSIGN_OR_RETURN(
-        PgResult result,
-        writer_->ExecParams("SELECT n, (SELECT max(version) FROM duet_events WHERE stream = n) "
-                            "FROM unnest($1::text[]) AS s(n)",
-                            params));
-    for (int row = 0; row < PQntuples(result.get()); ++row) {
-      if (PQgetisnull(result.get(), row, 1)) continue;
-      current[std::string(GetBytes(result.get(), row, 0))] =
-          StreamVersion(static_cast<uint64_t>(GetInt8(result.get(), row, 1)));
-    }
-    return current;
   }
 
   // Whether `pending` goes ahead (accepted), is a retry of events already
@@ -762,7 +828,10 @@ class PostgresStoreImpl final : public PostgresStore {
   std::condition_variable queue_cv_;
   std::deque<Pending> queue_ GUARDED_BY(queue_mu_);
   bool stopping_ GUARDED_BY(queue_mu_) = false;
-  std::unique_ptr<PgConnection> writer_;  // the writer thread's (and Start's)
+  // Someone (the writer thread or a leading AppendMulti caller) is using
+  // writer_; only that one may touch it.
+  bool writing_ GUARDED_BY(queue_mu_) = false;
+  std::unique_ptr<PgConnection> writer_;
 
   std::mutex head_mu_;
   std::condition_variable head_cv_;

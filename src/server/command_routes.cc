@@ -129,10 +129,14 @@ void AddMisdirectedWriteRoutes(const std::string& command_node_url, Router* rout
                  .execution = Execution::kInline,
                  .handle =
                      [command_node_url](const HttpRequest&) {
-                       return ProtocolProblem(421, "wrong_role",
-                                              "this is a query node; send commands and appends to "
-                                              "the command node at " +
-                                                  command_node_url);
+                       // A follower names its command node; a query node
+                       // reading PostgreSQL names the store's command nodes.
+                       const std::string where = command_node_url.starts_with("http")
+                                                     ? "the command node at " + command_node_url
+                                                     : command_node_url;
+                       return ProtocolProblem(
+                           421, "wrong_role",
+                           "this is a query node; send commands and appends to " + where);
                      },
                  .summary = "refused: writes go to the command node"});
   }

@@ -224,7 +224,7 @@ std::string_view OpenApiGenericComponents() {
       }
     },
     "Unavailable": {
-      "description": "`overloaded`: the connection is beyond `max_connections` (it is then closed); `busy`: the data folder is locked by another process; `timeout` (\"not yet\"): a query's read model did not reach `min_position` within the wait, and `position` is where it is. Every 503 problem carries `Retry-After: 1`.",
+      "description": "`overloaded`: the connection is beyond `max_connections` (it is then closed); `busy`: the data folder is locked by another process; `unavailable`: the PostgreSQL store cannot be reached (nothing was written; or, when the connection broke during COMMIT, the outcome is unknown: retry with the same `Idempotency-Key`, or the same event ids, to learn it); `timeout` (\"not yet\"): a query's read model did not reach `min_position` within the wait, and `position` is where it is. Every 503 problem carries `Retry-After: 1`.",
       "content": {
         "application/problem+json": {
           "schema": {"$ref": "#/components/schemas/Problem"},

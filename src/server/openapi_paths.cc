@@ -296,7 +296,7 @@ std::string_view OpenApiGenericPaths() {
       "operationId": "health",
       "tags": ["operations"],
       "summary": "Liveness and storage health",
-      "description": "Open (no token). 503 once the store refuses appends after a storage failure; reads go on.",
+      "description": "Open (no token). 503 once the store refuses appends after a storage failure (reads go on), and while a PostgreSQL store cannot be reached (`status: unavailable`; 200 again once it can, without a restart).",
       "security": [],
       "responses": {
         "200": {
@@ -309,7 +309,7 @@ std::string_view OpenApiGenericPaths() {
           }
         },
         "503": {
-          "description": "Storage failure: appends are refused; reads go on.",
+          "description": "Storage failure: appends are refused; reads go on. Or PostgreSQL unreachable: appends are refused until it is back.",
           "content": {
             "application/json": {
               "schema": {"$ref": "#/components/schemas/Health"},

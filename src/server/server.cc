@@ -57,6 +57,7 @@ class ServingNode final : public Server {
     options.data = config_.data;
     options.role = config_.role;
     options.follow = config_.follow;
+    options.store_url = config_.store;
     options.store.durability = config_.durability;
     options.store.observer = &store_metrics_;
     DUET_ASSIGN_OR_RETURN(app_, App::Open(std::move(domains), std::move(options)));
@@ -97,7 +98,12 @@ class ServingNode final : public Server {
     backends.role = std::string(AppRoleName(config_.role));
     backends.store = app_->store();
     backends.commands = app_->commands();
-    if (config_.role == AppRole::kQuery) backends.command_node_url = config_.follow;
+    if (config_.role == AppRole::kQuery) {
+      backends.command_node_url = config_.store.empty()
+                                      ? config_.follow
+                                      : "a command node on the same PostgreSQL store (" +
+                                            RedactStoreUrl(config_.store) + ")";
+    }
     backends.projections = app_->projections();
     backends.queries = app_->queries();
     backends.health = [app = app_.get()] { return app->Health(); };

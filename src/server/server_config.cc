@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include "duet/postgres_store.h"
 #include "util/file_util.h"
 
 namespace duet {
@@ -110,12 +111,13 @@ Status ApplyAuth(const toml::node& node, std::string_view source, ServerConfig* 
 
 Status ApplyRoot(const toml::table& root, std::string_view source, ServerConfig* config) {
   for (const auto& [key, value] : root) {
-    if (key == "server" || key == "limits") {
+    if (key == "server" || key == "limits" || key == "store") {
       DUET_RETURN_IF_ERROR(ApplySection(key.str(), value, source, config));
     } else if (key == "auth") {
       DUET_RETURN_IF_ERROR(ApplyAuth(value, source, config));
     } else {
-      return KeyError(key.str(), source, value, "unknown key (sections: server, limits, auth)");
+      return KeyError(key.str(), source, value,
+                      "unknown key (sections: server, limits, store, auth)");
     }
   }
   return Status::OK();
@@ -172,10 +174,20 @@ Status ValidateServerConfig(const ServerConfig& config) {
       config.durability.interval.count() <= 0) {
     return Status::InvalidArgument("durability", "interval must be > 0 ms");
   }
-  if (config.role == AppRole::kQuery) {
+  if (!config.store.empty() && !IsPostgresUrl(config.store)) {
+    return Status::InvalidArgument(
+        "store", "must be postgresql://user@host:port/database (empty: the embedded store)");
+  }
+  if (!config.store.empty() && !config.follow.empty()) {
+    return Status::InvalidArgument("follow",
+                                   "a node on a PostgreSQL store reads it directly: give store or "
+                                   "follow, not both");
+  }
+  if (config.role == AppRole::kQuery && config.store.empty()) {
     if (config.follow.empty()) {
-      return Status::InvalidArgument(
-          "follow", "role query needs follow = http://host:port of a command node");
+      return Status::InvalidArgument("follow",
+                                     "role query needs follow = http://host:port of a command "
+                                     "node, or store = postgresql://... to read");
     }
     if (!IsFollowUrl(config.follow)) {
       return Status::InvalidArgument("follow", "must be http://host:port");
@@ -185,6 +197,20 @@ Status ValidateServerConfig(const ServerConfig& config) {
                                                  std::string(AppRoleName(config.role)) + ")");
   }
   return server::TokenAuthority::Create(config.tokens).status();
+}
+
+std::string RedactStoreUrl(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const size_t start = scheme + 3;
+  const size_t at = url.find('@', start);
+  const size_t slash = url.find('/', start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) {
+    return std::string(url);
+  }
+  const size_t colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 }  // namespace duet

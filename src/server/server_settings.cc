@@ -74,7 +74,7 @@ const std::vector<Setting>& Table() {
        [](ServerConfig* c, uint64_t v) { c->port = static_cast<uint16_t>(v); }},
       {"role", "--role", "DUET_ROLE", "server.role", "all|command|query",
        "what this node serves: all, command (writes and the event feed) or query (follows a "
-       "command node)",
+       "command node, or reads a PostgreSQL store)",
        0, 0, nullptr, nullptr, SetRole,
        [](const ServerConfig& c) { return std::string(AppRoleName(c.role)); }},
       {"follow", "--follow", "DUET_FOLLOW", "server.follow", "URL",
@@ -84,6 +84,16 @@ const std::vector<Setting>& Table() {
          return Status::OK();
        },
        [](const ServerConfig& c) { return c.follow; }},
+      {"store", "--store", "DUET_STORE", "store.url", "URL",
+       "the event store: empty for the embedded one in the data folder, or "
+       "postgresql://user@host:port/db shared by several command nodes (a query node then reads "
+       "it instead of following)",
+       0, 0, nullptr, nullptr,
+       [](ServerConfig* c, std::string_view text) {
+         c->store = std::string(text);
+         return Status::OK();
+       },
+       [](const ServerConfig& c) { return c.store; }},
       {"data", "--data", "DUET_DATA", "server.data", "DIR", "data folder", 0, 0, nullptr, nullptr,
        SetData, [](const ServerConfig& c) { return c.data.string(); }},
       {"io_threads", "--io-threads", "DUET_IO_THREADS", "server.io_threads", "N",

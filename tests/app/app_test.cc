@@ -127,6 +127,21 @@ TEST_F(AppTest, BadOptionsAreNamed) {
   EXPECT_EQ(App::Open({CounterDomain()}, following).status().subject(), "follow");
 }
 
+TEST_F(AppTest, BadStoreOptionsAreNamed) {
+  AppOptions other = Options();
+  other.store_url = "mysql://duet@127.0.0.1/duet";
+  EXPECT_EQ(App::Open({CounterDomain()}, other).status().subject(), "store");
+  AppOptions both = Options(AppRole::kQuery);
+  both.store_url = "postgresql://duet@127.0.0.1:1/duet";
+  both.follow = "http://127.0.0.1:1";
+  EXPECT_EQ(App::Open({CounterDomain()}, both).status().subject(), "follow");
+  // Checked before anything is opened: nothing listens on port 1.
+  AppOptions unreachable = Options(AppRole::kCommand);
+  unreachable.store_url = "postgresql://duet@127.0.0.1:1/duet";
+  unreachable.postgres.connect_timeout = std::chrono::milliseconds(2000);
+  EXPECT_EQ(App::Open({CounterDomain()}, unreachable).status().code(), StatusCode::kUnavailable);
+}
+
 TEST_F(AppTest, TwoDomainsRegisteringOneCommandIsRefused) {
   auto app = App::Open({CounterDomain("a"), CounterDomain("b")}, Options());
   EXPECT_FALSE(app.ok());

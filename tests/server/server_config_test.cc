@@ -74,7 +74,8 @@ TEST(ServerConfigTest, SettingsTableDescribesEverySettingOnce) {
         }());
     EXPECT_FALSE(s.help.empty());
   }
-  EXPECT_EQ(defaults.size(), 15u);
+  EXPECT_EQ(defaults.size(), 16u);
+  EXPECT_EQ(defaults["store"], "");  // the embedded store
   EXPECT_EQ(defaults["port"], "8080");
   EXPECT_EQ(defaults["durability"], "sync");
   EXPECT_EQ(defaults["max_body_bytes"], "1048576");
@@ -262,6 +263,33 @@ TEST(ServerConfigTest, ValidationChecksRoleAndFollow) {
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");
   c.role = ServerRole::kCommand;
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");
+}
+
+TEST(ServerConfigTest, StoreUrlFromFileAndItsValidation) {
+  auto parsed = ParseServerConfig(
+      "[server]\nrole = \"query\"\n[store]\nurl = \"postgresql://duet@127.0.0.1:5432/duet\"\n",
+      "duet.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->store, "postgresql://duet@127.0.0.1:5432/duet");
+  EXPECT_TRUE(ValidateServerConfig(*parsed).ok());  // a query node reading PostgreSQL
+  EXPECT_EQ(ParseError("[store]\nurl = 5\n").subject(), "store.url");
+  EXPECT_EQ(ParseError("[store]\nhost = \"h\"\n").subject(), "store.host");
+
+  ServerConfig c;
+  c.store = "mysql://duet@127.0.0.1/duet";
+  EXPECT_EQ(ValidateServerConfig(c).subject(), "store");
+  c.store = "postgres://duet@127.0.0.1/duet";
+  EXPECT_TRUE(ValidateServerConfig(c).ok());
+  c.role = ServerRole::kQuery;
+  c.follow = "http://127.0.0.1:8080";
+  EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");  // one or the other
+}
+
+TEST(ServerConfigTest, RedactStoreUrlHidesOnlyThePassword) {
+  EXPECT_EQ(RedactStoreUrl("postgresql://duet:s3cret@db:5432/duet"),
+            "postgresql://duet:***@db:5432/duet");
+  EXPECT_EQ(RedactStoreUrl("postgresql://duet@db:5432/duet"), "postgresql://duet@db:5432/duet");
+  EXPECT_EQ(RedactStoreUrl("postgresql://db:5432/a@b"), "postgresql://db:5432/a@b");
 }
 
 TEST(ServerConfigTest, ValidationChecksRangesAndTokens) {
