@@ -113,7 +113,7 @@ PgConnection::PgConnection(PGconn* conn) : conn_(conn), backend_pid_(PQbackendPI
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool PgConnection::broken() const { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
 
 Result<PgResult> PgConnection::Exec(const std::string& sql) {
   return Check(PQexec(conn_, sql.c_str()));
@@ -150,7 +150,10 @@ Status PgConnection::ErrorOf(const PGresult* result) const {
 }
 
 Result<std::vector<PgResult>> PgConnection::Pipeline(std::span<Statement> statements) {
+  // The pipeline broke off midway (results unread, still in pipeline mode):
+  // the connection is not used again, even if libpq has not seen EOF yet.
   const auto lost = [this] {
+    lost_ = true;
     return Status::Unavailable("postgresql: connection lost: " +
                                TrimmedMessage(PQerrorMessage(conn_)));
   };

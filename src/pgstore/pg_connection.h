@@ -129,6 +129,7 @@ class PgConnection {
 
   PGconn* conn_;
   int backend_pid_ = 0;
+  bool lost_ = false;  // a pipeline broke off: unusable whatever PQstatus says
 };
 
 }  // namespace duet::pgstore

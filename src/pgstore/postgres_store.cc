@@ -601,16 +601,19 @@ class PostgresStoreImpl final : public PostgresStore {
       // One round trip: the server skips the COMMIT if the INSERT fails.
       std::array<Statement, 2> closing = {std::move(insert), Statement{"COMMIT", {}}};
       auto closed = writer_->Pipeline(closing);
-      if (!closed.ok() && !writer_->broken()) return Abandon(closed.status());
+      // Nothing was written only if the server answered the INSERT with an
+      // error (and so skipped the COMMIT) on a connection still alive.
+      if (!closed.ok() && !InDoubt(closed.status())) return Abandon(closed.status());
       committed = closed.ok() ? Result<PgResult>(std::move((*closed)[1])) : closed.status();
     }
     Status outcome;
     if (committed.ok() && std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
       outcome = Status::IOError("postgresql: the append transaction was rolled back");
     } else if (!committed.ok()) {
-      // The COMMIT was sent and the connection broke: it may have happened.
-      outcome = writer_->broken() ? ResolveInDoubt(backend, base.Next(), *first_id)
-                                  : committed.status();
+      // The COMMIT was sent and the connection broke (or the server is
+      // going away): it may have happened.
+      outcome = InDoubt(committed.status()) ? ResolveInDoubt(backend, base.Next(), *first_id)
+                                            : committed.status();
     }
     if (!outcome.ok()) return outcome;
     SetHealth(Status::OK());
@@ -620,6 +623,15 @@ class PostgresStoreImpl final : public PostgresStore {
           transactions, events, bytes, std::chrono::steady_clock::now() - commit_start});
     }
     return Status::OK();
+  }
+
+  // Whether a failure after the COMMIT was sent leaves its outcome open: the
+  // connection broke, or the server said it is going away (57P01 and the
+  // like, kUnavailable), which it may say after the COMMIT ran, before its
+  // answer was read: a pipeline's INSERT and COMMIT can both succeed and
+  // the FATAL come in place of the sync.
+  bool InDoubt(const Status& failure) const {
+    return writer_->broken() || failure.code() == StatusCode::kUnavailable;
   }
 
   // Whether `pending` goes ahead (accepted), is a retry of events already
