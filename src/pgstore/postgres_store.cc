@@ -50,6 +50,8 @@ constexpr const char* kChannel = "duet_events";
 // notification sent while it was reconnecting is never delivered.
 constexpr std::chrono::milliseconds kHeadPollInterval{2000};
 constexpr std::chrono::milliseconds kReconnectPause{250};
+// The longest a batch waits for appenders to gather (GatherBatch).
+constexpr std::chrono::microseconds kMaxGather{1000};
 
 constexpr const char* kSelectColumns =
     "SELECT position, stream, version, event_id, type, data, metadata, timestamp_us "
@@ -397,6 +399,7 @@ class PostgresStoreImpl final : public PostgresStore {
         pending.ticket = ++last_ticket_;
         const uint64_t ticket = pending.ticket;
         queue_.push_back(std::move(pending));
+        if (gather_target_ != 0 && queue_.size() >= gather_target_) gather_cv_.notify_one();
         if (lead && !writing_) {
           writing_ = true;
           return ticket;
@@ -414,22 +417,51 @@ class PostgresStoreImpl final : public PostgresStore {
   // holding append `ticket` is done, then leaves the rest to the writer
   // thread.
   void Lead(uint64_t ticket) {
+    std::unique_lock lock(queue_mu_);
     for (bool mine = false; !mine;) {
-      std::vector<Pending> batch;
-      {
-        std::lock_guard lock(queue_mu_);
-        batch = TakeBatch();
-      }
+      std::vector<Pending> batch = GatherBatch(lock);
       if (batch.empty()) break;
       mine = std::any_of(batch.begin(), batch.end(),
                          [ticket](const Pending& p) { return p.ticket == ticket; });
-      CommitBatch(batch);
+      CommitBatchUnlocked(lock, batch);
     }
-    {
-      std::lock_guard lock(queue_mu_);
-      writing_ = false;
-    }
+    writing_ = false;
+    lock.unlock();
     queue_cv_.notify_all();
+  }
+
+  // REQUIRES: writing_. Waits for the appenders the last batch answered to
+  // queue again, so that one transaction takes every appender instead of
+  // two groups taking turns (each queueing while the other commits): until
+  // as many appends wait as were in flight when the last batch committed
+  // (queued then, plus the batch), less an eighth, or for the last
+  // transaction's time (kMaxGather at most). The embedded log's group
+  // commit gathers the same way. A lone appender never waits.
+  std::vector<Pending> GatherBatch(std::unique_lock<std::mutex>& lock) REQUIRES(queue_mu_) {
+    const size_t want = in_flight_ - in_flight_ / 8;
+    if (queue_.size() < want && !stopping_) {
+      gather_target_ = want;
+      gather_cv_.wait_for(lock, std::min(last_transaction_time_, kMaxGather),
+                          [&]() REQUIRES(queue_mu_) { return stopping_ || queue_.size() >= want; });
+      gather_target_ = 0;
+    }
+    return TakeBatch();
+  }
+
+  // Commits `batch` without queue_mu_ and notes its size and time for the
+  // next gathering. REQUIRES: writing_.
+  void CommitBatchUnlocked(std::unique_lock<std::mutex>& lock, std::vector<Pending>& batch)
+      REQUIRES(queue_mu_) {
+    const size_t size = batch.size();
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    CommitBatch(batch);
+    const auto took = std::chrono::steady_clock::now() - start;
+    lock.lock();
+    // Everyone in flight now: the appends that queued while this batch
+    // committed, and this batch's, whose callers will be back.
+    in_flight_ = queue_.size() + size;
+    last_transaction_time_ = std::chrono::duration_cast<std::chrono::microseconds>(took);
   }
 
   std::vector<Pending> TakeBatch() REQUIRES(queue_mu_) {
@@ -451,11 +483,9 @@ class PostgresStoreImpl final : public PostgresStore {
         return !writing_ && (stopping_ || !queue_.empty());
       });
       if (queue_.empty()) return;  // stopping, and everything queued was answered
-      std::vector<Pending> batch = TakeBatch();
       writing_ = true;
-      lock.unlock();
-      CommitBatch(batch);
-      lock.lock();
+      std::vector<Pending> batch = GatherBatch(lock);
+      if (!batch.empty()) CommitBatchUnlocked(lock, batch);
       writing_ = false;
     }
   }
@@ -870,6 +900,11 @@ class PostgresStoreImpl final : public PostgresStore {
   // writer_; only that one may touch it.
   bool writing_ GUARDED_BY(queue_mu_) = false;
   uint64_t last_ticket_ GUARDED_BY(queue_mu_) = 0;
+  // The last batch, for the next one's gathering (GatherBatch).
+  std::condition_variable gather_cv_;
+  size_t gather_target_ GUARDED_BY(queue_mu_) = 0;  // 0: nobody gathers
+  size_t in_flight_ GUARDED_BY(queue_mu_) = 1;
+  std::chrono::microseconds last_transaction_time_ GUARDED_BY(queue_mu_){0};
   std::unique_ptr<PgConnection> writer_;
 
   std::mutex head_mu_;
