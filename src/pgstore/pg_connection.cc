@@ -149,6 +149,16 @@ Status PgConnection::ErrorOf(const PGresult* result) const {
   return Status::IOError(message);
 }
 
+Result<std::string> PgConnection::PreparedName(Statement& statement) {
+  if (auto found = prepared_.find(statement.sql); found != prepared_.end()) return found->second;
+  std::string name = "duet_" + std::to_string(prepared_.size() + 1);
+  DUET_RETURN_IF_ERROR(Check(PQprepare(conn_, name.c_str(), statement.sql.c_str(),
+                                       statement.params.size(), statement.params.types()))
+                           .status());
+  prepared_.emplace(statement.sql, name);
+  return name;
+}
+
 Result<std::vector<PgResult>> PgConnection::Pipeline(std::span<Statement> statements) {
   // The pipeline broke off midway (results unread, still in pipeline mode):
   // the connection is not used again, even if libpq has not seen EOF yet.
@@ -157,13 +167,21 @@ Result<std::vector<PgResult>> PgConnection::Pipeline(std::span<Statement> statem
     return Status::Unavailable("postgresql: connection lost: " +
                                TrimmedMessage(PQerrorMessage(conn_)));
   };
+  std::vector<std::string> names(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (!statements[i].prepare) continue;
+    DUET_ASSIGN_OR_RETURN(names[i], PreparedName(statements[i]));
+  }
   if (PQenterPipelineMode(conn_) != 1) return lost();
-  for (Statement& statement : statements) {
-    Params& p = statement.params;
-    if (PQsendQueryParams(conn_, statement.sql.c_str(), p.size(), p.types(), p.values(),
-                          p.lengths(), p.formats(), /*resultFormat=*/1) != 1) {
-      return lost();
-    }
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Params& p = statements[i].params;
+    const int sent =
+        names[i].empty()
+            ? PQsendQueryParams(conn_, statements[i].sql.c_str(), p.size(), p.types(),
+                                p.values(), p.lengths(), p.formats(), /*resultFormat=*/1)
+            : PQsendQueryPrepared(conn_, names[i].c_str(), p.size(), p.values(), p.lengths(),
+                                  p.formats(), /*resultFormat=*/1);
+    if (sent != 1) return lost();
   }
   if (PQpipelineSync(conn_) != 1) return lost();
   std::vector<PgResult> results;

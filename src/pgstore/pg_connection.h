@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "duet/result.h"
@@ -91,6 +92,9 @@ EventId GetUuid(const PGresult* result, int row, int column);
 struct Statement {
   std::string sql;
   Params params;
+  // Parsed and planned once per connection (PQprepare) and executed by name
+  // afterwards: for the statements a connection runs on every transaction.
+  bool prepare = false;
 };
 
 class PgConnection {
@@ -124,12 +128,16 @@ class PgConnection {
  private:
   explicit PgConnection(PGconn* conn);
   Result<PgResult> Check(PGresult* result);
+  // The name `statement` is prepared under on this connection, preparing it
+  // the first time.
+  Result<std::string> PreparedName(Statement& statement);
   // The Status of a failed result (see the mapping above).
   Status ErrorOf(const PGresult* result) const;
 
   PGconn* conn_;
   int backend_pid_ = 0;
   bool lost_ = false;  // a pipeline broke off: unusable whatever PQstatus says
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
 };
 
 }  // namespace duet::pgstore
