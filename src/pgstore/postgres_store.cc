@@ -445,14 +445,14 @@ class PostgresStoreImpl final : public PostgresStore {
   // queue again, so that one transaction takes every appender instead of
   // two groups taking turns (each queueing while the other commits): until
   // as many appends wait as were in flight when the last batch committed
-  // (queued then, plus the batch), less an eighth, or for the last
-  // transaction's time (kMaxGather at most). The embedded log's group
+  // (queued then, plus the batch), less an eighth, or for a quarter of the
+  // last transaction's time (kMaxGather at most). The embedded log's group
   // commit gathers the same way. A lone appender never waits.
   std::vector<Pending> GatherBatch(std::unique_lock<std::mutex>& lock) REQUIRES(queue_mu_) {
     const size_t want = in_flight_ - in_flight_ / 8;
     if (queue_.size() < want && !stopping_) {
       gather_target_ = want;
-      gather_cv_.wait_for(lock, std::min(last_transaction_time_, kMaxGather),
+      gather_cv_.wait_for(lock, std::min(last_transaction_time_ / 4, kMaxGather),
                           [&]() REQUIRES(queue_mu_) { return stopping_ || queue_.size() >= want; });
       gather_target_ = 0;
     }
@@ -584,7 +584,7 @@ class PostgresStoreImpl final : public PostgresStore {
     }
     std::array<Statement, 3> opening = {
         Statement{"BEGIN", {}},
-        Statement{"SELECT position, timestamp_us FROM duet_head FOR UPDATE", {}},
+        Statement{"SELECT position, timestamp_us FROM duet_head FOR UPDATE", {}, /*prepare=*/true},
         Statement{"SELECT n, (SELECT max(version) FROM duet_events WHERE stream = n) "
                   "FROM unnest($1::text[]) AS s(n)",
                   {}, /*prepare=*/true}};
