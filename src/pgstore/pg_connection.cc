@@ -90,8 +90,7 @@ EventId GetUuid(const PGresult* result, int row, int column) {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url,
                                                          std::chrono::milliseconds timeout) {
-  const std::string seconds =
-      std::to_string(std::max<int64_t>(1, (timeout.count() + 999) / 1000));
+  const std::string seconds = std::to_string(std::max<int64_t>(1, (timeout.count() + 999) / 1000));
   // expand_dbname = 1: `dbname` is the whole URI; the other keywords add to it.
   const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
   const char* values[] = {url.c_str(), seconds.c_str(), "duet", nullptr};
@@ -181,8 +180,8 @@ Result<std::vector<PgResult>> PgConnection::Pipeline(std::span<Statement> statem
     Params& p = statements[i].params;
     const int sent =
         names[i].empty()
-            ? PQsendQueryParams(conn_, statements[i].sql.c_str(), p.size(), p.types(),
-                                p.values(), p.lengths(), p.formats(), /*resultFormat=*/1)
+            ? PQsendQueryParams(conn_, statements[i].sql.c_str(), p.size(), p.types(), p.values(),
+                                p.lengths(), p.formats(), /*resultFormat=*/1)
             : PQsendQueryPrepared(conn_, names[i].c_str(), p.size(), p.values(), p.lengths(),
                                   p.formats(), /*resultFormat=*/1);
     if (sent != 1) return lost();

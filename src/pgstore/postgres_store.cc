@@ -107,9 +107,9 @@ Status Migrate(PgConnection& conn) {
   const int64_t found = TextInt64(version->get(), 0, 0);
   Status status;
   if (found > kSchemaVersion) {
-    status = Status::FailedPrecondition(
-        "the PostgreSQL schema is version " + std::to_string(found) + "; this build knows up to " +
-        std::to_string(kSchemaVersion) + " (upgrade Duet)");
+    status = Status::FailedPrecondition("the PostgreSQL schema is version " +
+                                        std::to_string(found) + "; this build knows up to " +
+                                        std::to_string(kSchemaVersion) + " (upgrade Duet)");
   } else if (found == 0) {
     status = conn.Exec(
                      "BEGIN;"
@@ -249,10 +249,11 @@ class PostgresStoreImpl final : public PostgresStore {
     DUET_RETURN_IF_ERROR(ValidateStreamName(stream, options_.store.limits));
     if (max_count == 0) return std::vector<RecordedEvent>{};
     const bool forward = direction == ReadDirection::kForward;
-    const std::string sql = std::string(kSelectColumns) +
-                            (forward ? "WHERE stream = $1 AND version >= $2 ORDER BY version "
-                                     : "WHERE stream = $1 AND version <= $2 ORDER BY version DESC ") +
-                            "LIMIT $3";
+    const std::string sql =
+        std::string(kSelectColumns) +
+        (forward ? "WHERE stream = $1 AND version >= $2 ORDER BY version "
+                 : "WHERE stream = $1 AND version <= $2 ORDER BY version DESC ") +
+        "LIMIT $3";
     return WithReader([&](PgConnection& conn) -> Result<std::vector<RecordedEvent>> {
       Params params;
       params.Text(stream);
@@ -300,9 +301,8 @@ class PostgresStoreImpl final : public PostgresStore {
 
   GlobalPosition WaitForHead(GlobalPosition position, std::chrono::milliseconds timeout) override {
     std::unique_lock lock(head_mu_);
-    head_cv_.wait_for(lock, timeout, [&]() REQUIRES(head_mu_) {
-      return closed_ || head_ >= position;
-    });
+    head_cv_.wait_for(lock, timeout,
+                      [&]() REQUIRES(head_mu_) { return closed_ || head_ >= position; });
     return head_;
   }
 
@@ -533,9 +533,8 @@ class PostgresStoreImpl final : public PostgresStore {
   void RunAnswerer() {
     std::unique_lock lock(answers_mu_);
     for (;;) {
-      answers_cv_.wait(lock, [this]() REQUIRES(answers_mu_) {
-        return answerer_stopping_ || !answers_.empty();
-      });
+      answers_cv_.wait(
+          lock, [this]() REQUIRES(answers_mu_) { return answerer_stopping_ || !answers_.empty(); });
       if (answers_.empty()) return;  // stopping, and every answer was told
       std::vector<Answer> batch = std::move(answers_.front());
       answers_.pop_front();
@@ -587,7 +586,8 @@ class PostgresStoreImpl final : public PostgresStore {
         Statement{"SELECT position, timestamp_us FROM duet_head FOR UPDATE", {}, /*prepare=*/true},
         Statement{"SELECT n, (SELECT max(version) FROM duet_events WHERE stream = n) "
                   "FROM unnest($1::text[]) AS s(n)",
-                  {}, /*prepare=*/true}};
+                  {},
+                  /*prepare=*/true}};
     opening[2].params.Array(kTextArrayOid, names.Finish());
     auto opened = writer_->Pipeline(opening);
     if (!opened.ok()) return Abandon(opened.status());
@@ -636,8 +636,8 @@ class PostgresStoreImpl final : public PostgresStore {
           mine.push_back(BatchEvent{event.id, next});
           pending.result.streams[i] = AppendResult{*version, next};
           pending.result.position = next;
-          bytes += append.stream.size() + event.type.size() + event.data.size() +
-                   event.metadata.size();
+          bytes +=
+              append.stream.size() + event.type.size() + event.data.size() + event.metadata.size();
           ++events;
           next = next.Next();
         }
@@ -729,9 +729,9 @@ class PostgresStoreImpl final : public PostgresStore {
       const StreamAppend& append = pending.appends[i];
       const std::optional<StreamVersion> at = current[append.stream];
       if (batch_events.contains(append.stream)) pending.rests_on_batch = true;
-      const auto conflict = Status::WrongExpectedVersion(
-          append.stream, append.expected.ToString(),
-          at ? std::optional<uint64_t>(at->value) : std::nullopt);
+      const auto conflict =
+          Status::WrongExpectedVersion(append.stream, append.expected.ToString(),
+                                       at ? std::optional<uint64_t>(at->value) : std::nullopt);
       if (append.expected.Matches(at)) {
         all_retries = false;
         continue;
@@ -755,9 +755,9 @@ class PostgresStoreImpl final : public PostgresStore {
       for (const StreamAppend& append : pending.appends) {
         const std::optional<StreamVersion> at = current[append.stream];
         if (!append.expected.Matches(at)) {
-          pending.answer = Status::WrongExpectedVersion(
-              append.stream, append.expected.ToString(),
-              at ? std::optional<uint64_t>(at->value) : std::nullopt);
+          pending.answer =
+              Status::WrongExpectedVersion(append.stream, append.expected.ToString(),
+                                           at ? std::optional<uint64_t>(at->value) : std::nullopt);
           break;
         }
       }
@@ -775,9 +775,8 @@ class PostgresStoreImpl final : public PostgresStore {
     if (kind != ExpectedVersion::Kind::kExact && kind != ExpectedVersion::Kind::kNoStream) {
       return std::optional<AppendResult>();
     }
-    const uint64_t start = kind == ExpectedVersion::Kind::kNoStream
-                               ? 0
-                               : append.expected.version().value + 1;
+    const uint64_t start =
+        kind == ExpectedVersion::Kind::kNoStream ? 0 : append.expected.version().value + 1;
     const uint64_t n = append.events.size();
     if (!at || at->value + 1 < start + n) return std::optional<AppendResult>();
     for (const EventData& event : append.events) {
@@ -786,8 +785,9 @@ class PostgresStoreImpl final : public PostgresStore {
     // Versions below the batch's first are in the table; the rest in the batch.
     std::vector<BatchEvent> found;
     const auto batch_start = first_batch_version.find(append.stream);
-    const uint64_t in_table_end =
-        batch_start == first_batch_version.end() ? start + n : std::min(start + n, batch_start->second);
+    const uint64_t in_table_end = batch_start == first_batch_version.end()
+                                      ? start + n
+                                      : std::min(start + n, batch_start->second);
     if (start < in_table_end) {
       Params params;
       params.Text(append.stream);
@@ -799,9 +799,9 @@ class PostgresStoreImpl final : public PostgresStore {
                                                 "version < $3 ORDER BY version",
                                                 params));
       for (int row = 0; row < PQntuples(rows.get()); ++row) {
-        found.push_back(BatchEvent{GetUuid(rows.get(), row, 0),
-                                   GlobalPosition(static_cast<uint64_t>(
-                                       GetInt8(rows.get(), row, 1)))});
+        found.push_back(
+            BatchEvent{GetUuid(rows.get(), row, 0),
+                       GlobalPosition(static_cast<uint64_t>(GetInt8(rows.get(), row, 1)))});
       }
     }
     if (batch_start != first_batch_version.end()) {
@@ -814,7 +814,8 @@ class PostgresStoreImpl final : public PostgresStore {
     for (uint64_t i = 0; i < n; ++i) {
       if (found[i].id != append.events[i].id) return std::optional<AppendResult>();
     }
-    return std::optional<AppendResult>(AppendResult{StreamVersion(start + n - 1), found.back().position});
+    return std::optional<AppendResult>(
+        AppendResult{StreamVersion(start + n - 1), found.back().position});
   }
 
   // The connection broke while COMMIT was in flight: the transaction may or

@@ -91,8 +91,7 @@ Status ValidateAppends(std::span<const StreamAppend> appends, const Limits& limi
   }
   if (total_bytes > limits.max_append_bytes) {
     return Status::InvalidArgument(
-        "events",
-        "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
+        "events", "more than " + std::to_string(limits.max_append_bytes) + " bytes in one append");
   }
   return Status::OK();
 }

@@ -163,9 +163,9 @@ struct Row {
 
 std::map<uint64_t, Row> ReadTable(PostgresCluster& cluster, const std::string& database) {
   std::string out;
-  Status read = cluster.Psql(
-      "SELECT position, event_id, stream, version FROM duet_events ORDER BY position", &out,
-      database);
+  Status read =
+      cluster.Psql("SELECT position, event_id, stream, version FROM duet_events ORDER BY position",
+                   &out, database);
   EXPECT_TRUE(read.ok()) << read;
   std::map<uint64_t, Row> rows;
   std::istringstream lines(out);
@@ -216,10 +216,11 @@ TEST(NeverSkipTest, SubscribersSeeEveryCommittedEventOnceInOrderAcrossNodesAndAR
     readers.push_back(std::move(*store));
     received.push_back(std::make_unique<Received>());
     Received* into = received.back().get();
-    subscriptions.push_back(readers.back()->SubscribeToAll(
-        kNoPosition, [into](std::span<const RecordedEvent> batch) {
+    subscriptions.push_back(
+        readers.back()->SubscribeToAll(kNoPosition, [into](std::span<const RecordedEvent> batch) {
           std::lock_guard lock(into->mu);
-          for (const RecordedEvent& event : batch) into->events.emplace_back(event.position.value, event.id);
+          for (const RecordedEvent& event : batch)
+            into->events.emplace_back(event.position.value, event.id);
           return Status::OK();
         }));
   }

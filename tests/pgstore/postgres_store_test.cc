@@ -50,7 +50,8 @@ class PostgresStoreTest : public ::testing::Test {
 
   // How many rows of duet_events hold `id`.
   int Copies(const EventId& id) {
-    return std::stoi(Query("SELECT count(*) FROM duet_events WHERE event_id = '" + id.ToString() + "'"));
+    return std::stoi(
+        Query("SELECT count(*) FROM duet_events WHERE event_id = '" + id.ToString() + "'"));
   }
 
   // Waits (up to a minute) until Health() has the code `code`.
@@ -152,7 +153,8 @@ TEST_F(PostgresStoreTest, StoppedUnderLoadNothingIsAcknowledgedFalselyAndTheSame
   ASSERT_TRUE(cluster_->Stop("fast").ok());
   EXPECT_TRUE(HealthBecomes(*store, StatusCode::kUnavailable)) << store->Health();
   const int refused_when_down = refused;
-  while (refused < refused_when_down + 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (refused < refused_when_down + 20)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(store->ReadAll(GlobalPosition(1), 10).status().code(), StatusCode::kUnavailable);
   stop = true;
   for (std::thread& thread : threads) thread.join();
@@ -360,7 +362,8 @@ TEST_F(PostgresStoreTest, StoresOpenedConcurrentlyOnAnEmptyDatabaseAllSucceed) {
   for (int i = 0; i < kNodes; ++i) opened.emplace_back(Status::Unavailable("unset"));
   std::vector<std::thread> threads;
   for (int i = 0; i < kNodes; ++i) {
-    threads.emplace_back([&, i] { opened[i] = PostgresStore::Open(cluster_->url("empty"), options_); });
+    threads.emplace_back(
+        [&, i] { opened[i] = PostgresStore::Open(cluster_->url("empty"), options_); });
   }
   for (std::thread& thread : threads) thread.join();
   for (int i = 0; i < kNodes; ++i) {
@@ -371,7 +374,8 @@ TEST_F(PostgresStoreTest, StoresOpenedConcurrentlyOnAnEmptyDatabaseAllSucceed) {
   EXPECT_EQ(schema, "1\n");
   for (int i = 0; i < kNodes; ++i) {
     std::vector<EventData> events = {Event("Opened")};
-    auto appended = (*opened[i])->Append("node-" + std::to_string(i), ExpectedVersion::NoStream(), events);
+    auto appended =
+        (*opened[i])->Append("node-" + std::to_string(i), ExpectedVersion::NoStream(), events);
     ASSERT_TRUE(appended.ok()) << appended.status();
     EXPECT_EQ(appended->position, GlobalPosition(i + 1));
   }
@@ -381,7 +385,8 @@ TEST_F(PostgresStoreTest, OpenRefusesAUrlThatIsNotPostgresAndAnAbsentServer) {
   EXPECT_TRUE(PostgresStore::Open("mysql://x", options_).status().IsInvalidArgument());
   options_.connect_timeout = std::chrono::milliseconds(1000);
   ASSERT_TRUE(cluster_->Stop("fast").ok());
-  EXPECT_EQ(PostgresStore::Open(cluster_->url(), options_).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(PostgresStore::Open(cluster_->url(), options_).status().code(),
+            StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -85,7 +85,8 @@ void TcpProxy::Accept() {
     if (client < 0) continue;
     const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in target = Loopback(target_port_);
-    if (server < 0 || connect(server, reinterpret_cast<const sockaddr*>(&target), sizeof(target)) != 0) {
+    if (server < 0 ||
+        connect(server, reinterpret_cast<const sockaddr*>(&target), sizeof(target)) != 0) {
       close(client);  // the server is down: so is the proxy
       if (server >= 0) close(server);
       continue;

@@ -71,7 +71,8 @@ TEST_P(ConcurrencyConformanceTest, ConcurrentNoStreamAppendsCreateEachStreamOnce
     threads.emplace_back([&] {
       for (int s = 0; s < kStreams; ++s) {
         std::vector<EventData> events = testing::MakeEvents(2);
-        auto appended = store_->Append("new-" + std::to_string(s), ExpectedVersion::NoStream(), events);
+        auto appended =
+            store_->Append("new-" + std::to_string(s), ExpectedVersion::NoStream(), events);
         if (appended.ok()) {
           ++created;
         } else if (appended.status().IsWrongExpectedVersion() &&

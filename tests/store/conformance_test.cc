@@ -78,7 +78,8 @@ TEST_P(ConformanceTest, StreamExistsConflictsOnAMissingStreamAndAppendsToAnExist
   EXPECT_TRUE(Stream("order-1").empty());
   EXPECT_EQ(store_->HeadPosition(), kNoPosition);
   Put("order-1", ExpectedVersion::NoStream());
-  EXPECT_EQ(Put("order-1", ExpectedVersion::StreamExists()).next_expected_version, StreamVersion(1));
+  EXPECT_EQ(Put("order-1", ExpectedVersion::StreamExists()).next_expected_version,
+            StreamVersion(1));
 }
 
 TEST_P(ConformanceTest, AnyAppendsWhateverTheStreamHolds) {
@@ -194,8 +195,8 @@ TEST_P(ConformanceTest, PartialOverlapWithRecordedEventsIsAConflict) {
   // The recorded events plus one more.
   std::vector<EventData> longer = events;
   longer.push_back(Events(1)[0]);
-  ExpectConflict(store_->Append("order-1", ExpectedVersion::NoStream(), longer).status(),
-                 "order-1", 1);
+  ExpectConflict(store_->Append("order-1", ExpectedVersion::NoStream(), longer).status(), "order-1",
+                 1);
   // One stream a retry, the other new: not a retry of one commit.
   std::vector<StreamAppend> mixed = {{"order-1", ExpectedVersion::NoStream(), events},
                                      {"stock-1", ExpectedVersion::NoStream(), Events(1)}};
@@ -208,8 +209,8 @@ TEST_P(ConformanceTest, EventsWithoutIdsGetOneAndAreNeverRetries) {
   std::vector<EventData> events = MakeEvents(1);  // nil id
   ASSERT_TRUE(store_->Append("order-1", ExpectedVersion::NoStream(), events).ok());
   EXPECT_FALSE(Stream("order-1")[0].id.IsNil());
-  ExpectConflict(store_->Append("order-1", ExpectedVersion::NoStream(), events).status(),
-                 "order-1", 0);
+  ExpectConflict(store_->Append("order-1", ExpectedVersion::NoStream(), events).status(), "order-1",
+                 0);
   EXPECT_EQ(All().size(), 1u);
 }
 
@@ -313,7 +314,8 @@ TEST_P(ConformanceTest, StreamHeadAndHeadPositionFollowEveryCommit) {
 TEST_P(ConformanceTest, PositionsAreContiguousFromOneInCommitOrderAndTimestampsNeverDecrease) {
   std::vector<GlobalPosition> acknowledged;
   for (int i = 0; i < 20; ++i) {
-    acknowledged.push_back(Put("s-" + std::to_string(i % 4), ExpectedVersion::Any(), 1 + i % 3).position);
+    acknowledged.push_back(
+        Put("s-" + std::to_string(i % 4), ExpectedVersion::Any(), 1 + i % 3).position);
   }
   EXPECT_TRUE(std::is_sorted(acknowledged.begin(), acknowledged.end()));
   const std::vector<RecordedEvent> all = All();
@@ -330,10 +332,13 @@ TEST_P(ConformanceTest, PositionsAreContiguousFromOneInCommitOrderAndTimestampsN
 
 TEST_P(ConformanceTest, WaitForHeadTimesOutBelowThePositionAndWakesOnACommit) {
   Put("order-1", ExpectedVersion::NoStream());
-  EXPECT_EQ(store_->WaitForHead(GlobalPosition(1), std::chrono::milliseconds(0)), GlobalPosition(1));
-  EXPECT_EQ(store_->WaitForHead(GlobalPosition(2), std::chrono::milliseconds(50)), GlobalPosition(1));
+  EXPECT_EQ(store_->WaitForHead(GlobalPosition(1), std::chrono::milliseconds(0)),
+            GlobalPosition(1));
+  EXPECT_EQ(store_->WaitForHead(GlobalPosition(2), std::chrono::milliseconds(50)),
+            GlobalPosition(1));
   GlobalPosition seen;
-  std::thread waiter([&] { seen = store_->WaitForHead(GlobalPosition(3), std::chrono::minutes(1)); });
+  std::thread waiter(
+      [&] { seen = store_->WaitForHead(GlobalPosition(3), std::chrono::minutes(1)); });
   Put("order-1", ExpectedVersion::Any(), 2);
   waiter.join();
   EXPECT_EQ(seen, GlobalPosition(3));
@@ -375,13 +380,15 @@ TEST_P(ConformanceTest, SubscribeToAllCatchesUpThenGoesLiveWithoutGapOrDuplicate
 // ---- bad input ----
 
 TEST_P(ConformanceTest, AnInvalidStreamNameIsRejectedAndNothingWritten) {
-  const std::vector<std::string> names = {"", "has space", "a$b", "slash/no", std::string(256, 'x')};
+  const std::vector<std::string> names = {"", "has space", "a$b", "slash/no",
+                                          std::string(256, 'x')};
   for (const std::string& name : names) {
     std::vector<EventData> events = Events(1);
     auto result = store_->Append(name, ExpectedVersion::Any(), events);
     EXPECT_TRUE(result.status().IsInvalidArgument()) << name << ": " << result.status();
-    EXPECT_TRUE(
-        store_->ReadStream(name, StreamVersion(0), 1, ReadDirection::kForward).status().IsInvalidArgument())
+    EXPECT_TRUE(store_->ReadStream(name, StreamVersion(0), 1, ReadDirection::kForward)
+                    .status()
+                    .IsInvalidArgument())
         << name;
   }
   EXPECT_EQ(store_->HeadPosition(), kNoPosition);
@@ -404,9 +411,11 @@ TEST_P(ConformanceTest, AnOversizedEventOrBadTypeIsRejectedAndNothingWritten) {
   EXPECT_TRUE(store_->AppendMulti(big).status().IsInvalidArgument());
   std::vector<EventData> bad_type = Events(1);
   bad_type[0].type = "has space";
-  EXPECT_TRUE(store_->Append("order-1", ExpectedVersion::Any(), bad_type).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      store_->Append("order-1", ExpectedVersion::Any(), bad_type).status().IsInvalidArgument());
   bad_type[0].type = "";
-  EXPECT_TRUE(store_->Append("order-1", ExpectedVersion::Any(), bad_type).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      store_->Append("order-1", ExpectedVersion::Any(), bad_type).status().IsInvalidArgument());
   std::vector<StreamAppend> twice = {{"order-1", ExpectedVersion::Any(), Events(1)},
                                      {"order-1", ExpectedVersion::Any(), Events(1)}};
   EXPECT_TRUE(store_->AppendMulti(twice).status().IsInvalidArgument());

@@ -58,7 +58,8 @@ Status RunShell(const std::string& command, std::string* out) {
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) text.append(buffer.data(), n);
   const int rc = pclose(pipe);
   if (out != nullptr) *out = text;
-  if (rc != 0) return Status::IOError("`" + command + "` failed (" + std::to_string(rc) + "): " + text);
+  if (rc != 0)
+    return Status::IOError("`" + command + "` failed (" + std::to_string(rc) + "): " + text);
   return Status::OK();
 }
 
@@ -87,7 +88,8 @@ Result<std::unique_ptr<PostgresCluster>> PostgresCluster::Start() {
   cluster->dir_ = pattern;
   if (geteuid() == 0) {
     const passwd* pg = getpwnam("postgres");
-    if (pg == nullptr) return Status::NotFound("postgres", "no user 'postgres' (reinstall postgresql-15)");
+    if (pg == nullptr)
+      return Status::NotFound("postgres", "no user 'postgres' (reinstall postgresql-15)");
     if (chown(pattern.c_str(), pg->pw_uid, pg->pw_gid) != 0) return Status::IOError("chown failed");
   }
 
@@ -145,13 +147,13 @@ Status PostgresCluster::StartAgain() {
   const std::string data = (dir_ / "data").string();
   // fsync and synchronous_commit on (the defaults, said out loud): a commit
   // is acknowledged once durable, as Duet promises.
-  Status started = RunAsServerUser(
-      Quote((bin_ / "pg_ctl").string()) + " -D " + Quote(data) + " -l " +
-      Quote((dir_ / "server.log").string()) + " -w -t 60 -o " +
-      Quote("-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
-            " -c unix_socket_directories=" + dir_.string() +
-            " -c fsync=on -c synchronous_commit=on -c max_connections=200") +
-      " start >/dev/null");
+  Status started =
+      RunAsServerUser(Quote((bin_ / "pg_ctl").string()) + " -D " + Quote(data) + " -l " +
+                      Quote((dir_ / "server.log").string()) + " -w -t 60 -o " +
+                      Quote("-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
+                            " -c unix_socket_directories=" + dir_.string() +
+                            " -c fsync=on -c synchronous_commit=on -c max_connections=200") +
+                      " start >/dev/null");
   if (!started.ok()) {
     return Status::IOError(started.message() + "\nserver log:\n" + Tail(dir_ / "server.log"));
   }
