@@ -29,31 +29,9 @@ pgbin=${DUET_PG_BIN:-/usr/lib/postgresql/15/bin}
 [ -x "$pgbin/initdb" ] || die "PostgreSQL 15 not found in $pgbin (make deps installs it)"
 command -v pgbench >/dev/null || die "pgbench not found (postgresql-client-15)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/duet-pg-append.XXXXXX")
-as_pg=()
-if is_root; then
-  id postgres >/dev/null 2>&1 || die "user 'postgres' missing (reinstall postgresql-15)"
-  chown postgres: "$tmp"
-  as_pg=(runuser -u postgres --)
-fi
-started=0
-cleanup() {
-  if [ "$started" -eq 1 ]; then
-    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/data" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(free_port)
-log "postgres: initdb in $tmp/data, port $port"
-"${as_pg[@]}" "$pgbin/initdb" -D "$tmp/data" -U duet --auth=trust -E UTF8 --no-locale \
-  >"$tmp/initdb.log" 2>&1 || { cat "$tmp/initdb.log" >&2; die "initdb failed"; }
-started=1
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/data/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$tmp -c fsync=on -c synchronous_commit=on -c max_connections=200" \
-  start >/dev/null || { cat "$tmp/data/server.log" >&2; die "postgres did not start"; }
+throwaway_postgres duet-pg-append duet
+tmp=$pg_tmp
+port=$pg_port
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U duet "$@"; }
 version=$(psql_ -d postgres -At -c 'SHOW server_version')
 results="$tmp/results.jsonl"

@@ -48,3 +48,38 @@ event_payload_200() {
   local pad_len=$((200 - ${#head} - ${#tail}))
   printf '%s%s%s' "$head" "$(head -c "$pad_len" /dev/zero | tr '\0' 'x')" "$tail"
 }
+
+# throwaway_postgres <folder-prefix> <superuser>: PostgreSQL 15 from $pgbin in
+# a new temporary folder on a free 127.0.0.1 port, fsync and
+# synchronous_commit on (a commit returns once durable), as the postgres user
+# when root. Sets pg_tmp (the folder, also its socket directory), pg_port and
+# as_pg (the prefix that runs a command as the server's user), and an EXIT
+# trap that stops the server and removes the folder, failure included.
+throwaway_postgres() {
+  local prefix=$1 user=$2
+  pg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+  as_pg=()
+  if is_root; then
+    id postgres >/dev/null 2>&1 || die "user 'postgres' missing (reinstall postgresql-15)"
+    chown postgres: "$pg_tmp"
+    as_pg=(runuser -u postgres --)
+  fi
+  pg_started=0
+  trap throwaway_postgres_stop EXIT
+  trap 'exit 130' INT TERM
+  pg_port=$(free_port)
+  log "postgres: initdb in $pg_tmp/data, port $pg_port"
+  "${as_pg[@]}" "$pgbin/initdb" -D "$pg_tmp/data" -U "$user" --auth=trust -E UTF8 --no-locale \
+    >"$pg_tmp/initdb.log" 2>&1 || { cat "$pg_tmp/initdb.log" >&2; die "initdb failed"; }
+  pg_started=1
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg_tmp/data" -l "$pg_tmp/data/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories=$pg_tmp -c fsync=on -c synchronous_commit=on -c max_connections=200" \
+    start >/dev/null || { cat "$pg_tmp/data/server.log" >&2; die "postgres did not start"; }
+}
+
+throwaway_postgres_stop() {
+  if [ "${pg_started:-0}" -eq 1 ]; then
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pg_tmp/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$pg_tmp"
+}

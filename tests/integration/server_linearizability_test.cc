@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "tests/integration/ledger_history.h"
 #include "tests/integration/server_test_support.h"
 #include "tests/support/linearizability.h"
 #include "tests/support/temp_dir.h"
@@ -43,70 +44,6 @@ struct Intent {
   std::string stream;
   std::optional<uint64_t> version;
 };
-
-std::string JsonText(const json::value& value) {
-  return value.is_string() ? std::string(value.as_string()) : json::serialize(value);
-}
-
-// The answer of one HTTP call, folded into `op`.
-void RecordReply(const Reply& reply, lin::Operation& op) {
-  op.returned = Clock::now();
-  if (reply.status == 200) {
-    op.outcome = lin::Outcome::kAcknowledged;
-    if (const json::array* streams = reply["streams"].if_array()) {
-      for (const json::value& s : *streams) {
-        op.acked_versions.push_back(lin::AckedVersion{JsonText(s.as_object().at("stream")),
-                                                      UintOf(s.as_object().at("version"))});
-      }
-    } else {
-      op.acked_versions.push_back(
-          lin::AckedVersion{JsonText(reply["stream"]), UintOf(reply["version"])});
-    }
-    op.acked_position = UintOf(reply["position"]);
-  } else if (reply.status == 409 || reply.status == 422) {
-    op.outcome = lin::Outcome::kRefused;
-    op.error = reply.status == 409 ? "wrong_expected_version" : JsonText(reply["subject"]);
-  } else {
-    op.outcome = lin::Outcome::kUnknown;  // no answer, or a server error: either way is allowed
-    op.error = reply.Describe();
-  }
-}
-
-// The whole log over GET /events, with each event's command id from its metadata.
-std::vector<lin::LoggedEvent> ReadLog(Api& api) {
-  std::vector<lin::LoggedEvent> log;
-  for (;;) {
-    const uint64_t from = log.empty() ? 1 : log.back().position + 1;
-    Reply reply = api.Get("/events?from=" + std::to_string(from) + "&limit=1000");
-    EXPECT_EQ(reply.status, 200u) << reply.Describe();
-    const json::array* events = reply["events"].if_array();
-    if (reply.status != 200 || events == nullptr || events->empty()) return log;
-    for (const json::value& value : *events) {
-      const json::object& e = value.as_object();
-      std::string command_id;
-      if (const json::object* metadata = e.at("metadata").if_object()) {
-        if (const json::value* id = metadata->if_contains("command_id")) command_id = JsonText(*id);
-      }
-      log.push_back(lin::LoggedEvent{JsonText(e.at("stream")), UintOf(e.at("version")),
-                                     UintOf(e.at("position")), command_id, JsonText(e.at("type")),
-                                     JsonText(e.at("data"))});
-    }
-  }
-}
-
-// An account's USD balance, or a tally's count, from its events.
-std::string Replay(const std::vector<lin::LoggedEvent>& events) {
-  if (!events.empty() && events.front().stream.rfind("tally-", 0) == 0) {
-    return "count=" + std::to_string(events.size());
-  }
-  examples::ledger::AccountState state;
-  for (const lin::LoggedEvent& e : events) {
-    auto event = examples::ledger::AccountCodec().Decode(e.type, e.data);
-    if (!event.ok()) return "undecodable " + e.stream + "@" + std::to_string(e.version);
-    state = examples::ledger::EvolveAccount(std::move(state), *event);
-  }
-  return "USD=" + std::to_string(state.Balance("USD"));
-}
 
 class ServerLinearizabilityTest : public ::testing::Test {
  protected:
@@ -247,7 +184,7 @@ class ServerLinearizabilityTest : public ::testing::Test {
       if (op.error == "wrong_expected_version") return true;  // says nothing of balances
       return at(balances[intent.account], position, int64_t{0}) < intent.amount;
     };
-    hooks.replay = Replay;
+    hooks.replay = ReplayLedgerStream;
     for (const std::string& account : kAccounts) {
       Reply reply = api.Query("balance", "account=" + account, head);
       ASSERT_EQ(reply.status, 200u) << reply.Describe();

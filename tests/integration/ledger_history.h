@@ -1,0 +1,38 @@
+// A history of ledger commands and raw appends over HTTP, for the
+// linearizability checker (tests/support/linearizability.h): each answer
+// folded into its operation, the log read back over GET /events, and a
+// stream's state replayed from its events. Shared by the tests that check a
+// single node (server_linearizability_test) and several command nodes on
+// PostgreSQL (server_postgres_test).
+#ifndef DUET_TESTS_INTEGRATION_LEDGER_HISTORY_H_
+#define DUET_TESTS_INTEGRATION_LEDGER_HISTORY_H_
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "tests/integration/server_test_support.h"
+#include "tests/support/linearizability.h"
+
+namespace duet::testing {
+
+// A JSON string's text, or any other value serialized.
+std::string JsonText(const boost::json::value& value);
+
+// The answer of one HTTP call (a command or an append), folded into `op`:
+// 200 acknowledged with its streams' versions and position, 409/422
+// refused, anything else unknown (no answer or a server error).
+void RecordReply(const Reply& reply, linearizability::Operation& op);
+
+// The whole log over GET /events, with each event's command id from its
+// metadata.
+std::vector<linearizability::LoggedEvent> ReadLog(Api& api);
+
+// A ledger account's USD balance ("USD=<n>") or a tally stream's count
+// ("count=<n>"), from the stream's events.
+std::string ReplayLedgerStream(const std::vector<linearizability::LoggedEvent>& events);
+
+}  // namespace duet::testing
+
+#endif  // DUET_TESTS_INTEGRATION_LEDGER_HISTORY_H_
