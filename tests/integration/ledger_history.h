@@ -8,7 +8,6 @@
 #define DUET_TESTS_INTEGRATION_LEDGER_HISTORY_H_
 
 #include <boost/json.hpp>
-
 #include <string>
 #include <vector>
 
