@@ -37,6 +37,17 @@ void RecordReply(const Reply& reply, lin::Operation& op) {
   }
 }
 
+lin::Operation SendLedgerCommand(Api& api, const std::string& id, std::string_view type,
+                                 const json::object& body, size_t account_events) {
+  lin::Operation op;
+  op.command_id = id;
+  op.request = std::string(type) + " " + json::serialize(body);
+  op.events = account_events + 1;
+  op.invoked = Clock::now();
+  RecordReply(api.Command(type, body, {{"Idempotency-Key", id}}), op);
+  return op;
+}
+
 std::vector<lin::LoggedEvent> ReadLog(Api& api) {
   std::vector<lin::LoggedEvent> log;
   for (;;) {

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/integration/server_test_support.h"
@@ -23,6 +24,13 @@ std::string JsonText(const boost::json::value& value);
 // 200 acknowledged with its streams' versions and position, 409/422
 // refused, anything else unknown (no answer or a server error).
 void RecordReply(const Reply& reply, linearizability::Operation& op);
+
+// Sends ledger command `type` with `id` as its Idempotency-Key and returns
+// the operation: invoked, answered (RecordReply), and appending
+// `account_events` plus its $command-<id> record.
+linearizability::Operation SendLedgerCommand(Api& api, const std::string& id, std::string_view type,
+                                             const boost::json::object& body,
+                                             size_t account_events);
 
 // The whole log over GET /events, with each event's command id from its
 // metadata.

@@ -96,12 +96,7 @@ class ServerLinearizabilityTest : public ::testing::Test {
   // `account_events` plus its $command-<id> record. False: no answer.
   bool Command(Api& api, const std::string& id, std::string_view type, const json::object& body,
                size_t account_events, std::optional<Intent> intent) {
-    lin::Operation op;
-    op.command_id = id;
-    op.request = std::string(type) + " " + json::serialize(body);
-    op.events = account_events + 1;
-    op.invoked = Clock::now();
-    RecordReply(api.Command(type, body, {{"Idempotency-Key", id}}), op);
+    lin::Operation op = SendLedgerCommand(api, id, type, body, account_events);
     const bool answered = op.outcome != lin::Outcome::kUnknown;
     Keep(std::move(op), std::move(intent));
     return answered;

@@ -202,12 +202,7 @@ class ThreeCommandNodesTest : public ServerPostgresTest {
   // `account_events` plus its $command-<id> record.
   void Send(Api& api, const std::string& id, std::string_view type, const json::object& body,
             size_t account_events, std::optional<Debit> debit) {
-    lin::Operation op;
-    op.command_id = id;
-    op.request = std::string(type) + " " + json::serialize(body);
-    op.events = account_events + 1;
-    op.invoked = Clock::now();
-    RecordReply(api.Command(type, body, {{"Idempotency-Key", id}}), op);
+    lin::Operation op = SendLedgerCommand(api, id, type, body, account_events);
     std::lock_guard<std::mutex> lock(mu_);
     if (debit) debits_[op.command_id] = *debit;
     history_.push_back(std::move(op));
