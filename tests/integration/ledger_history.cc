@@ -48,6 +48,14 @@ lin::Operation SendLedgerCommand(Api& api, const std::string& id, std::string_vi
   return op;
 }
 
+std::string QueriedLedgerBalance(Api& api, const std::string& account, uint64_t min_position) {
+  Reply reply = api.Query("balance", "account=" + account, min_position);
+  EXPECT_EQ(reply.status, 200u) << reply.Describe();
+  if (reply.status != 200) return "";
+  const json::value* usd = reply["data"].as_object().at("balances").as_object().if_contains("USD");
+  return "USD=" + std::to_string(usd ? UintOf(*usd) : 0);
+}
+
 std::vector<lin::LoggedEvent> ReadLog(Api& api) {
   std::vector<lin::LoggedEvent> log;
   for (;;) {

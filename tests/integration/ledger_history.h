@@ -36,6 +36,11 @@ linearizability::Operation SendLedgerCommand(Api& api, const std::string& id, st
 // metadata.
 std::vector<linearizability::LoggedEvent> ReadLog(Api& api);
 
+// Account `account`'s USD balance as the balance query answers it at
+// `min_position` ("USD=<n>", the form ReplayLedgerStream gives); a failed
+// query is a test failure and answers "".
+std::string QueriedLedgerBalance(Api& api, const std::string& account, uint64_t min_position);
+
 // A ledger account's USD balance ("USD=<n>") or a tally stream's count
 // ("count=<n>"), from the stream's events.
 std::string ReplayLedgerStream(const std::vector<linearizability::LoggedEvent>& events);

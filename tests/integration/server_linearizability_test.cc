@@ -181,12 +181,7 @@ class ServerLinearizabilityTest : public ::testing::Test {
     };
     hooks.replay = ReplayLedgerStream;
     for (const std::string& account : kAccounts) {
-      Reply reply = api.Query("balance", "account=" + account, head);
-      ASSERT_EQ(reply.status, 200u) << reply.Describe();
-      const json::value* usd =
-          reply["data"].as_object().at("balances").as_object().if_contains("USD");
-      hooks.observed_final_state["account-" + account] =
-          "USD=" + std::to_string(usd ? UintOf(*usd) : 0);
+      hooks.observed_final_state["account-" + account] = QueriedLedgerBalance(api, account, head);
     }
     for (const std::string& stream : kRawStreams) {
       Reply reply = api.Get("/streams/" + stream + "?direction=backward&limit=1");
