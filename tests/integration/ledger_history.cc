@@ -77,6 +77,20 @@ std::vector<lin::LoggedEvent> ReadLog(Api& api) {
   }
 }
 
+LedgerBalanceHistory LedgerBalances(const std::vector<lin::LoggedEvent>& log) {
+  LedgerBalanceHistory balances;
+  std::map<std::string, examples::ledger::AccountState> states;
+  for (const lin::LoggedEvent& e : log) {
+    if (e.stream.rfind("account-", 0) != 0) continue;
+    auto event = examples::ledger::AccountCodec().Decode(e.type, e.data);
+    if (!event.ok()) continue;
+    auto& state = states[e.stream.substr(8)];
+    state = examples::ledger::EvolveAccount(std::move(state), *event);
+    balances[e.stream.substr(8)].emplace_back(e.position, state.Balance("USD"));
+  }
+  return balances;
+}
+
 std::string ReplayLedgerStream(const std::vector<lin::LoggedEvent>& events) {
   if (!events.empty() && events.front().stream.rfind("tally-", 0) == 0) {
     return "count=" + std::to_string(events.size());

@@ -8,8 +8,11 @@
 #define DUET_TESTS_INTEGRATION_LEDGER_HISTORY_H_
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tests/integration/server_test_support.h"
@@ -40,6 +43,12 @@ std::vector<linearizability::LoggedEvent> ReadLog(Api& api);
 // `min_position` ("USD=<n>", the form ReplayLedgerStream gives); a failed
 // query is a test failure and answers "".
 std::string QueriedLedgerBalance(Api& api, const std::string& account, uint64_t min_position);
+
+// Account name (the stream without "account-") -> (position, USD balance
+// after the event at that position), for every account event of `log`.
+// Undecodable events are skipped (ReplayLedgerStream reports them).
+using LedgerBalanceHistory = std::map<std::string, std::vector<std::pair<uint64_t, int64_t>>>;
+LedgerBalanceHistory LedgerBalances(const std::vector<linearizability::LoggedEvent>& log);
 
 // A ledger account's USD balance ("USD=<n>") or a tally stream's count
 // ("count=<n>"), from the stream's events.

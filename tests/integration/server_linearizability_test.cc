@@ -19,7 +19,6 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/ledger.h"
 #include "tests/integration/ledger_history.h"
 #include "tests/integration/server_test_support.h"
 #include "tests/support/linearizability.h"
@@ -147,18 +146,8 @@ class ServerLinearizabilityTest : public ::testing::Test {
 
     // Stream -> (position, version) of each event, for judging refusals.
     std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> versions;
-    // Account -> (position, USD balance after it).
-    std::map<std::string, std::vector<std::pair<uint64_t, int64_t>>> balances;
-    std::map<std::string, examples::ledger::AccountState> states;
-    for (const lin::LoggedEvent& e : log) {
-      versions[e.stream].emplace_back(e.position, e.version);
-      if (e.stream.rfind("account-", 0) != 0) continue;
-      auto event = examples::ledger::AccountCodec().Decode(e.type, e.data);
-      if (!event.ok()) continue;  // the replay comparison reports it
-      auto& state = states[e.stream.substr(8)];
-      state = examples::ledger::EvolveAccount(std::move(state), *event);
-      balances[e.stream.substr(8)].emplace_back(e.position, state.Balance("USD"));
-    }
+    for (const lin::LoggedEvent& e : log) versions[e.stream].emplace_back(e.position, e.version);
+    LedgerBalanceHistory balances = LedgerBalances(log);
     auto at = [](const auto& changes, uint64_t position, auto none) {
       auto value = none;
       for (const auto& [p, v] : changes) {

@@ -23,7 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/ledger.h"
 #include "tests/integration/ledger_history.h"
 #include "tests/integration/server_test_support.h"
 #include "tests/support/linearizability.h"
@@ -215,18 +214,13 @@ class ThreeCommandNodesTest : public ServerPostgresTest {
     const std::vector<lin::LoggedEvent> log = ReadLog(api);
     ASSERT_FALSE(log.empty());
     const uint64_t head = log.back().position;
-    std::map<std::string, std::vector<std::pair<uint64_t, int64_t>>> balances;
-    std::map<std::string, examples::ledger::AccountState> states;
-    for (const lin::LoggedEvent& e : log) {
-      if (e.stream.rfind("account-", 0) != 0) continue;
-      auto event = examples::ledger::AccountCodec().Decode(e.type, e.data);
-      if (!event.ok()) continue;  // the replay comparison reports it
-      auto& state = states[e.stream.substr(8)];
-      state = examples::ledger::EvolveAccount(std::move(state), *event);
-      balances[e.stream.substr(8)].emplace_back(e.position, state.Balance("USD"));
-      // No overdraft: a lost update between nodes would let two debits
-      // through against one balance.
-      EXPECT_GE(state.Balance("USD"), 0) << e.stream << " overdrawn at position " << e.position;
+    LedgerBalanceHistory balances = LedgerBalances(log);
+    // No overdraft: a lost update between nodes would let two debits
+    // through against one balance.
+    for (const auto& [account, series] : balances) {
+      for (const auto& [position, balance] : series) {
+        EXPECT_GE(balance, 0) << account << " overdrawn at position " << position;
+      }
     }
     lin::DomainHooks hooks;
     hooks.refusal_justified_at = [&](const lin::Operation& op, uint64_t position) {
