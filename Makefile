@@ -32,8 +32,10 @@ DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 # The PostgreSQL server the tests start their own throwaway clusters of
 # (tests/support/postgres_cluster.h); only `make test` installs it. Debian's
 # package would also create and start a system cluster on port 5432, which
-# nothing of Duet's uses: on a machine that has no postgresql-common settings
-# yet, deps-test writes create_main_cluster = false before installing it.
+# nothing of Duet's uses: before installing it, deps-test writes
+# create_main_cluster = false into postgresql-common's createcluster.d (a
+# drop-in folder its createcluster.conf includes, so no packaged
+# configuration file is touched and apt-get asks nothing).
 DEPS_TEST := postgresql-15
 # Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
@@ -126,9 +128,9 @@ deps:
 
 deps-test: deps
 	@if [ "$$(dpkg-query -W -f='$${Status}' postgresql-15 2>/dev/null)" != "install ok installed" ] \
-	    && [ "$$(id -u)" -eq 0 ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then \
-	  mkdir -p /etc/postgresql-common; \
-	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+	    && [ "$$(id -u)" -eq 0 ]; then \
+	  mkdir -p /etc/postgresql-common/createcluster.d; \
+	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/duet.conf; \
 	fi
 	@$(call install_missing,$(DEPS_TEST),the tests' PostgreSQL server)
 
