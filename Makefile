@@ -28,7 +28,8 @@ SHELL := /bin/bash
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
-	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev libpq-dev
+	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev libpq-dev \
+	libssl-dev
 # The PostgreSQL server the tests start their own throwaway clusters of
 # (tests/support/postgres_cluster.h); only `make test` installs it. Debian's
 # package would also create and start a system cluster on port 5432, which
@@ -37,6 +38,9 @@ DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 # drop-in folder its createcluster.conf includes, so no packaged
 # configuration file is touched and apt-get asks nothing).
 DEPS_TEST := postgresql-15
+# The TLS tests make a throwaway CA and certificates with the openssl command
+# and check the server with curl (tests/integration/server_tls_test.cc).
+DEPS_TEST += openssl curl
 # Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
 DEPS_NODE := nodejs npm
@@ -132,7 +136,7 @@ deps-test: deps
 	  mkdir -p /etc/postgresql-common/createcluster.d; \
 	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/duet.conf; \
 	fi
-	@$(call install_missing,$(DEPS_TEST),the tests' PostgreSQL server)
+	@$(call install_missing,$(DEPS_TEST),the tests' PostgreSQL server and TLS tools)
 
 deps-peers:
 	@$(call install_missing,$(DEPS_PEERS),benchmark peers)

@@ -121,6 +121,9 @@ struct AppOptions {
   // Role kQuery: the command node's base URL, http://host:port. Not with a
   // PostgreSQL `store_url`.
   std::string follow{};
+  // With an https:// `follow`: the PEM file of the CAs trusted to sign the
+  // command node's certificate; empty: the system's trust store.
+  std::string follow_ca{};
   // Empty: the embedded store in `data`. postgresql://user@host:port/db: the
   // PostgreSQL store (every role; kQuery then reads it instead of following).
   std::string store_url{};

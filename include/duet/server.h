@@ -77,6 +77,13 @@ struct ServerConfig {
   Durability durability;         // of the embedded store (PostgreSQL: its own)
   ServerLimits limits;
   std::vector<ApiToken> tokens;  // empty: the API is open
+  // TLS (docs/http-api.md, "TLS"): PEM files of the certificate chain and
+  // its private key. Both set: the port speaks HTTPS only; both empty: HTTP.
+  std::string tls_cert;
+  std::string tls_key;
+  // Role query with an https:// `follow`: the PEM file of the CAs trusted to
+  // sign the command node's certificate. Empty: the system's trust store.
+  std::string follow_ca;
 };
 
 // One setting, for documentation and parsing.
@@ -115,9 +122,11 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml, std::string_view s
 Status ApplyServerEnv(ServerConfig* config, const std::function<const char*(const char*)>& getenv);
 
 // Cross-checks a complete config: `store` empty or postgresql://...; role
-// query needs `follow` (http://host:port) or a PostgreSQL `store`, never
-// both; roles all and command must not have `follow`; numbers in range;
-// tokens valid. InvalidArgument naming the setting.
+// query needs `follow` (http:// or https://host:port) or a PostgreSQL
+// `store`, never both; roles all and command must not have `follow`;
+// numbers in range; tokens valid; tls_cert and tls_key both or neither, and
+// readable files; follow_ca only with an https:// follow, and readable.
+// InvalidArgument naming the setting.
 Status ValidateServerConfig(const ServerConfig& config);
 
 // `url` with the password of its user part (postgresql://user:secret@...)
@@ -142,8 +151,15 @@ class Server {
   virtual const ServerConfig& config() const = 0;
   // The bound port (config().port, or the one chosen for port 0).
   virtual uint16_t port() const = 0;
-  // "http://host:port".
+  // "http://host:port", or "https://host:port" with TLS.
   virtual std::string url() const = 0;
+
+  // Loads the TLS certificate and key files again (SIGHUP in `duet serve`):
+  // connections accepted from now on use them, established ones go on with
+  // the old ones. On error the old certificate stays in use. Errors:
+  // FailedPrecondition (TLS is off), InvalidArgument("tls_cert"/"tls_key")
+  // when a file does not load or the key does not match.
+  virtual Status ReloadTls() = 0;
 };
 
 // The OpenAPI 3.1 document of what `app` serves in its role: one path per

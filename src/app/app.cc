@@ -72,8 +72,10 @@ App::~App() {
 
 Status App::OpenStore() {
   if (options_.role == AppRole::kQuery && options_.store_url.empty()) {
+    follow::FollowerOptions follower_options;
+    follower_options.ca_file = options_.follow_ca;
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<follow::FollowerStore> follower,
-                          follow::FollowerStore::Open(options_.follow));
+                          follow::FollowerStore::Open(options_.follow, follower_options));
     follow::FollowerStore* raw = follower.get();
     following_ = [raw]() -> Status {
       if (raw->connected()) return Status::OK();

@@ -73,12 +73,24 @@ void PrintBanner(Server& server, std::ostream& out) {
   out.flush();
 }
 
-// Blocks until SIGINT or SIGTERM. The signals are blocked in every thread
-// (set before any thread starts), so sigwait alone receives them.
-int WaitForStopSignal(const sigset_t& signals) {
-  int received = 0;
-  sigwait(&signals, &received);
-  return received;
+// Blocks until SIGINT or SIGTERM; each SIGHUP meanwhile reloads the TLS
+// certificate and key (a failed reload keeps the old ones and says why). The
+// signals are blocked in every thread (set before any thread starts), so
+// sigwait alone receives them.
+int WaitForStopSignal(const sigset_t& signals, Server& server, std::ostream& err) {
+  for (;;) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) return received;
+    const Status reloaded = server.ReloadTls();
+    if (reloaded.ok()) {
+      err << "duet serve: SIGHUP: TLS certificate reloaded; new connections use it\n";
+    } else {
+      err << "duet serve: SIGHUP: TLS certificate not reloaded, the old one stays: "
+          << reloaded.ToString() << "\n";
+    }
+    err.flush();
+  }
 }
 
 int RunServe(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
@@ -88,13 +100,14 @@ int RunServe(const Flags& flags, const Domains& domains, std::ostream& out, std:
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Result<std::unique_ptr<Server>> server = Server::Start(domains, *config);
   if (!server.ok()) return ReportError(server.status(), err);
   PrintBanner(**server, out);
 
-  const int signal = WaitForStopSignal(signals);
+  const int signal = WaitForStopSignal(signals, **server, err);
   err << "duet serve: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
       << ": finishing requests in flight, then stopping\n";
   (*server)->Stop(config->limits.shutdown_grace);

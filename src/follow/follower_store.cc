@@ -89,8 +89,14 @@ Result<GlobalPosition> ParseHead(const boost::json::value& body) {
 Result<std::unique_ptr<FollowerStore>> FollowerStore::Open(std::string_view url,
                                                            FollowerOptions options) {
   DUET_ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url));
+  std::shared_ptr<const TlsTrust> trust;
+  if (parsed.tls) {
+    Result<std::shared_ptr<const TlsTrust>> loaded = TlsTrust::Load(options.ca_file);
+    if (!loaded.ok()) return Status::InvalidArgument("follow_ca", loaded.status().message());
+    trust = *std::move(loaded);
+  }
   std::unique_ptr<FollowerStore> store(
-      new FollowerStore(std::string(url), std::move(parsed), options));
+      new FollowerStore(std::string(url), std::move(parsed), options, std::move(trust)));
   store->feed_thread_ = std::thread([s = store.get()] {
     NameThisThread("duet-follow");
     s->FeedLoop();
@@ -98,11 +104,13 @@ Result<std::unique_ptr<FollowerStore>> FollowerStore::Open(std::string_view url,
   return store;
 }
 
-FollowerStore::FollowerStore(std::string url_text, HttpUrl url, FollowerOptions options)
+FollowerStore::FollowerStore(std::string url_text, HttpUrl url, FollowerOptions options,
+                             std::shared_ptr<const TlsTrust> trust)
     : url_text_(std::move(url_text)),
       url_(std::move(url)),
-      options_(options),
-      feed_client_(HttpClient::Create(url_, options.request_timeout)) {}
+      options_(std::move(options)),
+      trust_(std::move(trust)),
+      feed_client_(HttpClient::Create(url_, options_.request_timeout, trust_)) {}
 
 FollowerStore::~FollowerStore() { Close(); }
 
@@ -367,7 +375,7 @@ Result<HttpClientResponse> FollowerStore::Get(const std::string& target) {
       pool_.pop_back();
     }
   }
-  if (!client) client = HttpClient::Create(url_, options_.request_timeout);
+  if (!client) client = HttpClient::Create(url_, options_.request_timeout, trust_);
   Result<HttpClientResponse> response = client->Request("GET", target);
   std::lock_guard lock(pool_mu_);
   if (pool_.size() < options_.client_pool_size) pool_.push_back(std::move(client));

@@ -60,6 +60,9 @@ struct FollowerOptions {
   std::chrono::milliseconds read_retry_for{60000};
   // Idle HTTP clients kept for the read path (more are created on demand).
   size_t client_pool_size = 4;
+  // An https:// URL: the PEM file of the CAs trusted to sign the command
+  // node's certificate; empty: the system's trust store.
+  std::string ca_file;
 };
 
 // Counters for /metrics and tests. Monotonic.
@@ -73,9 +76,11 @@ struct FollowerStats {
 
 class FollowerStore : public EventStore {
  public:
-  // Starts following the command node at `url` ("http://host:port[/base]").
+  // Starts following the command node at `url` ("http://host:port[/base]"
+  // or https://...).
   // Does not fail when the command node is down: the feed keeps retrying.
-  // Errors: kInvalidArgument("url") for a bad URL.
+  // Errors: kInvalidArgument("url") for a bad URL, ("follow_ca") when the
+  // CA file does not load.
   static Result<std::unique_ptr<FollowerStore>> Open(std::string_view url,
                                                      FollowerOptions options = {});
   ~FollowerStore() override;  // Close()
@@ -114,7 +119,8 @@ class FollowerStore : public EventStore {
   const std::string& url() const { return url_text_; }
 
  private:
-  FollowerStore(std::string url_text, HttpUrl url, FollowerOptions options);
+  FollowerStore(std::string url_text, HttpUrl url, FollowerOptions options,
+                std::shared_ptr<const TlsTrust> trust);
 
   // The feed thread.
   void FeedLoop();
@@ -134,6 +140,7 @@ class FollowerStore : public EventStore {
   const std::string url_text_;
   const HttpUrl url_;
   const FollowerOptions options_;
+  const std::shared_ptr<const TlsTrust> trust_;  // https:// only
 
   mutable std::mutex mu_;
   std::condition_variable head_cv_;

@@ -1,5 +1,9 @@
 #include "follow/http_client.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -11,6 +15,9 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <optional>
+
+#include "util/tls_stream.h"
 
 namespace duet::follow {
 namespace {
@@ -18,6 +25,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 // A whole (non-streamed) response body larger than this is refused: the
@@ -35,7 +43,7 @@ std::string Lower(std::string_view s) {
 bool ClosedByPeer(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == http::error::partial_message;
+         ec == http::error::partial_message || ec == ssl::error::stream_truncated;
 }
 
 Result<uint16_t> ParsePort(std::string_view text) {
@@ -52,12 +60,11 @@ Result<uint16_t> ParsePort(std::string_view text) {
 
 Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   const std::string lower = Lower(url.substr(0, 8));
-  if (lower.starts_with("https://")) {
-    return Status::InvalidArgument("url", "https is not supported; use http:// (TLS: a proxy)");
+  const bool tls = lower.starts_with("https://");
+  if (!tls && !lower.starts_with("http://")) {
+    return Status::InvalidArgument("url", "must start with http:// or https://");
   }
-  if (!lower.starts_with("http://"))
-    return Status::InvalidArgument("url", "must start with http://");
-  std::string_view rest = url.substr(7);
+  std::string_view rest = url.substr(tls ? 8 : 7);
   if (rest.find_first_of("?# ") != std::string_view::npos) {
     return Status::InvalidArgument("url", "must not contain a query, fragment or space");
   }
@@ -66,6 +73,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   HttpUrl out;
+  out.tls = tls;
+  out.port = tls ? 443 : 80;
   out.base_path = std::string(path);
   std::string_view port_text;
   if (authority.starts_with('[')) {  // IPv6 literal
@@ -93,6 +102,36 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   return out;
 }
 
+struct TlsTrust::Impl {
+  std::shared_ptr<ssl::context> context;
+};
+
+TlsTrust::TlsTrust(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TlsTrust::~TlsTrust() = default;
+
+Result<std::shared_ptr<const TlsTrust>> TlsTrust::Load(const std::string& ca_file) {
+  auto impl = std::make_unique<Impl>();
+  impl->context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(impl->context->native_handle(), TLS1_2_VERSION);
+  impl->context->set_verify_mode(ssl::verify_peer);
+  beast::error_code ec;
+  ERR_clear_error();
+  if (ca_file.empty()) {
+    impl->context->set_default_verify_paths(ec);
+  } else {
+    impl->context->load_verify_file(ca_file, ec);
+  }
+  if (ec) {
+    const unsigned long code = ERR_peek_last_error();
+    const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+    ERR_clear_error();
+    return Status::InvalidArgument(
+        "ca_file", (ca_file.empty() ? std::string("the system trust store") : ca_file) +
+                       ": cannot load CA certificates: " + (reason ? reason : ec.message()));
+  }
+  return std::shared_ptr<const TlsTrust>(new TlsTrust(std::move(impl)));
+}
+
 std::string_view HttpClientResponse::Header(std::string_view lowercase_name) const {
   for (const auto& [name, value] : headers) {
     if (name == lowercase_name) return value;
@@ -103,8 +142,11 @@ std::string_view HttpClientResponse::Header(std::string_view lowercase_name) con
 struct HttpClient::Impl {
   HttpUrl url;
   std::chrono::milliseconds timeout;
+  std::shared_ptr<const TlsTrust> trust;  // https:// only; null: it did not load
   asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
+  // A fresh one per connection (a TLS session does not outlive its socket);
+  // unset before the first.
+  std::optional<TlsOrTcpStream> stream;
   beast::flat_buffer buffer;
   bool connected = false;
   std::atomic<bool> aborted{false};
@@ -132,10 +174,14 @@ struct HttpClient::Impl {
     return Status::IOError("http: " + std::string(what) + " " + where + ": " + ec.message());
   }
 
+  // Without a TLS close_notify: every response read was complete by its
+  // HTTP framing, so an abrupt end loses nothing.
   void Close() {
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    if (stream) {
+      beast::error_code ignored;
+      stream->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream->tcp().close();
+    }
     buffer.clear();
     connected = false;
   }
@@ -147,12 +193,41 @@ struct HttpClient::Impl {
     beast::error_code ec;
     auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
     if (ec) return Failure("resolve", ec);
-    stream.expires_after(timeout);
-    ec = Run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
+    if (url.tls && trust == nullptr) return Status::IOError("http: no TLS trust store loaded");
+    stream.emplace(tcp::socket(ioc), url.tls ? trust->impl().context : nullptr);
+    stream->expires_after(timeout);
+    ec = Run([&](auto handler) { stream->tcp().async_connect(endpoints, std::move(handler)); });
     if (ec) return Failure("connect to", ec);
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    stream->tcp().socket().set_option(tcp::no_delay(true), ec);
+    if (url.tls) DUET_RETURN_IF_ERROR(Handshake());
     connected = true;
     return Status::OK();
+  }
+
+  // The server must present a chain to a trusted CA for the URL's host: a
+  // name (sent as SNI too) or an IP address, matched against the
+  // certificate's subjectAltName by OpenSSL during the handshake.
+  Status Handshake() {
+    SSL* ssl = stream->tls()->native_handle();
+    beast::error_code not_an_address;
+    asio::ip::make_address(url.host, not_an_address);
+    if (not_an_address) {
+      SSL_set_tlsext_host_name(ssl, url.host.c_str());
+      SSL_set1_host(ssl, url.host.c_str());
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str());
+    }
+    stream->expires_after(timeout);
+    beast::error_code ec = Run([&](auto handler) {
+      stream->tls()->async_handshake(ssl::stream_base::client, std::move(handler));
+    });
+    if (!ec) return Status::OK();
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify == X509_V_OK || ec == beast::error::timeout)
+      return Failure("TLS handshake with", ec);
+    Close();
+    return Status::IOError("http: TLS handshake with " + url.host + ":" + std::to_string(url.port) +
+                           ": certificate not trusted: " + X509_verify_cert_error_string(verify));
   }
 
   http::request<http::string_body> MakeRequest(http::verb verb, std::string_view target,
@@ -168,14 +243,14 @@ struct HttpClient::Impl {
   // One write + read on the open connection; `ec` says how it failed.
   Result<HttpClientResponse> Exchange(http::request<http::string_body>& req,
                                       beast::error_code& ec) {
-    stream.expires_after(timeout);
-    ec = Run([&](auto handler) { http::async_write(stream, req, std::move(handler)); });
+    stream->expires_after(timeout);
+    ec = Run([&](auto handler) { http::async_write(*stream, req, std::move(handler)); });
     if (ec) return Failure("write to", ec);
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBytes);
     if (req.method() == http::verb::head) parser.skip(true);
-    stream.expires_after(timeout);
-    ec = Run([&](auto handler) { http::async_read(stream, buffer, parser, std::move(handler)); });
+    stream->expires_after(timeout);
+    ec = Run([&](auto handler) { http::async_read(*stream, buffer, parser, std::move(handler)); });
     if (ec) return Failure("read from", ec);
     http::response<http::string_body> msg = parser.release();
     HttpClientResponse out;
@@ -195,9 +270,10 @@ struct HttpClient::Impl {
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      stream.expires_after(idle_timeout);
-      beast::error_code ec = Run(
-          [&](auto handler) { http::async_read_some(stream, buffer, parser, std::move(handler)); });
+      stream->expires_after(idle_timeout);
+      beast::error_code ec = Run([&](auto handler) {
+        http::async_read_some(*stream, buffer, parser, std::move(handler));
+      });
       if (ec == http::error::need_buffer) ec = {};
       if (ec) return Failure("stream from", ec);
       const size_t n = chunk.size() - parser.get().body().size;
@@ -212,16 +288,23 @@ HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
 
 std::unique_ptr<HttpClient> HttpClient::Create(const HttpUrl& url,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout,
+                                               std::shared_ptr<const TlsTrust> trust) {
   auto impl = std::make_unique<Impl>();
   impl->url = url;
   impl->timeout = timeout;
+  impl->trust = std::move(trust);
+  if (url.tls && impl->trust == nullptr) {
+    Result<std::shared_ptr<const TlsTrust>> system = TlsTrust::Load("");
+    if (system.ok()) impl->trust = *std::move(system);  // else Open() reports it
+  }
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Connect(const HttpUrl& url,
-                                                        std::chrono::milliseconds timeout) {
-  std::unique_ptr<HttpClient> client = Create(url, timeout);
+                                                        std::chrono::milliseconds timeout,
+                                                        std::shared_ptr<const TlsTrust> trust) {
+  std::unique_ptr<HttpClient> client = Create(url, timeout, std::move(trust));
   DUET_RETURN_IF_ERROR(client->impl_->Open());
   return client;
 }
@@ -254,15 +337,15 @@ Status HttpClient::Stream(std::string_view target, const HttpHeaders& headers,
   http::request<http::string_body> req = impl.MakeRequest(http::verb::get, target, headers);
   req.set(http::field::accept, "text/event-stream");
   req.prepare_payload();
-  impl.stream.expires_after(impl.timeout);
+  impl.stream->expires_after(impl.timeout);
   beast::error_code ec =
-      impl.Run([&](auto handler) { http::async_write(impl.stream, req, std::move(handler)); });
+      impl.Run([&](auto handler) { http::async_write(*impl.stream, req, std::move(handler)); });
   if (ec) return impl.Failure("write to", ec);
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<uint64_t>::max());
-  impl.stream.expires_after(impl.timeout);
+  impl.stream->expires_after(impl.timeout);
   ec = impl.Run([&](auto handler) {
-    http::async_read_header(impl.stream, impl.buffer, parser, std::move(handler));
+    http::async_read_header(*impl.stream, impl.buffer, parser, std::move(handler));
   });
   if (ec) return impl.Failure("read from", ec);
   const unsigned status = parser.get().result_int();
@@ -279,7 +362,9 @@ void HttpClient::Abort() {
   Impl* impl = impl_.get();
   // Runs on the thread driving the io_context, the only one that may touch
   // the stream; queued until then if no operation is running.
-  asio::post(impl->ioc, [impl] { impl->stream.cancel(); });
+  asio::post(impl->ioc, [impl] {
+    if (impl->stream) impl->stream->tcp().cancel();
+  });
 }
 
 }  // namespace duet::follow

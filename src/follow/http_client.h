@@ -1,5 +1,7 @@
-// HttpClient: a minimal blocking HTTP/1.1 client (plain http only) used by the
-// query node's follower store to read the command node, and by tests.
+// HttpClient: a minimal blocking HTTP/1.1 client (http:// and https://) used
+// by the query node's follower store to read the command node, and by tests.
+// https:// verifies the server's certificate chain against a TlsTrust and
+// its name against the URL's host (SNI is sent for a host name).
 //
 // One object holds one keep-alive connection. Thread-compatible: one thread
 // at a time per object, except Abort(), which any thread may call.
@@ -24,11 +26,30 @@ struct HttpUrl {
   std::string host;
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" (no trailing slash); prefixed to every target
+  bool tls = false;       // https://
 };
 
-// Parses "http://host[:port][/base]". Errors: kInvalidArgument("url") for
-// anything else, including https (TLS is not supported; put a proxy in front).
+// Parses "http://host[:port][/base]" and "https://host[:port][/base]" (port
+// 80 and 443 by default). Errors: kInvalidArgument("url") for anything else.
 Result<HttpUrl> ParseHttpUrl(std::string_view url);
+
+// The certificate authorities an https:// client trusts. Immutable once
+// loaded; one may be shared by any number of clients (thread-safe).
+class TlsTrust {
+ public:
+  // `ca_file`: PEM certificates of the trusted CAs; empty: the system's
+  // trust store (Debian: /etc/ssl/certs). Errors: kInvalidArgument("ca_file")
+  // when the file does not load.
+  static Result<std::shared_ptr<const TlsTrust>> Load(const std::string& ca_file);
+  ~TlsTrust();
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit TlsTrust(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -44,12 +65,16 @@ struct HttpClientResponse {
 class HttpClient {
  public:
   // A client that connects on first use (never fails; a down server shows up
-  // as the first request's error). `timeout` bounds the connect and each
-  // request's write and read.
-  static std::unique_ptr<HttpClient> Create(const HttpUrl& url, std::chrono::milliseconds timeout);
-  // Create + connect now. Errors: kIOError ("http: ..."), kTimeout.
-  static Result<std::unique_ptr<HttpClient>> Connect(const HttpUrl& url,
-                                                     std::chrono::milliseconds timeout);
+  // as the first request's error). `timeout` bounds the connect (with the
+  // TLS handshake) and each request's write and read. `trust` is for an
+  // https:// URL; null: the system's trust store.
+  static std::unique_ptr<HttpClient> Create(const HttpUrl& url, std::chrono::milliseconds timeout,
+                                            std::shared_ptr<const TlsTrust> trust = nullptr);
+  // Create + connect now. Errors: kIOError ("http: ...", a failed TLS
+  // handshake or certificate check too), kTimeout.
+  static Result<std::unique_ptr<HttpClient>> Connect(
+      const HttpUrl& url, std::chrono::milliseconds timeout,
+      std::shared_ptr<const TlsTrust> trust = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

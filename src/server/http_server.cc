@@ -13,13 +13,16 @@
 
 #include "server/problem.h"
 #include "server/request_dispatch.h"
+#include "server/tls_context.h"
 #include "util/thread_name.h"
+#include "util/tls_stream.h"
 
 namespace duet::server {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 // The sockets, threads and executors; owned by the HttpServer alone, so that
@@ -84,6 +87,15 @@ struct HttpServer::Core {
     if (--stream_threads == 0) drained.notify_all();
   }
   void Accept();
+
+  // The TLS context new connections get (null: plain HTTP). Replaced whole
+  // by a reload; each session holds the one it was accepted with.
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mu);
+    return tls_context;
+  }
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls_context;  // GUARDED_BY(tls_mu)
 };
 
 namespace {
@@ -91,6 +103,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kAcceptRetry{50};
+// How long a closing TLS connection waits for the client's close_notify;
+// a client that never answers costs at most this.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
 
 class Session;
 
@@ -114,20 +129,24 @@ class SessionStreamWriter : public StreamWriter {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Core> core)
-      : stream_(std::move(socket)), core_(std::move(core)) {
+  // TLS when `tls_context` is set (the handshake comes first).
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Core> core,
+          std::shared_ptr<ssl::context> tls_context)
+      : stream_(std::move(socket), std::move(tls_context)), core_(std::move(core)) {
     core_->connections.fetch_add(1);
   }
   ~Session() { core_->connections.fetch_sub(1); }
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->core_->connections.load() > self->core_->options.limits.max_connections) {
-        self->keep_alive_ = false;
-        self->Send(ProblemResponse(Status::Overloaded("too many connections")), "unmatched");
-        return;
-      }
-      self->WaitForRequest();
+      if (self->stream_.tls() == nullptr) return self->Begin();
+      // The handshake is bounded like a request; a client that does not
+      // speak TLS (plain HTTP to this port) fails it and is disconnected.
+      self->stream_.expires_after(self->core_->options.limits.request_timeout);
+      self->stream_.tls()->async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) return self->CloseSocket();
+        self->Begin();
+      });
     });
   }
 
@@ -164,6 +183,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // The connection is open (and its TLS established): serve it.
+  void Begin() {
+    if (core_->connections.load() > core_->options.limits.max_connections) {
+      keep_alive_ = false;
+      Send(ProblemResponse(Status::Overloaded("too many connections")), "unmatched");
+      return;
+    }
+    WaitForRequest();
+  }
+
   // Waits for a next request's first bytes under the idle deadline; the
   // request itself then gets the request deadline.
   void WaitForRequest() {
@@ -202,15 +231,24 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartStream(DispatchPlan plan);
   void StartAsync(const DispatchPlan& plan);
 
+  // TLS first says goodbye (close_notify, bounded), so that the client can
+  // tell the end of the response from a truncation.
   void Close() {
     if (closed_) return;
     closed_ = true;
+    if (stream_.tls() == nullptr) return CloseSocket();
+    stream_.expires_after(kTlsShutdownTimeout);
+    stream_.tls()->async_shutdown(
+        [self = shared_from_this()](beast::error_code) { self->CloseSocket(); });
+  }
+  void CloseSocket() {
+    closed_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.tcp().socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  TlsOrTcpStream stream_;
   std::shared_ptr<HttpServer::Core> core_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -395,7 +433,7 @@ void HttpServer::Core::Accept() {
         socket.set_option(tcp::no_delay(true), ec);
         // Sessions keep the core alive; the acceptor callback runs only while
         // Stop() has not closed the acceptor, so `this` is alive here.
-        std::make_shared<Session>(std::move(socket), self.lock())->Start();
+        std::make_shared<Session>(std::move(socket), self.lock(), CurrentTls())->Start();
         Accept();
       });
 }
@@ -415,9 +453,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Router* router,
   beast::error_code ec;
   const net::ip::address address = net::ip::make_address(options.host, ec);
   if (ec) return Status::InvalidArgument("host", "not an IP address: " + options.host);
+  std::shared_ptr<ssl::context> tls;
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    DUET_ASSIGN_OR_RETURN(tls, LoadServerTlsContext(options.tls_cert_file, options.tls_key_file));
+  }
   auto runtime = std::make_unique<Runtime>(options.worker_threads);
   auto core = std::make_shared<Core>(router, authority, observer, options, runtime.get());
   core->self = core;
+  core->tls_context = std::move(tls);
   const tcp::endpoint endpoint(address, options.port);
   const std::string where = options.host + ":" + std::to_string(options.port);
   tcp::acceptor& acceptor = runtime->acceptor;
@@ -440,6 +483,18 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Router* router,
 uint16_t HttpServer::port() const { return core_->port; }
 
 size_t HttpServer::open_connections() const { return core_->connections.load(); }
+
+bool HttpServer::tls() const { return core_->CurrentTls() != nullptr; }
+
+Status HttpServer::ReloadTls() {
+  if (!tls()) return Status::FailedPrecondition("TLS is off: no certificate to reload");
+  DUET_ASSIGN_OR_RETURN(
+      std::shared_ptr<ssl::context> fresh,
+      LoadServerTlsContext(core_->options.tls_cert_file, core_->options.tls_key_file));
+  std::lock_guard lock(core_->tls_mu);
+  core_->tls_context = std::move(fresh);
+  return Status::OK();
+}
 
 void HttpServer::Stop(std::chrono::milliseconds grace) {
   std::unique_lock lock(core_->mu);

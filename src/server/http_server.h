@@ -41,6 +41,10 @@ struct HttpServerOptions {
   int io_threads = 2;
   int worker_threads = 64;
   HttpLimits limits;
+  // Both set: the listener speaks TLS only (PEM files, see tls_context.h);
+  // both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // Told about every response, for metrics. Called from server threads; must be
@@ -56,8 +60,9 @@ class HttpObserver {
 class HttpServer {
  public:
   // Binds and starts serving. `router`, `authority` and `observer` (may be
-  // null) must outlive the server. Errors: kInvalidArgument (host), kIOError
-  // (bind: the message names the address).
+  // null) must outlive the server. Errors: kInvalidArgument (host; tls_cert,
+  // tls_key: the files do not load), kIOError (bind: the message names the
+  // address).
   static Result<std::unique_ptr<HttpServer>> Start(const Router* router,
                                                    const TokenAuthority* authority,
                                                    HttpObserver* observer,
@@ -68,6 +73,13 @@ class HttpServer {
 
   uint16_t port() const;
   size_t open_connections() const;
+  bool tls() const;
+
+  // Loads the certificate and key files again (the options' paths) for the
+  // connections accepted from now on; established ones keep theirs. On
+  // error the current certificate stays. Errors: kFailedPrecondition when
+  // TLS is off, kInvalidArgument as Start.
+  Status ReloadTls();
 
   // Graceful stop; returns once every thread has ended. Idempotent.
   void Stop(std::chrono::milliseconds grace);

@@ -41,6 +41,8 @@ server::HttpServerOptions HttpOptions(const ServerConfig& config) {
   options.limits.request_timeout = config.limits.request_timeout;
   options.limits.idle_timeout = config.limits.idle_timeout;
   options.limits.max_connections = config.limits.max_connections;
+  options.tls_cert_file = config.tls_cert;
+  options.tls_key_file = config.tls_key;
   return options;
 }
 
@@ -57,6 +59,7 @@ class ServingNode final : public Server {
     options.data = config_.data;
     options.role = config_.role;
     options.follow = config_.follow;
+    options.follow_ca = config_.follow_ca;
     options.store_url = config_.store;
     options.store.durability = config_.durability;
     options.store.observer = &store_metrics_;
@@ -89,8 +92,9 @@ class ServingNode final : public Server {
   const ServerConfig& config() const override { return config_; }
   uint16_t port() const override { return http_->port(); }
   std::string url() const override {
-    return "http://" + config_.host + ":" + std::to_string(port());
+    return (http_->tls() ? "https://" : "http://") + config_.host + ":" + std::to_string(port());
   }
+  Status ReloadTls() override { return http_->ReloadTls(); }
 
  private:
   server::ApiBackends Backends() {

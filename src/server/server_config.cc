@@ -7,6 +7,10 @@
 
 #include <toml++/toml.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "duet/postgres_store.h"
 #include "util/file_util.h"
 
@@ -123,11 +127,13 @@ Status ApplyRoot(const toml::table& root, std::string_view source, ServerConfig*
   return Status::OK();
 }
 
-// "http://host:port" with an optional trailing slash.
+bool IsHttpsUrl(std::string_view url) { return url.starts_with("https://"); }
+
+// "http://host:port" or "https://host:port", with an optional trailing slash.
 bool IsFollowUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return false;
-  url.remove_prefix(kScheme.size());
+  const std::string_view scheme = IsHttpsUrl(url) ? "https://" : "http://";
+  if (!url.starts_with(scheme)) return false;
+  url.remove_prefix(scheme.size());
   if (url.ends_with('/')) url.remove_suffix(1);
   const size_t colon = url.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
@@ -138,6 +144,38 @@ bool IsFollowUrl(std::string_view url) {
   if (port.find_first_not_of("0123456789") != std::string_view::npos) return false;
   const int number = std::stoi(std::string(port));
   return number >= 1 && number <= 65535;
+}
+
+// A file setting names a file this process can read. Whether it holds a
+// usable certificate or key is for the server's start (tls_context.h).
+Status CheckReadableFile(std::string_view setting, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::InvalidArgument(setting, path + ": no such file");
+  }
+  if (std::FILE* file = std::fopen(path.c_str(), "rb"); file != nullptr) {
+    std::fclose(file);
+    return Status::OK();
+  }
+  return Status::InvalidArgument(setting, path + ": not readable: " + std::strerror(errno));
+}
+
+Status ValidateTlsSettings(const ServerConfig& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return Status::InvalidArgument(config.tls_cert.empty() ? "tls_cert" : "tls_key",
+                                   "tls_cert and tls_key go together: give both or neither");
+  }
+  if (!config.tls_cert.empty()) {
+    DUET_RETURN_IF_ERROR(CheckReadableFile("tls_cert", config.tls_cert));
+    DUET_RETURN_IF_ERROR(CheckReadableFile("tls_key", config.tls_key));
+  }
+  if (!config.follow_ca.empty()) {
+    if (!IsHttpsUrl(config.follow)) {
+      return Status::InvalidArgument("follow_ca", "only for an https:// follow URL");
+    }
+    DUET_RETURN_IF_ERROR(CheckReadableFile("follow_ca", config.follow_ca));
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -190,12 +228,13 @@ Status ValidateServerConfig(const ServerConfig& config) {
                                      "node, or store = postgresql://... to read");
     }
     if (!IsFollowUrl(config.follow)) {
-      return Status::InvalidArgument("follow", "must be http://host:port");
+      return Status::InvalidArgument("follow", "must be http://host:port or https://host:port");
     }
   } else if (!config.follow.empty()) {
     return Status::InvalidArgument("follow", "only a query node follows another node (role is " +
                                                  std::string(AppRoleName(config.role)) + ")");
   }
+  DUET_RETURN_IF_ERROR(ValidateTlsSettings(config));
   return server::TokenAuthority::Create(config.tokens).status();
 }
 

@@ -64,6 +64,17 @@ void SetMs(ServerConfig* c, uint64_t v) {
   c->limits.*kField = milliseconds(static_cast<int64_t>(v));
 }
 
+// A file path setting held as text (empty: unset).
+template <std::string ServerConfig::*kField>
+Status SetPath(ServerConfig* c, std::string_view text) {
+  c->*kField = std::string(text);
+  return Status::OK();
+}
+template <std::string ServerConfig::*kField>
+std::string ShowText(const ServerConfig& c) {
+  return c.*kField;
+}
+
 const std::vector<Setting>& Table() {
   static const std::vector<Setting> kTable = {
       {"host", "--host", "DUET_HOST", "server.host", "HOST",
@@ -78,7 +89,8 @@ const std::vector<Setting>& Table() {
        0, 0, nullptr, nullptr, SetRole,
        [](const ServerConfig& c) { return std::string(AppRoleName(c.role)); }},
       {"follow", "--follow", "DUET_FOLLOW", "server.follow", "URL",
-       "http://host:port of the command node a query node follows", 0, 0, nullptr, nullptr,
+       "http:// or https://host:port of the command node a query node follows", 0, 0, nullptr,
+       nullptr,
        [](ServerConfig* c, std::string_view text) {
          c->follow = std::string(text);
          return Status::OK();
@@ -136,6 +148,15 @@ const std::vector<Setting>& Table() {
       {"shutdown_grace_ms", "--shutdown-grace-ms", "DUET_SHUTDOWN_GRACE_MS",
        "limits.shutdown_grace_ms", "MS", "on SIGTERM/SIGINT, time in-flight requests get to finish",
        0, kHourMs, GetMs<&ServerLimits::shutdown_grace>, SetMs<&ServerLimits::shutdown_grace>},
+      {"tls_cert", "--tls-cert", "DUET_TLS_CERT", "server.tls_cert", "FILE",
+       "PEM certificate chain: with tls_key, the port speaks HTTPS only (reloaded on SIGHUP)", 0, 0,
+       nullptr, nullptr, SetPath<&ServerConfig::tls_cert>, ShowText<&ServerConfig::tls_cert>},
+      {"tls_key", "--tls-key", "DUET_TLS_KEY", "server.tls_key", "FILE",
+       "PEM private key of tls_cert (reloaded on SIGHUP)", 0, 0, nullptr, nullptr,
+       SetPath<&ServerConfig::tls_key>, ShowText<&ServerConfig::tls_key>},
+      {"follow_ca", "--follow-ca", "DUET_FOLLOW_CA", "server.follow_ca", "FILE",
+       "PEM CA certificates trusted for an https:// follow URL (default: the system's)", 0, 0,
+       nullptr, nullptr, SetPath<&ServerConfig::follow_ca>, ShowText<&ServerConfig::follow_ca>},
   };
   return kTable;
 }
