@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <thread>
 
 #include "tests/follow/test_feed_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace duet::follow {
 namespace {
@@ -37,12 +39,49 @@ TEST(ParseHttpUrlTest, ParsesHostPortAndBasePath) {
   ASSERT_TRUE(url.ok());
   EXPECT_EQ(url->host, "::1");
   EXPECT_EQ(url->port, 9000);
+  EXPECT_FALSE(url->tls);
 }
 
-TEST(ParseHttpUrlTest, RefusesHttpsAndMalformedUrls) {
-  for (const char* bad : {"https://127.0.0.1:8080", "ftp://x", "127.0.0.1:8080", "http://",
-                          "http://:80", "http://h:", "http://h:0", "http://h:65536", "http://h:8x",
-                          "http://h/a?b=1", "http://[::1", "http://[::1]x"}) {
+TEST(ParseHttpUrlTest, ParsesHttpsWithItsDefaultPort) {
+  Result<HttpUrl> url = ParseHttpUrl("https://cmd.internal/base");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "cmd.internal");
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->base_path, "/base");
+  url = ParseHttpUrl("HTTPS://127.0.0.1:8443");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->port, 8443);
+}
+
+TEST(TlsTrustTest, AMissingOrMalformedCaFileIsInvalid) {
+  duet::testing::TempDir dir;
+  std::ofstream(dir / "not-a-ca.pem") << "not a certificate\n";
+  for (const std::string& file :
+       {(dir / "missing.pem").string(), (dir / "not-a-ca.pem").string()}) {
+    Result<std::shared_ptr<const TlsTrust>> trust = TlsTrust::Load(file);
+    EXPECT_TRUE(trust.status().IsInvalidArgument()) << file;
+    EXPECT_EQ(trust.status().subject(), "ca_file") << file;
+  }
+}
+
+TEST(HttpClientTest, HttpsToAPlainServerFailsTheHandshake) {
+  TestFeedServer server;
+  HttpUrl url = UrlOf(server);
+  url.tls = true;
+  Result<std::shared_ptr<const TlsTrust>> trust = TlsTrust::Load("");
+  ASSERT_TRUE(trust.ok()) << trust.status();
+  auto response = HttpClient::Create(url, 5s, *trust)->Request("GET", "/echo");
+  EXPECT_TRUE(response.status().IsIOError()) << response.status();
+  EXPECT_NE(response.status().message().find("TLS handshake"), std::string::npos)
+      << response.status();
+}
+
+TEST(ParseHttpUrlTest, RefusesMalformedUrls) {
+  for (const char* bad :
+       {"https://", "ftp://x", "127.0.0.1:8080", "http://", "http://:80", "http://h:", "http://h:0",
+        "http://h:65536", "http://h:8x", "http://h/a?b=1", "http://[::1", "http://[::1]x"}) {
     Result<HttpUrl> url = ParseHttpUrl(bad);
     EXPECT_TRUE(url.status().IsInvalidArgument()) << bad;
     EXPECT_EQ(url.status().subject(), "url") << bad;

@@ -16,7 +16,8 @@ extern char** environ;
 namespace duet::testing {
 namespace {
 
-constexpr std::string_view kAddressPrefix = "http://127.0.0.1:";
+// The banner's address, http:// or https:// (a server with TLS).
+constexpr std::string_view kAddressPrefix = "://127.0.0.1:";
 // The log keeps at most this much; older output is dropped in halves, so a
 // chatty server under load cannot grow a test's memory without bound.
 constexpr size_t kMaxLogBytes = 8 << 20;
@@ -99,7 +100,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(ServerProcessOptions
 }
 
 std::string ServerProcess::url() const {
-  return std::string(kAddressPrefix) + std::to_string(port_);
+  return "http" + std::string(kAddressPrefix) + std::to_string(port_);
 }
 
 Status ServerProcess::Spawn() {

@@ -2,7 +2,8 @@
 // `duet` binary with `serve ... --host 127.0.0.1 --port 0`) with posix_spawn
 // (no shell), captures its stdout and stderr through one pipe into an
 // in-memory log, and waits (bounded) for the line naming the bound address,
-// `http://127.0.0.1:<port>`, so a test learns the port the kernel picked.
+// `http://127.0.0.1:<port>` (or https://), so a test learns the port the
+// kernel picked.
 //
 // The child runs in its own process group, so that Kill() and the destructor
 // also reap whatever the program started (a stand-in shell's `sleep`), and

@@ -74,7 +74,7 @@ TEST(ServerConfigTest, SettingsTableDescribesEverySettingOnce) {
         }());
     EXPECT_FALSE(s.help.empty());
   }
-  EXPECT_EQ(defaults.size(), 16u);
+  EXPECT_EQ(defaults.size(), 19u);
   EXPECT_EQ(defaults["store"], "");  // the embedded store
   EXPECT_EQ(defaults["port"], "8080");
   EXPECT_EQ(defaults["durability"], "sync");
@@ -250,12 +250,13 @@ TEST(ServerConfigTest, ValidationChecksRoleAndFollow) {
   ServerConfig c;
   c.role = ServerRole::kQuery;
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");
-  for (const char* bad : {"127.0.0.1:8080", "https://h:1", "http://h", "http://h:0",
+  for (const char* bad : {"127.0.0.1:8080", "ftp://h:1", "https://h", "http://h", "http://h:0",
                           "http://h:99999", "http://:80", "http://a/b:80", "http://h:8o"}) {
     c.follow = bad;
     EXPECT_EQ(ValidateServerConfig(c).subject(), "follow") << bad;
   }
-  for (const char* good : {"http://127.0.0.1:8080", "http://cmd.internal:80/"}) {
+  for (const char* good :
+       {"http://127.0.0.1:8080", "http://cmd.internal:80/", "https://cmd.internal:8443"}) {
     c.follow = good;
     EXPECT_TRUE(ValidateServerConfig(c).ok()) << good;
   }
@@ -263,6 +264,70 @@ TEST(ServerConfigTest, ValidationChecksRoleAndFollow) {
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");
   c.role = ServerRole::kCommand;
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow");
+}
+
+TEST(ServerConfigTest, TlsSettingsFromFileEnvAndFlags) {
+  auto parsed = ParseServerConfig(
+      "[server]\ntls_cert = \"/etc/duet/cert.pem\"\ntls_key = \"/etc/duet/key.pem\"\n"
+      "follow_ca = \"/etc/duet/ca.pem\"\n",
+      "duet.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->tls_cert, "/etc/duet/cert.pem");
+  EXPECT_EQ(parsed->tls_key, "/etc/duet/key.pem");
+  EXPECT_EQ(parsed->follow_ca, "/etc/duet/ca.pem");
+  ServerConfig c = *parsed;
+  const std::map<std::string, std::string> env{{"DUET_TLS_CERT", "/env/cert.pem"}};
+  ASSERT_TRUE(ApplyServerEnv(&c, [&](const char* name) -> const char* {
+                auto it = env.find(name);
+                return it == env.end() ? nullptr : it->second.c_str();
+              }).ok());
+  EXPECT_EQ(c.tls_cert, "/env/cert.pem");
+  ASSERT_TRUE(ApplyServerSetting(&c, "follow_ca", "/flag/ca.pem", "--follow-ca").ok());
+  EXPECT_EQ(c.follow_ca, "/flag/ca.pem");
+}
+
+TEST(ServerConfigTest, TlsCertAndKeyGoTogetherAndMustBeFiles) {
+  duet::testing::TempDir dir;
+  const std::string cert = (dir / "cert.pem").string();
+  const std::string key = (dir / "key.pem").string();
+  std::ofstream(cert) << "certificate";
+  std::ofstream(key) << "key";
+  ServerConfig c;
+  c.tls_cert = cert;
+  Status status = ValidateServerConfig(c);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status;
+  EXPECT_EQ(status.subject(), "tls_key");
+  c.tls_cert.clear();
+  c.tls_key = key;
+  EXPECT_EQ(ValidateServerConfig(c).subject(), "tls_cert");
+  c.tls_cert = (dir / "missing.pem").string();
+  status = ValidateServerConfig(c);
+  EXPECT_EQ(status.subject(), "tls_cert");
+  EXPECT_NE(status.message().find("missing.pem"), std::string::npos) << status;
+  c.tls_cert = cert;
+  c.tls_key = dir.path().string();  // a folder, not a file
+  EXPECT_EQ(ValidateServerConfig(c).subject(), "tls_key");
+  c.tls_key = key;
+  EXPECT_TRUE(ValidateServerConfig(c).ok());
+}
+
+TEST(ServerConfigTest, FollowCaOnlyWithAnHttpsFollowAndMustBeAFile) {
+  duet::testing::TempDir dir;
+  const std::string ca = (dir / "ca.pem").string();
+  std::ofstream(ca) << "ca";
+  ServerConfig c;
+  c.role = ServerRole::kQuery;
+  c.follow = "http://127.0.0.1:8080";
+  c.follow_ca = ca;
+  Status status = ValidateServerConfig(c);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status;
+  EXPECT_EQ(status.subject(), "follow_ca");
+  c.follow = "https://127.0.0.1:8443";
+  EXPECT_TRUE(ValidateServerConfig(c).ok());
+  c.follow_ca = (dir / "missing.pem").string();
+  EXPECT_EQ(ValidateServerConfig(c).subject(), "follow_ca");
+  c.follow_ca.clear();  // the system's trust store
+  EXPECT_TRUE(ValidateServerConfig(c).ok());
 }
 
 TEST(ServerConfigTest, StoreUrlFromFileAndItsValidation) {
