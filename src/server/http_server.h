@@ -7,6 +7,10 @@
 // connection limit. A slow client costs only its own connection: reads and
 // writes have deadlines and a stream writes only as fast as its client reads.
 //
+// TLS: with a certificate and key in the options, the listener speaks TLS
+// only (handshake under the request deadline, close_notify on close);
+// ReloadTls() swaps the certificate for new connections.
+//
 // Thread-safe. Stop() (or destruction) is graceful: stop accepting, let
 // requests in flight finish (up to the grace period), end streams, close.
 #ifndef DUET_SERVER_HTTP_SERVER_H_

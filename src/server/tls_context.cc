@@ -2,21 +2,33 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/system/error_code.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace duet::server {
 namespace {
 
 namespace ssl = boost::asio::ssl;
 
-// OpenSSL's reason for the last failure (its error queue), else `ec`'s.
+// Asio took OpenSSL's first (root) error into `ec` ("no start line", "key
+// values mismatch"); the rest of the queue only names the layers that gave up.
 std::string Reason(const boost::system::error_code& ec) {
-  const unsigned long code = ERR_peek_last_error();
   ERR_clear_error();
-  if (code == 0) return ec.message();
-  const char* reason = ERR_reason_error_string(code);
-  return reason != nullptr ? reason : ec.message();
+  return ec.message();
+}
+
+// OpenSSL reports a file it cannot open as "system lib"; errno says why.
+Status CheckOpens(std::string_view setting, const std::string& path) {
+  if (std::FILE* file = std::fopen(path.c_str(), "rb"); file != nullptr) {
+    std::fclose(file);
+    return Status::OK();
+  }
+  return Status::InvalidArgument(setting, path + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -29,6 +41,8 @@ Result<std::shared_ptr<ssl::context>> LoadServerTlsContext(const std::string& ce
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
                        ssl::context::single_dh_use);
+  DUET_RETURN_IF_ERROR(CheckOpens("tls_cert", cert_file));
+  DUET_RETURN_IF_ERROR(CheckOpens("tls_key", key_file));
   boost::system::error_code ec;
   ERR_clear_error();
   context->use_certificate_chain_file(cert_file, ec);
@@ -37,6 +51,12 @@ Result<std::shared_ptr<ssl::context>> LoadServerTlsContext(const std::string& ce
                                    cert_file + ": cannot load a PEM certificate: " + Reason(ec));
   }
   context->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec && ec.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    ERR_clear_error();
+    return Status::InvalidArgument("tls_key",
+                                   key_file + ": does not match the certificate in " + cert_file);
+  }
   if (ec) {
     return Status::InvalidArgument("tls_key",
                                    key_file + ": cannot load a PEM private key: " + Reason(ec));

@@ -24,8 +24,8 @@
 
 #include "follow/http_client.h"
 #include "tests/integration/server_test_support.h"
-#include "tests/integration/tls_test_support.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/tls_test_support.h"
 
 namespace duet::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/integration/tls_test_support.h"
+#include "tests/support/tls_test_support.h"
 
 #include <fcntl.h>
 #include <spawn.h>

@@ -3,8 +3,8 @@
 // and a way to run such tools (openssl, curl) without a shell.
 //
 // Thread-compatible.
-#ifndef DUET_TESTS_INTEGRATION_TLS_TEST_SUPPORT_H_
-#define DUET_TESTS_INTEGRATION_TLS_TEST_SUPPORT_H_
+#ifndef DUET_TESTS_SUPPORT_TLS_TEST_SUPPORT_H_
+#define DUET_TESTS_SUPPORT_TLS_TEST_SUPPORT_H_
 
 #include <filesystem>
 #include <string>
@@ -51,4 +51,4 @@ class TestPki {
 
 }  // namespace duet::testing
 
-#endif  // DUET_TESTS_INTEGRATION_TLS_TEST_SUPPORT_H_
+#endif  // DUET_TESTS_SUPPORT_TLS_TEST_SUPPORT_H_
