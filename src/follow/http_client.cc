@@ -13,7 +13,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -114,6 +117,13 @@ Result<std::shared_ptr<const TlsTrust>> TlsTrust::Load(const std::string& ca_fil
   impl->context = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(impl->context->native_handle(), TLS1_2_VERSION);
   impl->context->set_verify_mode(ssl::verify_peer);
+  if (!ca_file.empty()) {
+    // OpenSSL reports a file it cannot open as "system lib"; errno says why.
+    std::FILE* file = std::fopen(ca_file.c_str(), "rb");
+    if (file == nullptr)
+      return Status::InvalidArgument("ca_file", ca_file + ": " + std::strerror(errno));
+    std::fclose(file);
+  }
   beast::error_code ec;
   ERR_clear_error();
   if (ca_file.empty()) {
@@ -122,12 +132,12 @@ Result<std::shared_ptr<const TlsTrust>> TlsTrust::Load(const std::string& ca_fil
     impl->context->load_verify_file(ca_file, ec);
   }
   if (ec) {
-    const unsigned long code = ERR_peek_last_error();
-    const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+    // Asio keeps OpenSSL's first (root) error in `ec`; the rest of the queue
+    // only names the layers that gave up.
     ERR_clear_error();
     return Status::InvalidArgument(
         "ca_file", (ca_file.empty() ? std::string("the system trust store") : ca_file) +
-                       ": cannot load CA certificates: " + (reason ? reason : ec.message()));
+                       ": cannot load CA certificates: " + ec.message());
   }
   return std::shared_ptr<const TlsTrust>(new TlsTrust(std::move(impl)));
 }

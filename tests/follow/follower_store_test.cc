@@ -66,8 +66,17 @@ void ExpectSameAsServer(Collector& got, const TestFeedServer& server) {
 }
 
 TEST(FollowerStoreTest, OpenRefusesABadUrl) {
-  EXPECT_TRUE(FollowerStore::Open("https://127.0.0.1:1").status().IsInvalidArgument());
+  EXPECT_TRUE(FollowerStore::Open("ftp://127.0.0.1:1").status().IsInvalidArgument());
   EXPECT_TRUE(FollowerStore::Open("127.0.0.1:8080").status().IsInvalidArgument());
+}
+
+TEST(FollowerStoreTest, OpenRefusesACaFileThatDoesNotLoad) {
+  FollowerOptions options;
+  options.ca_file = "/nonexistent/duet-ca.pem";
+  Status status = FollowerStore::Open("https://127.0.0.1:1", options).status();
+  EXPECT_TRUE(status.IsInvalidArgument()) << status;
+  EXPECT_EQ(status.subject(), "follow_ca");
+  EXPECT_NE(status.message().find("duet-ca.pem"), std::string::npos) << status;
 }
 
 TEST(FollowerStoreTest, AppendsAreRefused) {

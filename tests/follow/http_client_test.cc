@@ -72,8 +72,10 @@ TEST(HttpClientTest, HttpsToAPlainServerFailsTheHandshake) {
   url.tls = true;
   Result<std::shared_ptr<const TlsTrust>> trust = TlsTrust::Load("");
   ASSERT_TRUE(trust.ok()) << trust.status();
-  auto response = HttpClient::Create(url, 5s, *trust)->Request("GET", "/echo");
-  EXPECT_TRUE(response.status().IsIOError()) << response.status();
+  // The plain server answers the TLS hello with an HTTP error or not at all
+  // (it waits for a request line): an I/O error or the timeout, never a reply.
+  auto response = HttpClient::Create(url, 2s, *trust)->Request("GET", "/echo");
+  EXPECT_TRUE(response.status().IsIOError() || response.status().IsTimeout()) << response.status();
   EXPECT_NE(response.status().message().find("TLS handshake"), std::string::npos)
       << response.status();
 }
