@@ -77,6 +77,9 @@ struct ServerConfig {
   Durability durability;         // of the embedded store (PostgreSQL: its own)
   ServerLimits limits;
   std::vector<ApiToken> tokens;  // empty: the API is open
+  // Browser origins ("https://app.example") allowed to call the API
+  // cross-origin (CORS); empty: none (docs/http-api.md, "Browser safety").
+  std::vector<std::string> cors_origins;
 };
 
 // One setting, for documentation and parsing.
@@ -88,6 +91,7 @@ struct SettingInfo {
   std::string default_value;  // as text, from ServerConfig{}
   std::string_view help;
   bool integer = false;  // a TOML integer (else a string)
+  bool list = false;     // a comma-separated list: in TOML also an array of strings
 };
 
 // Every setting in a stable order (tokens are not settings: see above).

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duet/result.h"
 #include "server/auth.h"
@@ -41,6 +42,9 @@ struct HttpServerOptions {
   int io_threads = 2;
   int worker_threads = 64;
   HttpLimits limits;
+  // Browser origins allowed to call the API cross-origin (CORS), exactly as
+  // browsers send them ("https://app.example"); empty: none.
+  std::vector<std::string> cors_origins;
 };
 
 // Told about every response, for metrics. Called from server threads; must be

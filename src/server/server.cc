@@ -41,6 +41,7 @@ server::HttpServerOptions HttpOptions(const ServerConfig& config) {
   options.limits.request_timeout = config.limits.request_timeout;
   options.limits.idle_timeout = config.limits.idle_timeout;
   options.limits.max_connections = config.limits.max_connections;
+  options.cors_origins = config.cors_origins;
   return options;
 }
 

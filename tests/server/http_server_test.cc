@@ -101,7 +101,7 @@ unsigned StatusOf(const std::string& response) {
 }
 
 std::string Get(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -165,7 +165,7 @@ TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   std::string missing = (client.Send(Get("/nope")), client.ReadResponse());
   EXPECT_EQ(StatusOf(missing), 404u);
   EXPECT_NE(missing.find("application/problem+json"), std::string::npos);
-  client.Send("DELETE /echo/x HTTP/1.1\r\nHost: t\r\n\r\n");
+  client.Send("DELETE /echo/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
   std::string wrong = client.ReadResponse();
   EXPECT_EQ(StatusOf(wrong), 405u);
   EXPECT_NE(wrong.find("Allow: GET"), std::string::npos);
@@ -176,7 +176,7 @@ TEST_F(HttpServerTest, OversizedBodyIs413WithoutReadingIt) {
   limits.max_body_bytes = 16;
   Start(limits);
   RawClient client(server_->port());
-  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+  client.Send("POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n");
   std::string response = client.ReadToClose();
   EXPECT_EQ(StatusOf(response), 413u);
   EXPECT_NE(response.find("payload_too_large"), std::string::npos);
@@ -187,7 +187,8 @@ TEST_F(HttpServerTest, OversizedHeadersAre431) {
   limits.max_header_bytes = 256;
   Start(limits);
   RawClient client(server_->port());
-  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n");
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(1000, 'a') +
+              "\r\n\r\n");
   EXPECT_EQ(StatusOf(client.ReadToClose()), 431u);
 }
 
@@ -212,7 +213,7 @@ TEST_F(HttpServerTest, RequestNotCompleteInTimeIsClosed) {
   limits.request_timeout = std::chrono::milliseconds(200);
   Start(limits);
   RawClient client(server_->port());
-  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\n");  // never finishes its headers
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: localhost\r\n");  // never finishes its headers
   EXPECT_EQ(client.ReadToClose(), "");
   EXPECT_TRUE(client.closed_by_peer());
 }
@@ -240,7 +241,9 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
 TEST_F(HttpServerTest, StopLetsRequestInFlightFinish) {
   Start();
   RawClient client(server_->port());
-  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+  client.Send(
+      "POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\n\r\nok");
   slow_started_.get_future().wait();
   server_->Stop(std::chrono::milliseconds(5000));
   std::string response = client.ReadResponse();
