@@ -34,8 +34,7 @@ std::string QueryEtag(const QueryAnswer& answer, std::string_view body) {
       name.push_back(c);
     }
   }
-  return "W/\"" + name + "-" + std::to_string(answer.position.value) + "-" + DigestHex(body) +
-         "\"";
+  return "W/\"" + name + "-" + std::to_string(answer.position.value) + "-" + DigestHex(body) + "\"";
 }
 
 HttpResponse AnswerResponse(const Result<QueryAnswer>& answer) {
