@@ -396,12 +396,12 @@ void Session::StartStream(DispatchPlan plan) {
 }
 
 void Session::Send(const HttpResponse& answer, const std::string& route) {
+  HttpResponse response = answer;
+  RequestDispatcher::Finish(shaping_, &response);  // may make a 200 a 304
   if (core_->observer != nullptr) {
-    core_->observer->OnResponse(route, method_.empty() ? "-" : method_, answer.status,
+    core_->observer->OnResponse(route, method_.empty() ? "-" : method_, response.status,
                                 Clock::now() - started_at_);
   }
-  HttpResponse response = answer;
-  RequestDispatcher::Finish(shaping_, &response);
   response_.emplace(static_cast<http::status>(response.status), 11);
   if (std::string_view phrase = ReasonPhrase(response.status); !phrase.empty()) {
     response_->reason(phrase);

@@ -273,12 +273,11 @@ void RequestDispatcher::AnswerOptions(DispatchPlan& plan) const {
     }
     allow += allow.empty() ? "OPTIONS" : ", OPTIONS";
   } else {
-    allow = router_->AllowedMethods(r.path);
+    allow = router_->AllowedMethods(r.path, &plan.route_label);
     if (allow.empty()) {
       plan.response = ProblemResponse(Status::NotFound("route", "no route " + r.path));
       return;
     }
-    plan.route_label = "OPTIONS";
   }
   HttpResponse answer;
   answer.status = 204;
@@ -314,8 +313,9 @@ void RequestDispatcher::Finish(const ResponseShaping& shaping, HttpResponse* res
     response->content_type.clear();
     response->head = true;
     response->head_length.reset();
-  } else if (!response->head && response->body.size() >= kGzipMinBytes && response->status != 204 &&
-             response->status != 304) {
+  } else if (!response->head && response->body.size() >= kGzipMinBytes &&
+             response->content_type != "text/event-stream") {
+    // Never a stream: a compressor holds bytes back, and events must go out as they happen.
     vary_on("Accept-Encoding");
     std::string compressed;
     if (shaping.gzip && GzipCompress(response->body, &compressed).ok()) {

@@ -66,7 +66,7 @@ RouteMatch Router::Find(std::string_view method, std::string_view path) const {
   return match;
 }
 
-std::string Router::AllowedMethods(std::string_view path) const {
+std::string Router::AllowedMethods(std::string_view path, std::string* pattern) const {
   std::vector<std::string_view> methods;
   auto add = [&methods](std::string_view method) {
     if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
@@ -76,6 +76,7 @@ std::string Router::AllowedMethods(std::string_view path) const {
   for (const Route& route : routes_) {
     std::map<std::string, std::string, std::less<>> params;
     if (!Matches(route.pattern, path, &params)) continue;
+    if (pattern != nullptr && methods.empty()) *pattern = route.pattern;
     add(route.method);
     if (route.method == "GET") add("HEAD");
   }

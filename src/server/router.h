@@ -78,7 +78,8 @@ class Router {
   RouteMatch Find(std::string_view method, std::string_view path) const;
   // The Allow header of `path`: its routes' methods, HEAD where GET is
   // served, and OPTIONS ("GET, HEAD, OPTIONS"); "" for an unknown path.
-  std::string AllowedMethods(std::string_view path) const;
+  // `pattern`, when given, gets the pattern of the first route matching it.
+  std::string AllowedMethods(std::string_view path, std::string* pattern = nullptr) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
