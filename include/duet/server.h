@@ -84,6 +84,9 @@ struct ServerConfig {
   // Role query with an https:// `follow`: the PEM file of the CAs trusted to
   // sign the command node's certificate. Empty: the system's trust store.
   std::string follow_ca;
+  // Browser origins ("https://app.example") allowed to call the API
+  // cross-origin (CORS); empty: none (docs/http-api.md, "Browser safety").
+  std::vector<std::string> cors_origins;
 };
 
 // One setting, for documentation and parsing.
@@ -95,6 +98,7 @@ struct SettingInfo {
   std::string default_value;  // as text, from ServerConfig{}
   std::string_view help;
   bool integer = false;  // a TOML integer (else a string)
+  bool list = false;     // a comma-separated list: in TOML also an array of strings
 };
 
 // Every setting in a stable order (tokens are not settings: see above).

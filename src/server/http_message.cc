@@ -1,5 +1,7 @@
 #include "server/http_message.h"
 
+#include <cctype>
+
 #include "util/hex.h"
 
 namespace duet::server {
@@ -12,6 +14,19 @@ std::string_view HttpRequest::Header(std::string_view name) const {
 std::string_view HttpRequest::PathParam(std::string_view name) const {
   auto it = path_params.find(name);
   return it == path_params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::string_view HttpResponse::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < key.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(key[i])) ==
+             std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) return value;
+  }
+  return {};
 }
 
 HttpResponse HttpResponse::Json(unsigned status, std::string body) {

@@ -3,7 +3,9 @@
 #ifndef DUET_SERVER_HTTP_MESSAGE_H_
 #define DUET_SERVER_HTTP_MESSAGE_H_
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +16,9 @@ namespace duet::server {
 // A parsed request. Header names are lower-case; only the headers the API
 // reads are kept (see HttpServer).
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // percent-decoded path, without the query string
+  std::string method;     // "GET", "POST", ...
+  unsigned version = 11;  // HTTP/1.1; 10 for HTTP/1.0
+  std::string path;       // percent-decoded path, without the query string
   std::map<std::string, std::string, std::less<>> query;        // decoded query parameters
   std::map<std::string, std::string, std::less<>> path_params;  // filled by the router
   std::map<std::string, std::string, std::less<>> headers;
@@ -31,6 +34,14 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // An answer to HEAD (or a 304): the headers alone go out. `body` is empty;
+  // `head_length`, when set, is the Content-Length of the body a GET would
+  // have got (a stream has none).
+  bool head = false;
+  std::optional<uint64_t> head_length;
+
+  // The value of extra header `name` (case-insensitive), or "" when absent.
+  std::string_view Header(std::string_view name) const;
 
   static HttpResponse Json(unsigned status, std::string body);
 };

@@ -44,8 +44,11 @@ struct HttpServer::Runtime {
 // What every session shares; sessions hold it by shared_ptr.
 struct HttpServer::Core {
   Core(const Router* r, const TokenAuthority* a, HttpObserver* o, const HttpServerOptions& opts,
-       Runtime* rt)
-      : dispatcher(r, a, opts.limits), observer(o), options(opts), runtime(rt) {}
+       bool bound_to_loopback, Runtime* rt)
+      : dispatcher(r, a, opts.limits, RequestPolicy{opts.cors_origins, bound_to_loopback}),
+        observer(o),
+        options(opts),
+        runtime(rt) {}
 
   RequestDispatcher dispatcher;
   HttpObserver* observer;
@@ -114,8 +117,9 @@ class Session;
 // is slow and the connection holds at most one chunk.
 class SessionStreamWriter : public StreamWriter {
  public:
-  SessionStreamWriter(std::shared_ptr<Session> session, HttpServer::Core* core)
-      : session_(std::move(session)), core_(core) {}
+  SessionStreamWriter(std::shared_ptr<Session> session, HttpServer::Core* core,
+                      std::string header_lines)
+      : session_(std::move(session)), core_(core), header_lines_(std::move(header_lines)) {}
   bool Write(std::string chunk) override;
   bool stopping() const override { return core_->stopping.load(); }
   bool started() const { return started_; }
@@ -123,6 +127,7 @@ class SessionStreamWriter : public StreamWriter {
  private:
   std::shared_ptr<Session> session_;
   HttpServer::Core* core_;
+  std::string header_lines_;  // Date, CORS (RequestDispatcher::StreamHeaderLines)
   bool started_ = false;
   bool failed_ = false;
 };
@@ -207,9 +212,44 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  // The head first, so that a client waiting for 100 Continue can be
+  // answered before its body is read, or refused without reading it.
   void ReadRequest() {
     parser_.emplace();
     core_->dispatcher.Bound(*parser_);
+    method_.clear();
+    shaping_ = {};
+    started_at_ = Clock::now();
+    stream_.expires_after(core_->options.limits.request_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    // Known once the request line is parsed, even if the head then fails
+    // (a Content-Length above max_body_bytes): metrics label the real method.
+    if (parser_->get().method() != http::verb::unknown) {
+      method_ = std::string(parser_->get().method_string());
+    }
+    if (ec || parser_->is_done()) return OnRead(ec);
+    if (!RequestDispatcher::ExpectsContinue(parser_->get())) return ReadBody();
+    DispatchPlan plan = core_->dispatcher.PlanHeader(parser_->get());
+    if (plan.response) {
+      // The body stays unread, so the connection cannot carry another request.
+      keep_alive_ = false;
+      shaping_ = plan.shaping;
+      return Send(*plan.response, plan.route_label);
+    }
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(stream_, net::buffer(kContinue),
+                     [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                       if (write_ec) return self->Close();
+                       self->ReadBody();
+                     });
+  }
+
+  void ReadBody() {
     stream_.expires_after(core_->options.limits.request_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -254,6 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
   std::string method_;
+  ResponseShaping shaping_;  // of the request being answered
   std::string route_label_;  // of the request an asynchronous handler answers
   Clock::time_point started_at_;
   bool keep_alive_ = true;
@@ -266,8 +307,9 @@ bool SessionStreamWriter::Write(std::string chunk) {
   if (!started_) {
     started_ = true;
     chunk.insert(0,
-                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                 "Cache-Control: no-cache\r\nConnection: close\r\n\r\n");
+                 "HTTP/1.1 200 OK\r\nServer: duet\r\nContent-Type: text/event-stream\r\n"
+                 "Cache-Control: no-cache\r\nConnection: close\r\n" +
+                     header_lines_ + "\r\n");
   }
   auto done = std::make_shared<std::promise<bool>>();
   std::future<bool> written = done->get_future();
@@ -291,6 +333,7 @@ void Session::Handle(http::request<http::string_body> message) {
   counted_ = true;
   DispatchPlan plan = core_->dispatcher.Plan(std::move(message));
   method_ = plan.request.method;
+  shaping_ = plan.shaping;
   if (plan.response) return Send(*plan.response, plan.route_label);
   switch (plan.execution) {
     case Execution::kInline: return Send(RequestDispatcher::Run(plan), plan.route_label);
@@ -366,12 +409,12 @@ void Session::StartAsync(const DispatchPlan& plan) {
 
 void Session::StartStream(DispatchPlan plan) {
   core_->AddStreamThread();
-  std::thread([self = shared_from_this(), route = plan.route,
-               request = std::move(plan.request)]() mutable {
+  std::thread([self = shared_from_this(), route = plan.route, request = std::move(plan.request),
+               header_lines = RequestDispatcher::StreamHeaderLines(shaping_)]() mutable {
     NameThisThread("duet-feed");
     std::shared_ptr<HttpServer::Core> core = self->core_;
     {
-      SessionStreamWriter writer(self, core.get());
+      SessionStreamWriter writer(self, core.get(), std::move(header_lines));
       HttpResponse response = route->stream(request, writer);
       if (!writer.started()) {
         self->SendFromAnyThread(std::move(response), route->pattern);
@@ -390,18 +433,30 @@ void Session::StartStream(DispatchPlan plan) {
   }).detach();
 }
 
-void Session::Send(const HttpResponse& response, const std::string& route) {
+void Session::Send(const HttpResponse& answer, const std::string& route) {
+  HttpResponse response = answer;
+  RequestDispatcher::Finish(shaping_, &response);  // may make a 200 a 304
   if (core_->observer != nullptr) {
     core_->observer->OnResponse(route, method_.empty() ? "-" : method_, response.status,
                                 Clock::now() - started_at_);
   }
   response_.emplace(static_cast<http::status>(response.status), 11);
+  if (std::string_view phrase = ReasonPhrase(response.status); !phrase.empty()) {
+    response_->reason(phrase);
+  }
   response_->set(http::field::server, "duet");
-  response_->set(http::field::content_type, response.content_type);
+  if (!response.content_type.empty()) {
+    response_->set(http::field::content_type, response.content_type);
+  }
   for (const auto& [name, value] : response.headers) response_->set(name, value);
-  response_->body() = response.body;
   response_->keep_alive(keep_alive_ && !core_->stopping.load());
-  response_->prepare_payload();
+  if (response.head) {
+    // Headers only (HEAD, 304): the Content-Length a GET would carry, no body.
+    if (response.head_length) response_->content_length(*response.head_length);
+  } else {
+    response_->body() = std::move(response.body);
+    response_->prepare_payload();
+  }
   stream_.expires_after(core_->options.limits.request_timeout);
   http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, size_t) {
     const bool again = !ec && self->response_->keep_alive();
@@ -458,7 +513,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Router* router,
     DUET_ASSIGN_OR_RETURN(tls, LoadServerTlsContext(options.tls_cert_file, options.tls_key_file));
   }
   auto runtime = std::make_unique<Runtime>(options.worker_threads);
-  auto core = std::make_shared<Core>(router, authority, observer, options, runtime.get());
+  auto core = std::make_shared<Core>(router, authority, observer, options, address.is_loopback(),
+                                     runtime.get());
   core->self = core;
   core->tls_context = std::move(tls);
   const tcp::endpoint endpoint(address, options.port);

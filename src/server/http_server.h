@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "duet/result.h"
 #include "server/auth.h"
@@ -49,6 +50,9 @@ struct HttpServerOptions {
   // both empty: plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Browser origins allowed to call the API cross-origin (CORS), exactly as
+  // browsers send them ("https://app.example"); empty: none.
+  std::vector<std::string> cors_origins;
 };
 
 // Told about every response, for metrics. Called from server threads; must be

@@ -18,6 +18,14 @@ std::string_view OpenApiGenericComponents() {
     }
   },
   "parameters": {
+    "IfNoneMatch": {
+      "name": "If-None-Match",
+      "in": "header",
+      "required": false,
+      "description": "The `ETag` of an answer the client holds: when the answer is still the same it is 304 Not Modified without a body.",
+      "schema": {"type": "string"},
+      "example": "W/\"ledger-accounts-2-9f86d081884c7d65\""
+    },
     "IdempotencyKey": {
       "name": "Idempotency-Key",
       "in": "header",
@@ -108,7 +116,7 @@ std::string_view OpenApiGenericComponents() {
       }
     },
     "Forbidden": {
-      "description": "The token is valid but lacks the scope of the route.",
+      "description": "`forbidden`: the token is valid but lacks the scope of the route. `origin_not_allowed`: a state-changing request (POST, PUT, PATCH, DELETE) carries an `Origin` that is neither listed in `cors_origins` nor the server's own; nothing was written.",
       "content": {
         "application/problem+json": {
           "schema": {"$ref": "#/components/schemas/Problem"},
@@ -273,6 +281,30 @@ std::string_view OpenApiGenericComponents() {
             "detail": "fdatasync failed: Input/output error",
             "code": "io_error"
           }
+        }
+      }
+    },
+    "UnsupportedMediaType": {
+      "description": "`unsupported_media_type`: a state-changing request has a body whose `Content-Type` is not `application/json` (parameters such as `charset` allowed) or `application/*+json`. Nothing was written.",
+      "content": {
+        "application/problem+json": {
+          "schema": {"$ref": "#/components/schemas/Problem"},
+          "example": {
+            "type": "https://duet.dev/problems/unsupported_media_type",
+            "title": "Unsupported Media Type",
+            "status": 415,
+            "detail": "a request body must be Content-Type: application/json, not text/plain",
+            "code": "unsupported_media_type"
+          }
+        }
+      }
+    },
+    "NotModified": {
+      "description": "The request's `If-None-Match` names the answer's current `ETag`: the answer has not changed, and has no body.",
+      "headers": {
+        "ETag": {
+          "description": "The answer's validator, as on the 200.",
+          "schema": {"type": "string"}
         }
       }
     },

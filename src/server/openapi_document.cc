@@ -97,6 +97,7 @@ json::object CommandOperation(const CommandInfo& command, const std::string& sch
                                {"405", "MethodNotAllowed"},
                                {"409", "Conflict"},
                                {"413", "PayloadTooLarge"},
+                               {"415", "UnsupportedMediaType"},
                                {"422", "Unprocessable"},
                                {"500", "InternalError"},
                                {"503", "Unavailable"},
@@ -168,6 +169,7 @@ json::object QueryOperation(const QueryDefinition& query, const std::string& ans
   for (const QueryParam& param : query.params) parameters.push_back(QueryParameter(param));
   parameters.push_back(Ref("parameters", "MinPosition"));
   parameters.push_back(Ref("parameters", "TimeoutMs"));
+  parameters.push_back(Ref("parameters", "IfNoneMatch"));
   std::string description = query.description.empty() ? "" : query.description + ".\n\n";
   description += "Answered from read model `" + query.read_model +
                  "`, never from the event store. A missing, unknown or ill-typed parameter is "
@@ -181,6 +183,13 @@ json::object QueryOperation(const QueryDefinition& query, const std::string& ans
                  {"405", "MethodNotAllowed"},
                  {"500", "InternalError"},
                  {"503", "Unavailable"}});
+  responses["200"].as_object()["headers"] = json::object{
+      {"ETag",
+       {{"description",
+         "W/\"<read model>-<position>-<digest of the answer>\": it changes whenever the answer "
+         "does. Send it back as `If-None-Match` to get 304 while the answer is the same."},
+        {"schema", {{"type", "string"}}}}}};
+  responses["304"] = Ref("responses", "NotModified");
   return {{"operationId", "query" + Camel(query.name)},
           {"tags", {"queries"}},
           {"summary", query.description.empty() ? "Query " + query.name : query.description},

@@ -48,9 +48,13 @@ std::string_view OpenApiGenericSchemas() {
           "payload_too_large",
           "headers_too_large",
           "method_not_allowed",
-          "malformed_request"
+          "malformed_request",
+          "missing_host",
+          "host_not_allowed",
+          "origin_not_allowed",
+          "unsupported_media_type"
         ],
-        "description": "The Duet status code (`StatusCodeName`, docs/errors.md); the HTTP-level refusals use `payload_too_large` (413), `headers_too_large` (431), `method_not_allowed` (405) and `malformed_request` (400)."
+        "description": "The Duet status code (`StatusCodeName`, docs/errors.md); the HTTP-level refusals use `payload_too_large` (413), `headers_too_large` (431), `method_not_allowed` (405), `malformed_request` (400), `missing_host` (400), `host_not_allowed` (421), `origin_not_allowed` (403) and `unsupported_media_type` (415)."
       },
       "subject": {
         "type": "string",

@@ -8,23 +8,8 @@ namespace duet::server {
 namespace {
 
 std::string_view TitleOf(unsigned http_status) {
-  switch (http_status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 421: return "Misdirected Request";
-    case 422: return "Unprocessable Content";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    case 507: return "Insufficient Storage";
-    default: return "Internal Server Error";
-  }
+  const std::string_view phrase = ReasonPhrase(http_status);
+  return phrase.empty() || http_status < 400 ? "Internal Server Error" : phrase;
 }
 
 boost::json::object ProblemBody(unsigned http_status, std::string_view code,
@@ -49,6 +34,33 @@ HttpResponse ProblemOf(unsigned http_status, const boost::json::object& body) {
 }
 
 }  // namespace
+
+std::string_view ReasonPhrase(unsigned http_status) {
+  switch (http_status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    case 500: return "Internal Server Error";
+    default: return "";
+  }
+}
 
 unsigned HttpStatusOf(const Status& status) {
   switch (status.code()) {

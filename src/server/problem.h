@@ -18,6 +18,11 @@ unsigned HttpStatusOf(const Status& status);
 // "not yet" adds Retry-After.
 HttpResponse ProblemResponse(const Status& status);
 
+// The RFC 9110 reason phrase of an HTTP status ("Content Too Large" for
+// 413, "Unprocessable Content" for 422), also the title of its problem
+// documents; "" for a status the server does not send.
+std::string_view ReasonPhrase(unsigned http_status);
+
 // A failure of the protocol itself (413 body too large, 431, 405, 408, ...),
 // with `code` naming it (e.g. "body_too_large").
 HttpResponse ProtocolProblem(unsigned http_status, std::string_view code, std::string_view detail);

@@ -2,9 +2,11 @@
 // Reads run inline (memory, the log or a read store); a query waiting for
 // read-your-writes holds no thread while it waits (QueryBus::ExecuteAsync).
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "follow/event_json.h"
 #include "server/api_routes.h"
+#include "server/http_headers.h"
 #include "server/problem.h"
 
 namespace duet::server {
@@ -20,13 +22,30 @@ struct QueryWaits {
   std::chrono::milliseconds max;       // longer timeout_ms are cut to it
 };
 
+// W/"<read model>-<position>-<digest of the answer>". The position alone
+// would not do: a rebuild or a new version of the projection can answer
+// differently at the same position, and a query may read more than its read
+// model. The digest makes the tag change whenever the answer does; the read
+// model and position make it readable.
+std::string QueryEtag(const QueryAnswer& answer, std::string_view body) {
+  std::string name;
+  for (char c : answer.read_model) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
+      name.push_back(c);
+    }
+  }
+  return "W/\"" + name + "-" + std::to_string(answer.position.value) + "-" + DigestHex(body) + "\"";
+}
+
 HttpResponse AnswerResponse(const Result<QueryAnswer>& answer) {
   if (!answer.ok()) return ProblemResponse(answer.status());
   json::object body;
   body["data"] = answer->result;
   body["position"] = answer->position.value;
   body["read_model"] = answer->read_model;
-  return JsonOk(json::serialize(body));
+  HttpResponse response = JsonOk(json::serialize(body));
+  response.headers.emplace_back("ETag", QueryEtag(*answer, response.body));
+  return response;
 }
 
 // Answers at once from the read model, or once it has reached min_position
@@ -80,7 +99,10 @@ HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpReque
   if (!events.ok()) return ProblemResponse(events.status());
   json::object body{{"stream", stream}};
   body["events"] = EventsJson(*events);
-  return JsonOk(json::serialize(body));
+  HttpResponse response = JsonOk(json::serialize(body));
+  // Events never change once written: the page's digest is its validator.
+  response.headers.emplace_back("ETag", "W/\"" + DigestHex(response.body) + "\"");
+  return response;
 }
 
 HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {

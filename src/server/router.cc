@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace duet::server {
@@ -49,21 +50,44 @@ void Router::Add(Route route) {
 RouteMatch Router::Find(std::string_view method, std::string_view path) const {
   RouteMatch match;
   match.status = 404;
+  const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : method;
   for (const Route& route : routes_) {
     std::map<std::string, std::string, std::less<>> params;
     if (!Matches(route.pattern, path, &params)) continue;
-    if (route.method == method) {
+    if (route.method == wanted) {
       match.route = &route;
       match.status = 200;
       match.params = std::move(params);
       return match;
     }
     match.status = 405;
-    if (match.allow.find(route.method) == std::string::npos) {
-      match.allow += match.allow.empty() ? route.method : ", " + route.method;
-    }
   }
+  if (match.status == 405) match.allow = AllowedMethods(path);
   return match;
+}
+
+std::string Router::AllowedMethods(std::string_view path, std::string* pattern) const {
+  std::vector<std::string_view> methods;
+  auto add = [&methods](std::string_view method) {
+    if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+      methods.push_back(method);
+    }
+  };
+  for (const Route& route : routes_) {
+    std::map<std::string, std::string, std::less<>> params;
+    if (!Matches(route.pattern, path, &params)) continue;
+    if (pattern != nullptr && methods.empty()) *pattern = route.pattern;
+    add(route.method);
+    if (route.method == "GET") add("HEAD");
+  }
+  if (methods.empty()) return {};
+  add("OPTIONS");
+  std::string allow;
+  for (std::string_view method : methods) {
+    if (!allow.empty()) allow += ", ";
+    allow += method;
+  }
+  return allow;
 }
 
 }  // namespace duet::server

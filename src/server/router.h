@@ -65,7 +65,7 @@ struct RouteMatch {
   const Route* route = nullptr;  // null: see `status`
   unsigned status = 200;         // 404 (no such path) or 405 (path known, method not)
   std::map<std::string, std::string, std::less<>> params;  // decoded captures
-  std::string allow;                                       // for 405: the methods the path accepts
+  std::string allow;  // for 405: the methods the path accepts (AllowedMethods)
 };
 
 // Thread-compatible: routes are added before the server starts; Find is then
@@ -74,7 +74,12 @@ class Router {
  public:
   // REQUIRES: a route with the same method and pattern is not present.
   void Add(Route route);
+  // A HEAD finds the GET route of the path (the dispatcher drops the body).
   RouteMatch Find(std::string_view method, std::string_view path) const;
+  // The Allow header of `path`: its routes' methods, HEAD where GET is
+  // served, and OPTIONS ("GET, HEAD, OPTIONS"); "" for an unknown path.
+  // `pattern`, when given, gets the pattern of the first route matching it.
+  std::string AllowedMethods(std::string_view path, std::string* pattern = nullptr) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -43,6 +43,7 @@ server::HttpServerOptions HttpOptions(const ServerConfig& config) {
   options.limits.max_connections = config.limits.max_connections;
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
+  options.cors_origins = config.cors_origins;
   return options;
 }
 

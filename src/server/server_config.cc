@@ -36,6 +36,11 @@ Status ApplySettingNode(std::string_view path, const toml::node& node, std::stri
     if (setting.integer) {
       if (!node.is_integer()) return KeyError(path, source, node, "must be an integer");
       text = std::to_string(node.as_integer()->get());
+    } else if (setting.list && node.is_array()) {
+      for (const toml::node& element : *node.as_array()) {
+        if (!element.is_string()) return KeyError(path, source, element, "must hold strings");
+        text += (text.empty() ? "" : ",") + element.as_string()->get();
+      }
     } else {
       if (!node.is_string()) return KeyError(path, source, node, "must be a string");
       text = node.as_string()->get();

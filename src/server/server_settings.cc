@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "duet/query_bus.h"
+#include "server/http_headers.h"
 #include "server/server_config.h"
 
 namespace duet {
@@ -23,6 +24,7 @@ struct Setting {
   void (*set_int)(ServerConfig*, uint64_t) = nullptr;
   Status (*set_text)(ServerConfig*, std::string_view) = nullptr;
   std::string (*show)(const ServerConfig&) = nullptr;
+  bool list = false;  // a text setting holding a comma-separated list
 
   bool integer() const { return get_int != nullptr; }
   std::string Show(const ServerConfig& c) const {
@@ -52,6 +54,29 @@ Status SetData(ServerConfig* c, std::string_view text) {
 Status SetDurability(ServerConfig* c, std::string_view text) {
   DUET_ASSIGN_OR_RETURN(c->durability, Durability::Parse(text));
   return Status::OK();
+}
+
+// "https://a.example, http://localhost:3000": each origin checked, exact.
+Status SetCorsOrigins(ServerConfig* c, std::string_view text) {
+  std::vector<std::string> origins;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view origin = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!origin.empty() && origin.front() == ' ') origin.remove_prefix(1);
+    while (!origin.empty() && origin.back() == ' ') origin.remove_suffix(1);
+    if (origin.empty()) continue;
+    DUET_RETURN_IF_ERROR(server::ValidateOrigin(origin));
+    origins.emplace_back(origin);
+  }
+  c->cors_origins = std::move(origins);
+  return Status::OK();
+}
+
+std::string ShowCorsOrigins(const ServerConfig& c) {
+  std::string text;
+  for (const std::string& origin : c.cors_origins) text += (text.empty() ? "" : ",") + origin;
+  return text;
 }
 
 // A duration setting in milliseconds, e.g. MsField<&ServerLimits::idle_timeout>.
@@ -157,6 +182,10 @@ const std::vector<Setting>& Table() {
       {"follow_ca", "--follow-ca", "DUET_FOLLOW_CA", "server.follow_ca", "FILE",
        "PEM CA certificates trusted for an https:// follow URL (default: the system's)", 0, 0,
        nullptr, nullptr, SetPath<&ServerConfig::follow_ca>, ShowText<&ServerConfig::follow_ca>},
+      {"cors_origins", "--cors-origins", "DUET_CORS_ORIGINS", "server.cors_origins", "ORIGINS",
+       "browser origins allowed to call the API cross-origin, comma-separated "
+       "(https://app.example); empty: none",
+       0, 0, nullptr, nullptr, SetCorsOrigins, ShowCorsOrigins, /*list=*/true},
   };
   return kTable;
 }
@@ -179,7 +208,8 @@ const std::vector<SettingInfo>& ServerSettings() {
     const ServerConfig defaults;
     std::vector<SettingInfo> info;
     for (const Setting& s : Table()) {
-      info.push_back({s.name, s.flag, s.env, s.toml_key, s.Show(defaults), s.help, s.integer()});
+      info.push_back(
+          {s.name, s.flag, s.env, s.toml_key, s.Show(defaults), s.help, s.integer(), s.list});
     }
     return info;
   }();

@@ -1,13 +1,18 @@
 // fuzz_http: arbitrary bytes as one HTTP request (request line, headers, body,
 // query string) through the server's RequestDispatcher, the code path of
 // every connection, on a role-all node with both example domains on an
-// embedded store (tests/fuzz/example_app_fixture.h) and bearer tokens on.
+// embedded store (tests/fuzz/example_app_fixture.h), bearer tokens on, one
+// CORS origin allowed (https://app.example) and bound to loopback, so that
+// the browser-safety rules (Host, Origin, Content-Type) are all reachable.
 //
 // Invariants: no crash; bytes that hold a request get a response; every
 // response body that claims to be JSON parses (strictly: UTF-8 included);
 // every error is a problem document with the fields docs/http-api.md
 // documents; a request never gets a 5xx except a query's "not yet" (503
-// timeout) or a failure of the store itself.
+// timeout) or a failure of the store itself; every response has a Date;
+// HEAD and 304 answers have no body; gzip bodies are gzip; a request refused
+// by a browser-safety rule (403 origin_not_allowed, 415, 421) appended
+// nothing.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -60,7 +65,11 @@ struct Node {
     duet::server::HttpLimits limits;
     limits.max_body_bytes = 64 << 10;  // small, so that 413 is reachable by mutation
     limits.max_header_bytes = 4 << 10;
-    dispatcher = std::make_unique<duet::server::RequestDispatcher>(&router, &authority, limits);
+    duet::server::RequestPolicy policy;
+    policy.cors_origins = {"https://app.example"};
+    policy.bound_to_loopback = true;
+    dispatcher =
+        std::make_unique<duet::server::RequestDispatcher>(&router, &authority, limits, policy);
   }
 };
 
@@ -90,6 +99,17 @@ void CheckProblem(const HttpResponse& response, const json::value& parsed) {
 
 void CheckResponse(const HttpResponse& response, duet::App& app) {
   DUET_FUZZ_CHECK(response.status >= 200 && response.status <= 599, "status out of range");
+  DUET_FUZZ_CHECK(!response.Header("date").empty(), "a response without Date");
+  if (response.head || response.status == 304) {
+    DUET_FUZZ_CHECK(response.body.empty(), "a HEAD or 304 answer with a body");
+    return;
+  }
+  if (response.Header("content-encoding") == "gzip") {
+    DUET_FUZZ_CHECK(response.body.size() >= 18 && static_cast<uint8_t>(response.body[0]) == 0x1f &&
+                        static_cast<uint8_t>(response.body[1]) == 0x8b,
+                    "a gzip body without the gzip magic");
+    return;  // the JSON checks below apply to the uncompressed form, checked elsewhere
+  }
   json::value parsed;
   if (IsJsonType(response.content_type)) {
     boost::system::error_code ec;
@@ -121,6 +141,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto node = std::make_unique<Node>(fixture.app());
   if (fixture.NextInput()) node = std::make_unique<Node>(fixture.app());
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const duet::GlobalPosition head_before = fixture.app().store()->HeadPosition();
   std::optional<HttpResponse> response = node->dispatcher->Handle(bytes);
   if (!response) {
     // Only a connection that sent no request at all goes unanswered.
@@ -129,5 +150,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CheckResponse(*response, fixture.app());
+  const bool refused_as_unsafe = response->status == 415 || response->status == 421 ||
+                                 response->body.find("\"origin_not_allowed\"") != std::string::npos;
+  if (refused_as_unsafe) {
+    DUET_FUZZ_CHECK(fixture.app().store()->HeadPosition() == head_before,
+                    "a request refused by a browser-safety rule appended events");
+  }
   return 0;
 }

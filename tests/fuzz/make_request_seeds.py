@@ -45,15 +45,19 @@ COMMANDS = {
 }
 
 
-def request(method, target, body=None, token=ADMIN, headers=()):
-    lines = ["%s %s HTTP/1.1" % (method, target), "Host: 127.0.0.1"]
+def request(method, target, body=None, token=ADMIN, headers=(), content_type="application/json",
+            host="127.0.0.1"):
+    lines = ["%s %s HTTP/1.1" % (method, target)]
+    if host is not None:
+        lines.append("Host: " + host)
     if token:
         lines.append("Authorization: Bearer " + token)
     lines.extend(headers)
     data = b""
     if body is not None:
         data = body.encode() if isinstance(body, str) else body
-        lines.append("Content-Type: application/json")
+        if content_type is not None:
+            lines.append("Content-Type: " + content_type)
         lines.append("Content-Length: %d" % len(data))
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
 
@@ -120,6 +124,38 @@ def http_seeds():
     seeds["huge_body"] = request("POST", "/commands/Deposit", "x" * (70 << 10))
     seeds["not_http"] = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
     seeds["partial_body"] = request("POST", "/commands/Deposit", "{}")[:-1]
+    # Browser safety and conformance headers (docs/http-api.md): the fuzz
+    # node allows origin https://app.example and is bound to loopback.
+    deposit = COMMANDS["Deposit"][0]
+    seeds["cross_site_form"] = request("POST", "/commands/Deposit", deposit, content_type="text/plain",
+                                       headers=["Origin: https://evil.example"])
+    seeds["no_content_type"] = request("POST", "/commands/Deposit", deposit, content_type=None)
+    seeds["json_charset"] = request("POST", "/commands/Deposit", deposit,
+                                    content_type="application/json; charset=utf-8")
+    seeds["allowed_origin"] = request("POST", "/commands/Deposit", deposit,
+                                      headers=["Origin: https://app.example"])
+    seeds["same_origin"] = request("POST", "/commands/Deposit", deposit,
+                                   headers=["Origin: http://127.0.0.1"])
+    seeds["rebinding_host"] = request("POST", "/commands/Deposit", deposit,
+                                      host="attacker.example:8080")
+    seeds["localhost_host"] = request("GET", "/health", token=None, host="app.localhost:80")
+    seeds["no_host"] = request("GET", "/health", token=None, host=None)
+    seeds["http10_no_host"] = b"GET /health HTTP/1.0\r\n\r\n"
+    seeds["preflight"] = request("OPTIONS", "/commands/Deposit", token=None, headers=[
+        "Origin: https://app.example", "Access-Control-Request-Method: POST",
+        "Access-Control-Request-Headers: content-type, authorization"])
+    seeds["options_star"] = b"OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    seeds["head_feed"] = request("HEAD", "/events/live")
+    seeds["head_query"] = request("HEAD", "/queries/balance?account=a1", token=READER)
+    seeds["expect_continue"] = request("POST", "/commands/Deposit", deposit,
+                                       headers=["Expect: 100-continue"])
+    seeds["expect_continue_refused"] = request(
+        "POST", "/commands/Deposit", content_type="text/plain",
+        headers=["Expect: 100-continue", "Content-Length: 30"])
+    seeds["gzip_events"] = request("GET", "/events?limit=100",
+                                   headers=["Accept-Encoding: br;q=1, gzip;q=0.5, *;q=0"])
+    seeds["if_none_match"] = request("GET", "/queries/balance?account=a1", token=READER,
+                                     headers=['If-None-Match: W/"x-1-00", *'])
     return seeds
 
 

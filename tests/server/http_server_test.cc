@@ -11,8 +11,10 @@
 #include <atomic>
 #include <cerrno>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/problem.h"
 
@@ -62,6 +64,14 @@ class RawClient {
       if (!ReadMore()) return "";
     }
   }
+  // Reads one response head (for HEAD, whose Content-Length has no body).
+  std::string ReadHead() {
+    if (!ReadUntil("\r\n\r\n")) return "";
+    const size_t end = buffer_.find("\r\n\r\n") + 4;
+    std::string head = buffer_.substr(0, end);
+    buffer_.erase(0, end);
+    return head;
+  }
   // Reads until the server closes; everything received.
   std::string ReadToClose() {
     while (ReadMore()) {
@@ -101,7 +111,7 @@ unsigned StatusOf(const std::string& response) {
 }
 
 std::string Get(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -132,11 +142,11 @@ class HttpServerTest : public ::testing::Test {
                    return HttpResponse{};
                  }});
   }
-  void Start(HttpLimits limits = {}) {
+  void Start(HttpLimits limits = {}, HttpObserver* observer = nullptr) {
     HttpServerOptions options;
     options.limits = limits;
     options.worker_threads = 4;
-    auto server = HttpServer::Start(&router_, &authority_, nullptr, options);
+    auto server = HttpServer::Start(&router_, &authority_, observer, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
   }
@@ -165,7 +175,7 @@ TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   std::string missing = (client.Send(Get("/nope")), client.ReadResponse());
   EXPECT_EQ(StatusOf(missing), 404u);
   EXPECT_NE(missing.find("application/problem+json"), std::string::npos);
-  client.Send("DELETE /echo/x HTTP/1.1\r\nHost: t\r\n\r\n");
+  client.Send("DELETE /echo/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
   std::string wrong = client.ReadResponse();
   EXPECT_EQ(StatusOf(wrong), 405u);
   EXPECT_NE(wrong.find("Allow: GET"), std::string::npos);
@@ -176,7 +186,7 @@ TEST_F(HttpServerTest, OversizedBodyIs413WithoutReadingIt) {
   limits.max_body_bytes = 16;
   Start(limits);
   RawClient client(server_->port());
-  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+  client.Send("POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n");
   std::string response = client.ReadToClose();
   EXPECT_EQ(StatusOf(response), 413u);
   EXPECT_NE(response.find("payload_too_large"), std::string::npos);
@@ -187,7 +197,8 @@ TEST_F(HttpServerTest, OversizedHeadersAre431) {
   limits.max_header_bytes = 256;
   Start(limits);
   RawClient client(server_->port());
-  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n");
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(1000, 'a') +
+              "\r\n\r\n");
   EXPECT_EQ(StatusOf(client.ReadToClose()), 431u);
 }
 
@@ -212,7 +223,7 @@ TEST_F(HttpServerTest, RequestNotCompleteInTimeIsClosed) {
   limits.request_timeout = std::chrono::milliseconds(200);
   Start(limits);
   RawClient client(server_->port());
-  client.Send("GET /echo/x HTTP/1.1\r\nHost: t\r\n");  // never finishes its headers
+  client.Send("GET /echo/x HTTP/1.1\r\nHost: localhost\r\n");  // never finishes its headers
   EXPECT_EQ(client.ReadToClose(), "");
   EXPECT_TRUE(client.closed_by_peer());
 }
@@ -240,7 +251,9 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
 TEST_F(HttpServerTest, StopLetsRequestInFlightFinish) {
   Start();
   RawClient client(server_->port());
-  client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+  client.Send(
+      "POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\n\r\nok");
   slow_started_.get_future().wait();
   server_->Stop(std::chrono::milliseconds(5000));
   std::string response = client.ReadResponse();
@@ -267,6 +280,74 @@ TEST_F(HttpServerTest, StreamRouteCanRefuseWithAnOrdinaryResponse) {
   EXPECT_EQ(StatusOf(client.ReadResponse()), 400u);
   client.Send(Get("/echo/after"));  // the connection is still usable
   EXPECT_EQ(StatusOf(client.ReadResponse()), 200u);
+}
+
+TEST_F(HttpServerTest, HeadSendsTheGetHeadersAndNoBodyOnAKeptAliveConnection) {
+  Start();
+  RawClient client(server_->port());
+  client.Send("HEAD /echo/word HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  const std::string head = client.ReadHead();
+  EXPECT_EQ(StatusOf(head), 200u);
+  EXPECT_NE(head.find("Content-Length: 6\r\n"), std::string::npos) << head;  // "\"word\""
+  EXPECT_NE(head.find("\r\nDate: "), std::string::npos) << head;
+  client.Send(Get("/echo/next"));  // no body came between: the next answer parses
+  const std::string next = client.ReadResponse();
+  EXPECT_EQ(StatusOf(next), 200u) << next;
+  EXPECT_NE(next.find("\"next\""), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ExpectContinueGets100BeforeTheBodyOrTheRefusalWithoutReadingIt) {
+  Start();
+  RawClient client(server_->port());
+  client.Send(
+      "POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  EXPECT_EQ(client.ReadHead(), "HTTP/1.1 100 Continue\r\n\r\n");
+  client.Send("true");
+  const std::string answer = client.ReadResponse();
+  EXPECT_EQ(StatusOf(answer), 200u);
+  EXPECT_TRUE(answer.ends_with("true")) << answer;
+
+  RawClient refused(server_->port());
+  refused.Send(
+      "POST /echo/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+  const std::string final_answer = refused.ReadToClose();
+  EXPECT_EQ(StatusOf(final_answer), 405u) << final_answer;
+  EXPECT_EQ(final_answer.find("100 Continue"), std::string::npos);
+  EXPECT_NE(final_answer.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(refused.closed_by_peer());
+}
+
+// Records what the server reports to its metrics.
+class RecordingObserver : public HttpObserver {
+ public:
+  void OnResponse(std::string_view route, std::string_view method, unsigned status,
+                  std::chrono::nanoseconds) override {
+    std::lock_guard lock(mu_);
+    seen_.push_back(std::string(route) + " " + std::string(method) + " " + std::to_string(status));
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(HttpServerTest, ARequestTooLargeToReadIsReportedWithItsMethod) {
+  HttpLimits limits;
+  limits.max_body_bytes = 16;
+  RecordingObserver observer;
+  Start(limits, &observer);
+  RawClient client(server_->port());
+  client.Send("PUT /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n");
+  const std::string answer = client.ReadToClose();
+  EXPECT_EQ(answer.substr(0, 31), "HTTP/1.1 413 Content Too Large\r") << answer;
+  server_->Stop(std::chrono::milliseconds(1000));
+  EXPECT_EQ(observer.seen(), std::vector<std::string>{"unmatched PUT 413"});
 }
 
 TEST(HttpServerStartTest, BadHostIsInvalidArgument) {

@@ -32,6 +32,23 @@ TEST(ProblemTest, ConflictIs409AndFailedPreconditionIs500) {
   EXPECT_EQ(HttpStatusOf(Status::FailedPrecondition("Apply threw")), 500u);
 }
 
+// RFC 9110's reason phrases, not RFC 7231's ("Payload Too Large",
+// "Unprocessable Entity"), as status line and as problem title.
+TEST(ProblemTest, TitlesAndReasonPhrasesAreRfc9110s) {
+  EXPECT_EQ(ReasonPhrase(413), "Content Too Large");
+  EXPECT_EQ(ReasonPhrase(422), "Unprocessable Content");
+  EXPECT_EQ(ReasonPhrase(421), "Misdirected Request");
+  EXPECT_EQ(ReasonPhrase(415), "Unsupported Media Type");
+  EXPECT_EQ(ReasonPhrase(304), "Not Modified");
+  EXPECT_EQ(ReasonPhrase(299), "");
+  for (unsigned status : {413u, 415u, 421u, 422u}) {
+    const json::object body = ParseStrictly(ProtocolProblem(status, "x", "d").body);
+    EXPECT_EQ(std::string_view(body.at("title").as_string()), ReasonPhrase(status)) << status;
+  }
+  EXPECT_EQ(ParseStrictly(ProblemResponse(Status::DomainRuleViolated("r", "m")).body).at("title"),
+            "Unprocessable Content");
+}
+
 // Found by fuzz_http (tests/fuzz/regressions/fuzz_http/path_not_utf8): a 404
 // quoting a path that is not UTF-8 was not JSON.
 TEST(ProblemTest, QuotedBytesThatAreNotUtf8StillMakeValidJson) {

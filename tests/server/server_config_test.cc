@@ -74,8 +74,9 @@ TEST(ServerConfigTest, SettingsTableDescribesEverySettingOnce) {
         }());
     EXPECT_FALSE(s.help.empty());
   }
-  EXPECT_EQ(defaults.size(), 19u);
-  EXPECT_EQ(defaults["store"], "");  // the embedded store
+  EXPECT_EQ(defaults.size(), 20u);
+  EXPECT_EQ(defaults["cors_origins"], "");  // no CORS by default
+  EXPECT_EQ(defaults["store"], "");         // the embedded store
   EXPECT_EQ(defaults["port"], "8080");
   EXPECT_EQ(defaults["durability"], "sync");
   EXPECT_EQ(defaults["max_body_bytes"], "1048576");
@@ -328,6 +329,30 @@ TEST(ServerConfigTest, FollowCaOnlyWithAnHttpsFollowAndMustBeAFile) {
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow_ca");
   c.follow_ca.clear();  // the system's trust store
   EXPECT_TRUE(ValidateServerConfig(c).ok());
+TEST(ServerConfigTest, CorsOriginsAreAListOrACommaSeparatedString) {
+  auto listed = ParseServerConfig(
+      "[server]\ncors_origins = [\"https://app.example\", \"http://localhost:3000\"]\n",
+      "duet.toml");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->cors_origins,
+            (std::vector<std::string>{"https://app.example", "http://localhost:3000"}));
+  auto text = ParseServerConfig(
+      "[server]\ncors_origins = \"https://app.example, http://localhost:3000\"\n", "duet.toml");
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->cors_origins, listed->cors_origins);
+  ServerConfig c;
+  ASSERT_TRUE(ApplyServerSetting(&c, "cors_origins", "https://a.example", "--cors-origins").ok());
+  EXPECT_EQ(c.cors_origins, std::vector<std::string>{"https://a.example"});
+  ASSERT_TRUE(ApplyServerSetting(&c, "cors_origins", "", "--cors-origins").ok());
+  EXPECT_TRUE(c.cors_origins.empty());
+  for (const char* bad : {"*", "app.example", "https://app.example/path"}) {
+    const Status status = ApplyServerSetting(&c, "cors_origins", bad, "--cors-origins");
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(status.subject(), "--cors-origins") << bad;
+  }
+  const Status wrong_type = ParseError("[server]\ncors_origins = [1]\n");
+  EXPECT_EQ(wrong_type.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(wrong_type.subject(), "server.cors_origins");
 }
 
 TEST(ServerConfigTest, StoreUrlFromFileAndItsValidation) {
