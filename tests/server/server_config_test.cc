@@ -329,6 +329,8 @@ TEST(ServerConfigTest, FollowCaOnlyWithAnHttpsFollowAndMustBeAFile) {
   EXPECT_EQ(ValidateServerConfig(c).subject(), "follow_ca");
   c.follow_ca.clear();  // the system's trust store
   EXPECT_TRUE(ValidateServerConfig(c).ok());
+}
+
 TEST(ServerConfigTest, CorsOriginsAreAListOrACommaSeparatedString) {
   auto listed = ParseServerConfig(
       "[server]\ncors_origins = [\"https://app.example\", \"http://localhost:3000\"]\n",
