@@ -28,7 +28,8 @@ SHELL := /bin/bash
 # fuzzers (libFuzzer) and -Wthread-safety; clang-format-14 for `make format`.
 DEPS := build-essential cmake pkg-config g++ libgtest-dev libgmock-dev \
 	libbenchmark-dev libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
-	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev libpq-dev
+	clang-14 libclang-rt-14-dev clang-format-14 libtomlplusplus-dev libjemalloc-dev libpq-dev \
+	libssl-dev
 # The PostgreSQL server the tests start their own throwaway clusters of
 # (tests/support/postgres_cluster.h); only `make test` installs it. Debian's
 # package would also create and start a system cluster on port 5432, which
