@@ -129,7 +129,10 @@ HttpResponse ReadAll(EventStore& store, const Limits& limits, const HttpRequest&
   if (!page.ok()) return ProblemResponse(page.status());
   json::object body;
   body["events"] = EventsJson(page->events);
-  body["head"] = std::max(head, page->scanned_to).value;
+  // An event read past `head` was appended meanwhile; `scanned_to` itself
+  // may lie beyond the log (from - 1 when nothing was read).
+  const GlobalPosition last_read = page->scanned_to.value >= *from ? page->scanned_to : kNoPosition;
+  body["head"] = std::max(head, last_read).value;
   body["scanned_to"] = page->scanned_to.value;
   return JsonOk(json::serialize(body));
 }

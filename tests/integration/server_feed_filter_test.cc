@@ -173,6 +173,12 @@ TEST_F(ServerFeedFilterTest, FilteredLogReadsReturnExactlyTheMatchingEventsInOrd
   uint64_t scanned_to = 0;
   EXPECT_EQ(ReadPositions("types=Nothing", &scanned_to), std::vector<uint64_t>{});
   EXPECT_EQ(scanned_to, positions_.back());
+  // Past the end: nothing examined, and the head is still the log's.
+  Reply beyond = api_->Get("/events?from=1000");
+  ASSERT_EQ(beyond.status, 200u) << beyond.Describe();
+  EXPECT_TRUE(beyond["events"].as_array().empty());
+  EXPECT_EQ(UintOf(beyond["scanned_to"]), 999u);
+  EXPECT_EQ(UintOf(beyond["head"]), positions_.back());
 }
 
 TEST_F(ServerFeedFilterTest, FilteredLiveFeedSendsExactlyTheMatchingEventsInOrder) {
