@@ -27,14 +27,21 @@
 // ExpectedVersion::NoStream, recording the result. A second dispatch with the
 // same id finds (or conflicts on) that stream and returns the recorded result
 // (duplicate = true) without appending anything: durable and crash-safe with
-// no other storage.
+// no other storage. The record also holds a digest of the request (the
+// command type and its JSON body, canonical: key order and whitespace do not
+// matter); an id reused for a command of another type or with another body
+// is refused with kIdempotencyKeyReused and nothing is appended (as Stripe's
+// and the IETF Idempotency-Key draft's servers refuse it). A typed Dispatch
+// is digested through CommandType::to_json; a type without it records no
+// digest, and neither do records of earlier versions: those match any body
+// of their type.
 //
 // Every event appended carries metadata JSON:
 //   {"command_type", "command_id", "correlation_id", "causation_id"}.
 //
 // Errors: InvalidArgument(field, reason) for bad input, NotFound for an
-// unknown command type, DomainRuleViolated(rule, message), kWrongExpectedVersion
-// after the retries, and the store's errors (kIOError, kStorageFull, ...)
+// unknown command type, kIdempotencyKeyReused (see above), DomainRuleViolated(rule, message),
+// kWrongExpectedVersion after the retries, and the store's errors (kIOError, kStorageFull, ...)
 // passed through unchanged. FailedPrecondition if a handler throws.
 //
 // Lifetime: the repository must outlive the bus. Register() all handlers
@@ -174,6 +181,11 @@ class CommandBus {
     entry.validate = [validate = type.validate](const void* command) {
       return validate ? validate(*static_cast<const Cmd*>(command)) : Status::OK();
     };
+    if (type.to_json != nullptr) {
+      entry.to_json = [to_json = type.to_json](const void* command) {
+        return to_json(*static_cast<const Cmd*>(command));
+      };
+    }
     if (type.to_json != nullptr && !type.fields.empty()) {
       entry.check_typed = [fields = type.fields, to_json = type.to_json](const void* command) {
         return CheckFields(fields, to_json(*static_cast<const Cmd*>(command)));
@@ -246,6 +258,8 @@ class CommandBus {
     std::function<Status(const void*)> validate;
     std::function<Status(const void*)> check_typed;  // empty: no contract check on the typed path
     std::function<Status(const void*, UnitOfWork&)> handle;
+    // The typed command as its JSON body (CommandType::to_json); may be empty.
+    std::function<boost::json::object(const void*)> to_json;
   };
 
   Status Add(std::type_index type, Entry entry);
@@ -255,9 +269,10 @@ class CommandBus {
   // Dispatches `command` and waits for the answer.
   Result<CommandResult> Run(const Entry& entry, std::shared_ptr<const void> command,
                             const CommandOptions& options);
-  // Checks the options, then the first attempt.
+  // Checks the options, then the first attempt. `request_digest`: the
+  // request's fingerprint for the idempotency record (empty: none).
   void Start(const Entry& entry, std::shared_ptr<const void> command, const CommandOptions& options,
-             Deferrer defer, CommandCallback done);
+             std::string request_digest, Deferrer defer, CommandCallback done);
   // Runs the handler once and commits what it decided; tells p->done, or
   // after a conflict has p->defer run the next attempt.
   void Attempt(std::shared_ptr<Pending> p);

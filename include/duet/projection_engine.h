@@ -140,8 +140,10 @@ class ProjectionEngine {
 
   // Starts replaying the whole history into a fresh generation beside the
   // current one; it is switched in atomically once caught up. Also restarts
-  // a failed projection from scratch. Returns at once; see StatusOf.
-  // Errors: kNotFound, kConflict (a rebuild of `name` is running).
+  // a failed projection from scratch, and a failed or stopped rebuild.
+  // Returns at once; see StatusOf. Checking for a running rebuild and
+  // starting one is atomic: of concurrent calls exactly one starts it.
+  // Errors: kNotFound, kRebuildRunning (a rebuild of `name` is running).
   virtual Status Rebuild(std::string_view name) = 0;
 
   // Re-applies the parked events of `name`; those that apply are unparked.

@@ -29,8 +29,12 @@ enum class StatusCode : uint8_t {
   kOverloaded = 11,
   kTimeout = 12,             // a bounded wait ended before its condition held
   kFailedPrecondition = 13,  // not valid in this state: a fault of the program (HTTP 500)
-  kConflict = 14,            // conflicts with work in progress, e.g. a running rebuild (409)
+  kConflict = 14,            // conflicts with work in progress, e.g. an unswitched rebuild (409)
   kUnavailable = 15,         // the store's server cannot be reached; retry (503)
+  // A rebuild of that projection is already running (409).
+  kRebuildRunning = 16,
+  // A command id used before by a command of another type or body (422).
+  kIdempotencyKeyReused = 17,
 };
 
 // Stable lower-case name of a code, e.g. "wrong_expected_version".
@@ -68,8 +72,8 @@ class [[nodiscard]] Status {
   // make it valid: a handler threw, the log is closing, a thing was
   // registered twice. A fault of the program or the server, not the caller.
   static Status FailedPrecondition(std::string_view message);
-  // The operation conflicts with work in progress on the same object (a
-  // rebuild of that projection is running): nothing was done; retrying once
+  // The operation conflicts with work in progress on the same object (a new
+  // version of that projection is being rebuilt): nothing was done; retrying once
   // that work has ended can succeed. For a stream's version, use
   // WrongExpectedVersion.
   static Status Conflict(std::string_view message);
@@ -79,6 +83,14 @@ class [[nodiscard]] Status {
   // the same event ids or command id answers the original result if it
   // committed.
   static Status Unavailable(std::string_view message);
+  // A rebuild of projection `projection` is already running: this request
+  // started nothing. Its own code (not kConflict) so a caller that fires a
+  // rebuild can tell "someone else's is running" from other conflicts.
+  static Status RebuildRunning(std::string_view projection);
+  // A command id (idempotency key) already recorded for another command type
+  // or another body: nothing was done, and the first command's result is not
+  // answered, since it is not this request's. subject() is "command_id".
+  static Status IdempotencyKeyReused(std::string_view message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -30,9 +30,13 @@ std::chrono::microseconds Backoff(int attempt, std::chrono::microseconds base) {
   return std::chrono::microseconds(pick(rng));
 }
 
-// The result recorded for `command_id`, if the command was handled before.
+// The result recorded for `command_id`, if the same request was handled
+// before; kIdempotencyKeyReused if the id was used for another one. A record
+// without a digest (older versions, or a typed command with no to_json)
+// matches on the command type alone, as does a request without one.
 Result<std::optional<CommandResult>> FindRecorded(EventStore* store, std::string_view command_id,
-                                                  std::string_view command_type) {
+                                                  std::string_view command_type,
+                                                  std::string_view request_digest) {
   Result<std::vector<RecordedEvent>> events = store->ReadStream(
       domain::CommandStream(command_id), StreamVersion(0), 1, ReadDirection::kForward);
   if (!events.ok()) return events.status();
@@ -41,8 +45,13 @@ Result<std::optional<CommandResult>> FindRecorded(EventStore* store, std::string
   Result<domain::CommandRecord> record = domain::DecodeCommandRecord(event.data);
   if (!record.ok()) return record.status();
   if (record->command_type != command_type) {
-    return Status::InvalidArgument(
-        "command_id", "already used by a command of type '" + record->command_type + "'");
+    return Status::IdempotencyKeyReused("already used by a command of type '" +
+                                        record->command_type + "'");
+  }
+  if (!record->request_digest.empty() && !request_digest.empty() &&
+      record->request_digest != request_digest) {
+    return Status::IdempotencyKeyReused("already used by a " + record->command_type +
+                                        " command with another body");
   }
   CommandResult result = std::move(record->result);
   result.position = event.position;
@@ -58,8 +67,8 @@ struct CommitPlan {
   std::vector<UnitOfWork::Touched*> written;  // the unit's streams, in the order of `appends`
 };
 
-CommitPlan PlanCommit(UnitOfWork& unit, std::string_view command_type,
-                      std::string_view command_id) {
+CommitPlan PlanCommit(UnitOfWork& unit, std::string_view command_type, std::string_view command_id,
+                      std::string_view request_digest) {
   std::vector<UnitOfWork::Touched>& touched = unit.touched();
   CommitPlan plan;
   CommandResult& result = plan.result;
@@ -82,11 +91,12 @@ CommitPlan PlanCommit(UnitOfWork& unit, std::string_view command_type,
     result.version = touched.front().loaded.version;
   }
   if (!command_id.empty()) {
-    plan.appends.push_back(StreamAppend{
-        domain::CommandStream(command_id),
-        ExpectedVersion::NoStream(),
-        {EventData{EventId::Random(), std::string(domain::kCommandHandledType),
-                   domain::EncodeCommandRecord(command_type, result), unit.metadata()}}});
+    plan.appends.push_back(
+        StreamAppend{domain::CommandStream(command_id),
+                     ExpectedVersion::NoStream(),
+                     {EventData{EventId::Random(), std::string(domain::kCommandHandledType),
+                                domain::EncodeCommandRecord(command_type, request_digest, result),
+                                unit.metadata()}}});
   }
   if (plan.appends.empty()) result.position = seen;
   return plan;
@@ -221,6 +231,7 @@ struct CommandBus::Pending {
   std::shared_ptr<const void> command;
   bool idempotent = false;
   std::string command_id;
+  std::string request_digest;  // empty: none (not idempotent, or no JSON form)
   std::string metadata;
   CommandCallback done;
   Deferrer defer;
@@ -261,7 +272,10 @@ void CommandBus::DispatchAsync(std::string_view type, std::string_view json,
   }
   if (!command.ok()) return done(command.status());
   if (Status finished = fields.Finish(); !finished.ok()) return done(std::move(finished));
-  Start(entry, std::move(command).value(), options, std::move(defer), std::move(done));
+  std::string digest =
+      options.command_id.empty() ? std::string() : domain::RequestDigest(entry.info.name, *object);
+  Start(entry, std::move(command).value(), options, std::move(digest), std::move(defer),
+        std::move(done));
 }
 
 Status CommandBus::CheckEntry(const Entry& entry, const void* command) const {
@@ -275,13 +289,18 @@ Status CommandBus::CheckEntry(const Entry& entry, const void* command) const {
 
 Result<CommandResult> CommandBus::Run(const Entry& entry, std::shared_ptr<const void> command,
                                       const CommandOptions& options) {
+  std::string digest;
+  if (!options.command_id.empty() && entry.to_json) {
+    digest = domain::RequestDigest(entry.info.name, entry.to_json(command.get()));
+  }
   return WaitFor([&](Deferrer defer, CommandCallback done) {
-    Start(entry, std::move(command), options, std::move(defer), std::move(done));
+    Start(entry, std::move(command), options, std::move(digest), std::move(defer), std::move(done));
   });
 }
 
 void CommandBus::Start(const Entry& entry, std::shared_ptr<const void> command,
-                       const CommandOptions& options, Deferrer defer, CommandCallback done) {
+                       const CommandOptions& options, std::string request_digest, Deferrer defer,
+                       CommandCallback done) {
   const bool idempotent = !options.command_id.empty();
   if (idempotent) {
     if (Status valid = ValidateCommandId(options.command_id); !valid.ok()) return done(valid);
@@ -310,6 +329,7 @@ void CommandBus::Start(const Entry& entry, std::shared_ptr<const void> command,
   pending->command = std::move(command);
   pending->idempotent = idempotent;
   pending->command_id = std::move(command_id);
+  pending->request_digest = std::move(request_digest);
   pending->metadata = std::move(metadata);
   pending->defer = std::move(defer);
   pending->done = std::move(done);
@@ -321,7 +341,7 @@ void CommandBus::Attempt(std::shared_ptr<Pending> p) {
   ++p->attempt;
   if (p->idempotent) {
     Result<std::optional<CommandResult>> prior =
-        FindRecorded(repository_->store(), p->command_id, entry.info.name);
+        FindRecorded(repository_->store(), p->command_id, entry.info.name, p->request_digest);
     if (!prior.ok()) return p->done(prior.status());
     if (*prior) {
       ++duplicates_;
@@ -346,7 +366,8 @@ void CommandBus::Attempt(std::shared_ptr<Pending> p) {
   }
   if (!handled.ok()) return p->done(std::move(handled));
   auto plan = std::make_shared<CommitPlan>(
-      PlanCommit(*unit, entry.info.name, p->idempotent ? std::string_view(p->command_id) : ""));
+      PlanCommit(*unit, entry.info.name, p->idempotent ? std::string_view(p->command_id) : "",
+                 p->request_digest));
   if (plan->appends.empty()) {
     ++succeeded_;
     return p->done(std::move(plan->result));
@@ -380,7 +401,7 @@ void CommandBus::Retry(std::shared_ptr<Pending> p, Status conflict) {
 Result<CommandResult> CommandBus::Exhausted(const Pending& p) {
   if (p.idempotent) {  // the last conflict may have been a concurrent twin of this command
     Result<std::optional<CommandResult>> prior =
-        FindRecorded(repository_->store(), p.command_id, p.entry->info.name);
+        FindRecorded(repository_->store(), p.command_id, p.entry->info.name, p.request_digest);
     if (!prior.ok()) return prior.status();
     if (*prior) {
       ++duplicates_;

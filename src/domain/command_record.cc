@@ -1,11 +1,71 @@
 #include "domain/command_record.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
+#include <memory>
+#include <vector>
+
+#include "util/hex.h"
 
 namespace duet::domain {
 namespace json = boost::json;
 
-std::string EncodeCommandRecord(std::string_view command_type, const CommandResult& result) {
+namespace {
+
+void AppendCanonical(const json::value& value, std::string* out) {
+  if (value.is_object()) {
+    const json::object& object = value.get_object();
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(object.size());
+    for (const json::key_value_pair& member : object) members.push_back(&member);
+    std::sort(members.begin(), members.end(),
+              [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    out->push_back('{');
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      *out += json::serialize(json::string(members[i]->key()));
+      out->push_back(':');
+      AppendCanonical(members[i]->value(), out);
+    }
+    out->push_back('}');
+  } else if (value.is_array()) {
+    out->push_back('[');
+    bool first = true;
+    for (const json::value& item : value.get_array()) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendCanonical(item, out);
+    }
+    out->push_back(']');
+  } else {
+    *out += json::serialize(value);
+  }
+}
+
+}  // namespace
+
+std::string CanonicalJson(const json::value& value) {
+  std::string out;
+  AppendCanonical(value, &out);
+  return out;
+}
+
+std::string RequestDigest(std::string_view command_type, const json::object& body) {
+  std::string input(command_type);
+  input.push_back('\0');  // no type is a prefix of another's input
+  input += CanonicalJson(body);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  // EVP_Digest fails only on allocation failure; an empty digest then means
+  // "none recorded", which is what a record without one already means.
+  if (EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha256(), nullptr) != 1) return {};
+  return "sha256:" + HexEncode(std::string_view(reinterpret_cast<const char*>(digest), size));
+}
+
+std::string EncodeCommandRecord(std::string_view command_type, std::string_view request_digest,
+                                const CommandResult& result) {
   json::array streams;
   for (const StreamRevision& r : result.streams) {
     streams.push_back(json::object{{"stream", r.stream}, {"version", r.version.value}});
@@ -17,6 +77,7 @@ std::string EncodeCommandRecord(std::string_view command_type, const CommandResu
     record["version"] = nullptr;
   }
   record["streams"] = std::move(streams);
+  if (!request_digest.empty()) record["request_digest"] = request_digest;
   return ToJsonText(record);
 }
 
@@ -27,6 +88,7 @@ Result<CommandRecord> DecodeCommandRecord(std::string_view data) {
   CommandRecord record;
   record.command_type = fields.String("command_type");
   record.result.stream = fields.String("stream");
+  record.request_digest = fields.OptionalString("request_digest").value_or("");
   if (auto version = fields.OptionalInt64("version")) {
     record.result.version = StreamVersion(static_cast<uint64_t>(*version));
   }

@@ -3,12 +3,17 @@
 // events (see include/duet/command_bus.h).
 //
 // Data JSON: {"command_type": str, "stream": str, "version": int|null,
-//             "streams": [{"stream": str, "version": int}, ...]}
+//             "streams": [{"stream": str, "version": int}, ...],
+//             "request_digest": "sha256:<64 hex>"}
 // The result's position is the record event's own position: it is appended
-// last, so it is the commit's last event.
+// last, so it is the commit's last event. "request_digest" (record version 2,
+// docs/format.md) fingerprints the request the id was first used for, so a
+// reuse of the id for another request is told apart from a retry; records
+// written before it have none and match any body of their command type.
 #ifndef DUET_DOMAIN_COMMAND_RECORD_H_
 #define DUET_DOMAIN_COMMAND_RECORD_H_
 
+#include <boost/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -24,11 +29,25 @@ inline std::string CommandStream(std::string_view command_id) {
   return std::string(kCommandStreamPrefix) + std::string(command_id);
 }
 
-std::string EncodeCommandRecord(std::string_view command_type, const CommandResult& result);
+// The fingerprint of one request: "sha256:" + the hex SHA-256 of the command
+// type, a NUL byte and the canonical JSON text of the body (CanonicalJson).
+// Bodies that differ only in key order or whitespace have the same digest.
+std::string RequestDigest(std::string_view command_type, const boost::json::object& body);
+
+// Compact JSON text with every object's members sorted by key (bytewise),
+// recursively; arrays keep their order, numbers and strings print as
+// boost::json prints them (an integer and a double of equal value differ).
+std::string CanonicalJson(const boost::json::value& value);
+
+// `request_digest` empty: the record has none (a typed command whose type
+// cannot print itself as JSON).
+std::string EncodeCommandRecord(std::string_view command_type, std::string_view request_digest,
+                                const CommandResult& result);
 
 struct CommandRecord {
   std::string command_type;
-  CommandResult result;  // position not set (it is the event's)
+  std::string request_digest;  // empty in records written before version 2
+  CommandResult result;        // position not set (it is the event's)
 };
 // Corruption when the data is not a record.
 Result<CommandRecord> DecodeCommandRecord(std::string_view data);

@@ -56,12 +56,12 @@ Status EngineImpl::Start(std::string_view name) {
   return Status::OK();
 }
 
+// The check and the start are one step under ops_mu: of concurrent callers
+// exactly one starts a rebuild, the others are told kRebuildRunning.
 Status EngineImpl::Rebuild(std::string_view name) {
   DUET_ASSIGN_OR_RETURN(Entry * entry, Find(name));
   std::lock_guard ops(entry->ops_mu);
-  if (entry->rebuild && Running(*entry->rebuild->runner)) {
-    return Status::Conflict("a rebuild of " + std::string(name) + " is running");
-  }
+  if (entry->rebuild && Running(*entry->rebuild->runner)) return Status::RebuildRunning(name);
   CancelRebuild(*entry);  // a failed or stopped one starts over
   return StartRebuild(*entry);
 }

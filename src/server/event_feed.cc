@@ -3,11 +3,14 @@
 // nothing is left, wait for the head to move). Query nodes follow it.
 //
 // Memory per feed is one batch: the stream thread reads the next batch only
-// after the client has taken the previous one.
+// after the client has taken the previous one. With a filter (stream,
+// category, types: event_filter.h) the same scan runs and only matching
+// events are sent, with checkpoints between them.
 #include <boost/json.hpp>
 
 #include "follow/event_json.h"
 #include "server/api_routes.h"
+#include "server/event_filter.h"
 #include "server/problem.h"
 
 namespace duet::server {
@@ -31,15 +34,32 @@ Result<GlobalPosition> FeedStart(const HttpRequest& request) {
   return GlobalPosition(from);
 }
 
-HttpResponse Feed(EventStore& store, const HttpRequest& request, StreamWriter& writer) {
+std::string CheckpointMessage(GlobalPosition scanned) {
+  const std::string position = std::to_string(scanned.value);
+  return "id: " + position + "\nevent: checkpoint\ndata: {\"position\":" + position + "}\n\n";
+}
+
+// A filtered feed sends only the events that match; when at least
+// kCheckpointEvery events went by without one matching, or the log is idle,
+// it sends a checkpoint: the position scanned up to, as the message id, so
+// that a client reconnecting with Last-Event-ID resumes after it and does
+// not scan those events again. The unfiltered feed sends every event and so
+// never needs one: its messages are unchanged.
+constexpr uint64_t kCheckpointEvery = kFeedBatch;
+
+HttpResponse Feed(EventStore& store, const Limits& limits, const HttpRequest& request,
+                  StreamWriter& writer) {
   Result<GlobalPosition> start = FeedStart(request);
   if (!start.ok()) return ProblemResponse(start.status());
-  GlobalPosition sent(start->value - 1);
+  Result<EventFilter> filter = ParseEventFilter(request, limits);
+  if (!filter.ok()) return ProblemResponse(filter.status());
+  GlobalPosition scanned(start->value - 1);  // every event up to here was handled
+  GlobalPosition told = scanned;             // the last id the client was sent
   if (!writer.Write(HeadMessage(store.HeadPosition()))) return {};
   std::string chunk;
   while (!writer.stopping()) {
     Result<std::vector<RecordedEvent>> events =
-        store.ReadAll(GlobalPosition(sent.value + 1), kFeedBatch);
+        store.ReadAll(GlobalPosition(scanned.value + 1), kFeedBatch);
     if (!events.ok()) {
       writer.Write("event: error\ndata: " +
                    boost::json::serialize(boost::json::string(events.status().ToString())) +
@@ -47,18 +67,29 @@ HttpResponse Feed(EventStore& store, const HttpRequest& request, StreamWriter& w
       return {};
     }
     if (events->empty()) {
-      const GlobalPosition head = store.WaitForHead(GlobalPosition(sent.value + 1), kHeartbeat);
-      if (head.value <= sent.value && !writer.Write(HeadMessage(head))) return {};
+      const GlobalPosition head = store.WaitForHead(GlobalPosition(scanned.value + 1), kHeartbeat);
+      if (head.value > scanned.value) continue;
+      if (told < scanned) {  // idle: say how far the scan got
+        told = scanned;
+        if (!writer.Write(CheckpointMessage(scanned))) return {};
+      }
+      if (!writer.Write(HeadMessage(head))) return {};
       continue;
     }
     chunk.clear();
     for (const RecordedEvent& event : *events) {
+      if (!filter->Matches(event)) continue;
       chunk += "id: " + std::to_string(event.position.value) + "\nevent: event\ndata: ";
       chunk += follow::EventToJson(event);
       chunk += "\n\n";
+      told = event.position;
     }
-    sent = events->back().position;
-    if (!writer.Write(std::move(chunk))) return {};
+    scanned = events->back().position;
+    if (scanned.value - told.value >= kCheckpointEvery) {
+      chunk += CheckpointMessage(scanned);
+      told = scanned;
+    }
+    if (!chunk.empty() && !writer.Write(std::move(chunk))) return {};
   }
   return {};
 }
@@ -67,14 +98,15 @@ HttpResponse Feed(EventStore& store, const HttpRequest& request, StreamWriter& w
 
 void AddEventFeedRoute(const ApiBackends& backends, Router* router) {
   if (backends.store == nullptr) return;
-  router->Add({.method = "GET",
-               .pattern = "/events/live",
-               .scope = Scope::kQuery,
-               .execution = Execution::kStream,
-               .stream = [store = backends.store](
-                             const HttpRequest& request,
-                             StreamWriter& writer) { return Feed(*store, request, writer); },
-               .summary = "follow all events as Server-Sent Events"});
+  router->Add(
+      {.method = "GET",
+       .pattern = "/events/live",
+       .scope = Scope::kQuery,
+       .execution = Execution::kStream,
+       .stream = [store = backends.store, limits = backends.limits](
+                     const HttpRequest& request,
+                     StreamWriter& writer) { return Feed(*store, limits, request, writer); },
+       .summary = "follow all events, or those a filter selects, as Server-Sent Events"});
 }
 
 }  // namespace duet::server

@@ -30,7 +30,7 @@ std::string_view OpenApiGenericComponents() {
       "name": "Idempotency-Key",
       "in": "header",
       "required": false,
-      "description": "The command id (a UUID). A command sent again with the same key is not decided again: the answer is the recorded result of the first dispatch, with `duplicate: true`. Use it to retry safely after a timeout or a lost connection.",
+      "description": "The command id (a UUID). A command sent again with the same key is not decided again: the answer is the recorded result of the first dispatch, with `duplicate: true`. Use it to retry safely after a timeout or a lost connection. A key stands for one request: reused for another command type or another body (compared as canonical JSON: key order and whitespace do not matter) it is 422 `idempotency_key_reused` and nothing is appended.",
       "schema": {"type": "string", "format": "uuid"},
       "example": "7f3c2a9e-1b4d-4c8e-9f21-0a6b5d3e8c71"
     },
@@ -48,6 +48,30 @@ std::string_view OpenApiGenericComponents() {
       "required": false,
       "description": "Resume after this position (sent by EventSource clients on reconnect). Takes precedence over `from`: the feed starts at `Last-Event-ID + 1`. Not a non-negative integer: 400 with subject `Last-Event-ID`.",
       "schema": {"type": "integer", "format": "int64", "minimum": 0}
+    },
+    "FilterStream": {
+      "name": "stream",
+      "in": "query",
+      "required": false,
+      "description": "Only the events of this stream (exact name). Invalid name: 400 with subject `stream`.",
+      "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+      "example": "account-alice"
+    },
+    "FilterCategory": {
+      "name": "category",
+      "in": "query",
+      "required": false,
+      "description": "Only the events of streams in this category: the part of a stream name before its first `-` (`account` selects `account-alice` and `account-bob-2`, not `accounts-x` nor a stream named `account`). A value holding `-` or not a valid name: 400 with subject `category`.",
+      "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^-]+$"},
+      "example": "account"
+    },
+    "FilterTypes": {
+      "name": "types",
+      "in": "query",
+      "required": false,
+      "description": "Only events of these types: a comma-separated list (an event of any one of them matches), at most 100. An empty or invalid type: 400 with subject `types`. The filters combine with AND.",
+      "schema": {"type": "string", "minLength": 1},
+      "example": "Deposited,Withdrawn"
     },
     "MinPosition": {
       "name": "min_position",
@@ -201,7 +225,7 @@ std::string_view OpenApiGenericComponents() {
       }
     },
     "Unprocessable": {
-      "description": "A domain rule refused the command; `subject` is the rule's name. Nothing was written.",
+      "description": "A domain rule refused the command (`domain_rule_violated`; `subject` is the rule's name), or the `Idempotency-Key` was used before for another command type or body (`idempotency_key_reused`; `subject` is `command_id`). Nothing was written.",
       "content": {
         "application/problem+json": {
           "schema": {"$ref": "#/components/schemas/Problem"},

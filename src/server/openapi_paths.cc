@@ -134,8 +134,8 @@ std::string_view OpenApiGenericPaths() {
     "get": {
       "operationId": "readAll",
       "tags": ["events"],
-      "summary": "Read the whole log by global position",
-      "description": "Scope: `query`. Page with `from = last position + 1`.",
+      "summary": "Read the log by global position, all of it or filtered",
+      "description": "Scope: `query`. Page with `from = scanned_to + 1`. With `stream`, `category` or `types` only matching events are returned: the log is scanned in position order (no index serves a filter) and one read examines at most 10000 events, so a page may hold fewer than `limit` events, even none, before the head is reached; `scanned_to` says where the scan stopped.",
       "x-duet-scope": "query",
       "security": [{"bearerAuth": []}],
       "parameters": [
@@ -150,12 +150,16 @@ std::string_view OpenApiGenericPaths() {
           "name": "limit",
           "in": "query",
           "required": false,
+          "description": "The most events to return.",
           "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
-        }
+        },
+        {"$ref": "#/components/parameters/FilterStream"},
+        {"$ref": "#/components/parameters/FilterCategory"},
+        {"$ref": "#/components/parameters/FilterTypes"}
       ],
       "responses": {
         "200": {
-          "description": "Up to `limit` events from `from`, and the head.",
+          "description": "Up to `limit` (matching) events from `from`, the head, and how far the log was scanned.",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventsPage"}}}
         },
         "400": {"$ref": "#/components/responses/BadRequest"},
@@ -171,7 +175,7 @@ std::string_view OpenApiGenericPaths() {
       "operationId": "followEvents",
       "tags": ["events"],
       "summary": "The event feed (Server-Sent Events)",
-      "description": "Catch-up from `from` (or after `Last-Event-ID`), then live, on one long response: the same loop serves both (read after the last position sent; when nothing is left, wait for the head to move). This is the feed query nodes follow. Each event is sent as\n\n    id: <position>\n    event: event\n    data: <event JSON on one line>\n\nfollowed by a blank line. Positions are contiguous, so a client detects a gap. Right after the headers, and whenever nothing new happened for 1 s, the server sends `event: head` with `data: {\"head\":h}`. If reading the log fails, the server sends `event: error` with the error as a JSON string and ends the response. A bad `from` or `Last-Event-ID` is 400 before the stream starts. Each feed has a thread of its own and holds at most one batch (512 events) in memory: a slow client slows only its own feed. Scope: `query`.",
+      "description": "Catch-up from `from` (or after `Last-Event-ID`), then live, on one long response: the same loop serves both (read after the last position sent; when nothing is left, wait for the head to move). This is the feed query nodes follow. Each event is sent as\n\n    id: <position>\n    event: event\n    data: <event JSON on one line>\n\nfollowed by a blank line. Positions are contiguous, so a client detects a gap. Right after the headers, and whenever nothing new happened for 1 s, the server sends `event: head` with `data: {\"head\":h}`. If reading the log fails, the server sends `event: error` with the error as a JSON string and ends the response. A bad `from` or `Last-Event-ID` is 400 before the stream starts.\n\nFiltered (`stream`, `category`, `types`): only matching events are sent, and the log is still scanned in position order. So that a client with a rare filter need not scan again what it has seen, the server sends a checkpoint whenever 512 events went by without a match, and when the log goes idle with events scanned since the last message:\n\n    id: <position>\n    event: checkpoint\n    data: {\"position\":<position>}\n\nEvery event up to that position that matches has been sent; its `id` makes an EventSource's `Last-Event-ID` resume after it. The unfiltered feed sends no checkpoints. A bad filter is 400 before the stream starts. Each feed has a thread of its own and holds at most one batch (512 events) in memory: a slow client slows only its own feed. Scope: `query`.",
       "x-duet-scope": "query",
       "security": [{"bearerAuth": []}],
       "parameters": [
@@ -182,7 +186,10 @@ std::string_view OpenApiGenericPaths() {
           "description": "The first global position to send (inclusive).",
           "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1}
         },
-        {"$ref": "#/components/parameters/LastEventId"}
+        {"$ref": "#/components/parameters/LastEventId"},
+        {"$ref": "#/components/parameters/FilterStream"},
+        {"$ref": "#/components/parameters/FilterCategory"},
+        {"$ref": "#/components/parameters/FilterTypes"}
       ],
       "responses": {
         "200": {
@@ -246,7 +253,7 @@ std::string_view OpenApiGenericPaths() {
       "operationId": "rebuildProjection",
       "tags": ["admin"],
       "summary": "Rebuild a projection's read model",
-      "description": "Builds a fresh read model from position 1 beside the serving one and swaps it in when it has caught up; queries keep being answered from the old one meanwhile. Answers 202 at once with the projection's status (its `rebuild` shows progress; follow it in GET /projections). A projection already rebuilding: 409 `conflict`. Scope: `admin`.",
+      "description": "Builds a fresh read model from position 1 beside the serving one and swaps it in when it has caught up; queries keep being answered from the old one meanwhile. Answers 202 at once with the projection's status (its `rebuild` shows progress; follow it in GET /projections). A projection already rebuilding: 409 `rebuild_running`; of concurrent requests exactly one starts the rebuild (202) and the others get that 409. A rebuild that failed or was stopped is started over. Scope: `admin`.",
       "x-duet-scope": "admin",
       "security": [{"bearerAuth": []}],
       "parameters": [
@@ -285,7 +292,7 @@ std::string_view OpenApiGenericPaths() {
         "404": {"$ref": "#/components/responses/NotFound"},
         "405": {"$ref": "#/components/responses/MethodNotAllowed"},
         "409": {
-          "description": "A rebuild of this projection is already running (`conflict`).",
+          "description": "A rebuild of this projection is already running (`rebuild_running`): this request started nothing. Retry once GET /projections shows it has ended.",
           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
         },
         "500": {"$ref": "#/components/responses/InternalError"}

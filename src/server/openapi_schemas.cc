@@ -34,7 +34,9 @@ std::string_view OpenApiGenericSchemas() {
           "not_found",
           "wrong_expected_version",
           "conflict",
+          "rebuild_running",
           "domain_rule_violated",
+          "idempotency_key_reused",
           "unauthorized",
           "forbidden",
           "overloaded",
@@ -181,13 +183,18 @@ std::string_view OpenApiGenericSchemas() {
   },
   "EventsPage": {
     "type": "object",
-    "required": ["events", "head"],
+    "required": ["events", "head", "scanned_to"],
     "properties": {
       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
       "head": {
         "type": "integer",
         "format": "int64",
         "description": "The position of the newest event in the log (0: empty)."
+      },
+      "scanned_to": {
+        "type": "integer",
+        "format": "int64",
+        "description": "The last position this read examined (`from - 1` when it examined none): every event up to it that matches the filter is in `events`, so the next page is `from = scanned_to + 1`. With a filter it can be well past the last event returned."
       }
     }
   },

@@ -70,8 +70,10 @@ unsigned HttpStatusOf(const Status& status) {
     case StatusCode::kForbidden: return 403;
     case StatusCode::kNotFound: return 404;
     case StatusCode::kWrongExpectedVersion:
-    case StatusCode::kConflict: return 409;
-    case StatusCode::kDomainRuleViolated: return 422;
+    case StatusCode::kConflict:
+    case StatusCode::kRebuildRunning: return 409;
+    case StatusCode::kDomainRuleViolated:
+    case StatusCode::kIdempotencyKeyReused: return 422;
     case StatusCode::kOverloaded:
     case StatusCode::kTimeout:
     case StatusCode::kUnavailable:

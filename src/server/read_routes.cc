@@ -6,6 +6,7 @@
 
 #include "follow/event_json.h"
 #include "server/api_routes.h"
+#include "server/event_filter.h"
 #include "server/http_headers.h"
 #include "server/problem.h"
 
@@ -105,17 +106,56 @@ HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpReque
   return response;
 }
 
-HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
+// A filtered read examines at most this many events (in batches of
+// kMaxPage) before answering with what matched so far.
+constexpr uint64_t kMaxScan = 10 * kMaxPage;
+
+// `limit` events from `from` on that match `filter`, scanning at most
+// kMaxScan events. `scanned_to` is the last position examined (from - 1
+// when there was none): the next page starts after it.
+struct FilteredPage {
+  std::vector<RecordedEvent> events;
+  GlobalPosition scanned_to;
+};
+
+Result<FilteredPage> ReadFiltered(EventStore& store, const EventFilter& filter, GlobalPosition from,
+                                  uint64_t limit) {
+  FilteredPage page;
+  page.scanned_to = GlobalPosition(from.value - 1);
+  uint64_t scanned = 0;
+  while (page.events.size() < limit && scanned < kMaxScan) {
+    const uint64_t batch = filter.all() ? limit - page.events.size() : kMaxPage;
+    DUET_ASSIGN_OR_RETURN(
+        std::vector<RecordedEvent> events,
+        store.ReadAll(page.scanned_to.Next(), std::min(batch, kMaxScan - scanned)));
+    if (events.empty()) break;
+    for (RecordedEvent& event : events) {
+      ++scanned;
+      page.scanned_to = event.position;
+      if (filter.Matches(event)) page.events.push_back(std::move(event));
+      if (page.events.size() == limit) break;
+    }
+  }
+  return page;
+}
+
+HttpResponse ReadAll(EventStore& store, const Limits& limits, const HttpRequest& request) {
   Result<uint64_t> from = UintParam(request, "from", 1, 1, UINT64_MAX);
   if (!from.ok()) return ProblemResponse(from.status());
   Result<uint64_t> limit = UintParam(request, "limit", kDefaultPage, 1, kMaxPage);
   if (!limit.ok()) return ProblemResponse(limit.status());
+  Result<EventFilter> filter = ParseEventFilter(request, limits);
+  if (!filter.ok()) return ProblemResponse(filter.status());
   const GlobalPosition head = store.HeadPosition();
-  Result<std::vector<RecordedEvent>> events = store.ReadAll(GlobalPosition(*from), *limit);
-  if (!events.ok()) return ProblemResponse(events.status());
+  Result<FilteredPage> page = ReadFiltered(store, *filter, GlobalPosition(*from), *limit);
+  if (!page.ok()) return ProblemResponse(page.status());
   json::object body;
-  body["events"] = EventsJson(*events);
-  body["head"] = std::max(head, events->empty() ? head : events->back().position).value;
+  body["events"] = EventsJson(page->events);
+  // An event read past `head` was appended meanwhile; `scanned_to` itself
+  // may lie beyond the log (from - 1 when nothing was read).
+  const GlobalPosition last_read = page->scanned_to.value >= *from ? page->scanned_to : kNoPosition;
+  body["head"] = std::max(head, last_read).value;
+  body["scanned_to"] = page->scanned_to.value;
   return JsonOk(json::serialize(body));
 }
 
@@ -144,13 +184,14 @@ void AddReadRoutes(const ApiBackends& backends, Router* router) {
        .handle = [store = backends.store, limits = backends.limits](
                      const HttpRequest& request) { return ReadStream(*store, limits, request); },
        .summary = "read a stream's events"});
-  router->Add({.method = "GET",
-               .pattern = "/events",
-               .scope = Scope::kQuery,
-               .execution = Execution::kInline,
-               .handle = [store = backends.store](
-                             const HttpRequest& request) { return ReadAll(*store, request); },
-               .summary = "read all events in position order"});
+  router->Add(
+      {.method = "GET",
+       .pattern = "/events",
+       .scope = Scope::kQuery,
+       .execution = Execution::kInline,
+       .handle = [store = backends.store, limits = backends.limits](
+                     const HttpRequest& request) { return ReadAll(*store, limits, request); },
+       .summary = "read all events, or those a filter selects, in position order"});
 }
 
 }  // namespace duet::server

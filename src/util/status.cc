@@ -22,6 +22,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kFailedPrecondition: return "failed_precondition";
     case StatusCode::kConflict: return "conflict";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kRebuildRunning: return "rebuild_running";
+    case StatusCode::kIdempotencyKeyReused: return "idempotency_key_reused";
   }
   return "unknown";
 }
@@ -86,6 +88,13 @@ Status Status::Conflict(std::string_view message) {
 }
 Status Status::Unavailable(std::string_view message) {
   return Status(StatusCode::kUnavailable, {}, message);
+}
+Status Status::RebuildRunning(std::string_view projection) {
+  return Status(StatusCode::kRebuildRunning, projection,
+                "a rebuild of " + std::string(projection) + " is already running");
+}
+Status Status::IdempotencyKeyReused(std::string_view message) {
+  return Status(StatusCode::kIdempotencyKeyReused, "command_id", message);
 }
 
 std::string Status::ToString() const {

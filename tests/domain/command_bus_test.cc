@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/json.hpp>
+#include <thread>
+
 #include "duet/embedded_store.h"
 #include "tests/domain/counter_example.h"
 #include "tests/domain/tally.h"
@@ -374,8 +378,103 @@ TEST_F(CommandBusTest, CommandIdOfAnotherCommandTypeIsRejected) {
   CommandOptions options{"shared", "", ""};
   ASSERT_TRUE(bus_->Dispatch(counter::Increment{"c1", 5}, options).ok());
   auto other = bus_->Dispatch(counter::Reset{"c1"}, options);
-  EXPECT_TRUE(other.status().IsInvalidArgument());
+  EXPECT_EQ(other.status().code(), StatusCode::kIdempotencyKeyReused) << other.status();
   EXPECT_EQ(other.status().subject(), "command_id");
+  auto json = bus_->Dispatch("Reset", R"({"counter":"c1"})", options);
+  EXPECT_EQ(json.status().code(), StatusCode::kIdempotencyKeyReused) << json.status();
+  EXPECT_EQ(Read("counter-c1").size(), 1u);  // no reset appended
+}
+
+TEST_F(CommandBusTest, SameIdAndSameBodyIsADuplicateWhateverTheKeyOrderAndSpacing) {
+  CommandOptions options{"k-1", "", ""};
+  auto first = bus_->Dispatch("Increment", R"({"counter":"c1","by":5})", options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->duplicate);
+  auto again = bus_->Dispatch("Increment", "{ \"by\": 5,\n \"counter\" : \"c1\" }", options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->position, first->position);
+  EXPECT_EQ(again->version, first->version);
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+}
+
+TEST_F(CommandBusTest, SameIdWithAnotherBodyIsRefusedAndAppendsNothing) {
+  CommandOptions options{"k-2", "", ""};
+  ASSERT_TRUE(bus_->Dispatch("Increment", R"({"counter":"c1","by":5})", options).ok());
+  const GlobalPosition head = store_->HeadPosition();
+  for (std::string body : {R"({"counter":"c1","by":6})", R"({"counter":"c2","by":5})"}) {
+    auto reused = bus_->Dispatch("Increment", body, options);
+    ASSERT_FALSE(reused.ok()) << body;
+    EXPECT_EQ(reused.status().code(), StatusCode::kIdempotencyKeyReused) << reused.status();
+    EXPECT_EQ(reused.status().subject(), "command_id");
+  }
+  EXPECT_EQ(store_->HeadPosition(), head);
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+  EXPECT_TRUE(Read("counter-c2").empty());
+  EXPECT_EQ(bus_->Stats().duplicates, 0u);
+}
+
+TEST_F(CommandBusTest, TheRecordHoldsTheRequestDigest) {
+  ASSERT_TRUE(
+      bus_->Dispatch("Increment", R"({"counter":"c1","by":5})", CommandOptions{"k-3", "", ""})
+          .ok());
+  const std::vector<RecordedEvent> record = Read("$command-k-3");
+  ASSERT_EQ(record.size(), 1u);
+  const boost::json::object data = boost::json::parse(record[0].data).as_object();
+  ASSERT_TRUE(data.contains("request_digest")) << record[0].data;
+  const std::string digest(data.at("request_digest").as_string());
+  EXPECT_EQ(digest.rfind("sha256:", 0), 0u) << digest;
+  EXPECT_EQ(digest.size(), 7u + 64u) << digest;
+}
+
+// Records written before the digest existed (format version 1) hold none:
+// any body of the recorded command type is answered as their duplicate.
+TEST_F(CommandBusTest, ARecordWithoutADigestIsStillADuplicate) {
+  const std::string old_record = R"({"command_type":"Increment","stream":"counter-c1","version":0,)"
+                                 R"("streams":[{"stream":"counter-c1","version":0}]})";
+  const std::vector<EventData> record{
+      EventData{EventId::Random(), "$CommandHandled", old_record, "{}"}};
+  auto appended = store_->Append("$command-old", ExpectedVersion::NoStream(), record);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  auto r = bus_->Dispatch("Increment", R"({"counter":"c1","by":9})", CommandOptions{"old", "", ""});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->duplicate);
+  EXPECT_EQ(r->position, appended->position);
+  EXPECT_TRUE(Read("counter-c1").empty());
+  auto other_type = bus_->Dispatch("Reset", R"({"counter":"c1"})", CommandOptions{"old", "", ""});
+  EXPECT_EQ(other_type.status().code(), StatusCode::kIdempotencyKeyReused);
+}
+
+// Racing dispatches of one id with different bodies: whichever commits
+// first wins, every other is refused (after its append conflicted on the
+// record stream), and exactly one command's events are in the log.
+TEST_F(CommandBusTest, RacingDifferentBodiesWithOneIdCommitExactlyOne) {
+  constexpr int kThreads = 8;
+  std::vector<Result<CommandResult>> results(kThreads, Status::FailedPrecondition("not run"));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      results[i] =
+          bus_->Dispatch("Increment", R"({"counter":"c1","by":)" + std::to_string(i + 1) + "}",
+                         CommandOptions{"race", "", ""});
+    });
+  }
+  go = true;
+  for (std::thread& t : threads) t.join();
+  int committed = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++committed;
+      EXPECT_FALSE(r->duplicate);
+    } else {
+      EXPECT_EQ(r.status().code(), StatusCode::kIdempotencyKeyReused) << r.status();
+    }
+  }
+  EXPECT_EQ(committed, 1);
+  EXPECT_EQ(Read("counter-c1").size(), 1u);
+  EXPECT_EQ(Read("$command-race").size(), 1u);
 }
 
 TEST_F(CommandBusTest, InvalidCommandIdIsRejected) {

@@ -185,6 +185,26 @@ TEST(FollowerStoreTest, GapInTheFeedIsCorruption) {
   (*store)->Close();           // returns although the feed thread is in a long backoff
 }
 
+// A filtered feed's checkpoint (or any event kind a newer server adds) is
+// no event: the follower, which reads the unfiltered feed, skips it and goes
+// on, even when its id is not the next position.
+TEST(FollowerStoreTest, CheckpointMessagesAreIgnored) {
+  TestFeedServer server;
+  AppendN(server, 2);
+  auto store = FollowerStore::Open(server.url(), FastRetry());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->HeadPosition() == GlobalPosition(2); }));
+  server.SendToLiveFeeds("id: 9\nevent: checkpoint\ndata: {\"position\":9}\n\n");
+  AppendN(server, 1);
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->HeadPosition() == GlobalPosition(3); }));
+  EXPECT_TRUE((*store)->connected());
+  EXPECT_TRUE((*store)->last_error().ok()) << (*store)->last_error();
+  Result<std::vector<RecordedEvent>> read = (*store)->ReadAll(GlobalPosition(3), 10);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ(read->front().position, GlobalPosition(3));
+}
+
 TEST(FollowerStoreTest, PositionGoingBackIsCorruption) {
   TestFeedServer server;
   AppendN(server, 2);

@@ -124,6 +124,31 @@ TEST_F(ServerApiTest, IdempotencyKeyAppendsOnce) {
   EXPECT_EQ(balance["data"].at("balances").at("USD"), 5) << balance.Describe();
 }
 
+TEST_F(ServerApiTest, IdempotencyKeyReusedForAnotherRequestIs422AndAppendsNothing) {
+  ASSERT_EQ(api_->Command("OpenAccount", {{"account", "cy"}, {"owner", "Cy"}}).status, 200u);
+  const follow::HttpHeaders key{{"Idempotency-Key", "reused-key-1"}};
+  Reply first =
+      api_->Post("/commands/Deposit", R"({"account":"cy","currency":"USD","amount":5})", key);
+  ASSERT_EQ(first.status, 200u) << first.Describe();
+  const uint64_t head = api_->Head();
+  // The same JSON value in another key order and spacing is the same request.
+  Reply same = api_->Post("/commands/Deposit",
+                          "{ \"amount\": 5, \"currency\": \"USD\", \"account\": \"cy\" }", key);
+  ASSERT_EQ(same.status, 200u) << same.Describe();
+  EXPECT_EQ(same["duplicate"], true);
+  EXPECT_EQ(same["position"], first["position"]);
+  // Another body, or another command type, under the same key.
+  ExpectProblem(
+      api_->Post("/commands/Deposit", R"({"account":"cy","currency":"USD","amount":6})", key), 422,
+      "idempotency_key_reused", "command_id");
+  ExpectProblem(
+      api_->Post("/commands/Withdraw", R"({"account":"cy","currency":"USD","amount":5})", key), 422,
+      "idempotency_key_reused", "command_id");
+  EXPECT_EQ(api_->Head(), head);
+  Reply balance = api_->Query("balance", "account=cy", head);
+  EXPECT_EQ(balance["data"].at("balances").at("USD"), 5) << balance.Describe();
+}
+
 TEST_F(ServerApiTest, AppendsAndReadsRawStreamsAndTheLog) {
   const std::string batch =
       R"([{"type":"MessageReceived","data":{"text":"hi"},"metadata":{"source":"test"}},)"

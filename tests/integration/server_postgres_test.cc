@@ -10,8 +10,8 @@
 //   three; the history is checked against the log as in
 //   server_linearizability_test (no lost update, no overdraft, acknowledged
 //   positions in commit order); an Idempotency-Key sent to node 1 and then
-//   node 2 is one effect; the query node answers read-your-writes for a
-//   command accepted by any node.
+//   node 2 is one effect (and with another body on node 3, 422); the query
+//   node answers read-your-writes for a command accepted by any node.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -300,8 +300,12 @@ TEST_F(ThreeCommandNodesTest, AnIdempotencyKeyIsOneEffectAcrossNodes) {
   EXPECT_EQ(UintOf(second["version"]), UintOf(first["version"]));
   EXPECT_EQ(JsonText(second["stream"]), JsonText(first["stream"]));
   EXPECT_TRUE(second["duplicate"].is_bool() && second["duplicate"].as_bool()) << second.Describe();
-  // One deposit in the stream, read through the third node.
+  // The key with another body, on the third node: refused, as the record
+  // (with its request digest) is on the shared database.
   Api three(nodes_[2]->port());
+  ExpectProblem(three.Command("Deposit", Money("twin", 8), {{"Idempotency-Key", "twin-7"}}), 422,
+                "idempotency_key_reused", "command_id");
+  // One deposit in the stream, read through the third node.
   size_t deposits = 0;
   for (const json::object& e : ReadStream(three, "account-twin")) {
     deposits += JsonText(e.at("type")) == "MoneyDeposited";

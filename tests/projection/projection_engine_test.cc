@@ -241,7 +241,7 @@ TEST_F(ProjectionEngineTest, RebuildServesTheOldStoreUntilTheNewOneCatchesUp) {
   gate.Arm();
   ASSERT_TRUE(engine_->Rebuild("counts").ok());
   ASSERT_TRUE(Eventually([&] { return gate.Reached(); }));
-  EXPECT_EQ(engine_->Rebuild("counts").code(), StatusCode::kConflict);  // one runs
+  EXPECT_EQ(engine_->Rebuild("counts").code(), StatusCode::kRebuildRunning);  // one runs
   auto status = engine_->StatusOf("counts");
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->state, ProjectionState::kRebuilding);
@@ -265,6 +265,43 @@ TEST_F(ProjectionEngineTest, RebuildServesTheOldStoreUntilTheNewOneCatchesUp) {
   EXPECT_EQ(CaughtUp("counts"), later);
   EXPECT_EQ(Count("counts", "s1"), 11);
   EXPECT_EQ(old_store->checkpoint(), head);  // the old one stopped at the switch
+}
+
+// Concurrent Rebuild calls: the check for a running rebuild and the start
+// are one step, so in every round exactly one caller starts it. The gate
+// holds the rebuild at its first event until every caller has been answered.
+TEST_F(ProjectionEngineTest, ConcurrentRebuildsStartExactlyOne) {
+  constexpr int kCallers = 8;
+  testing::Gate gate;
+  AppendEvents(*store_, "s", 5);
+  ASSERT_TRUE(engine_->Add(std::make_unique<CountingProjection>(Info("counts"), &gate)).ok());
+  EXPECT_EQ(CaughtUp("counts"), GlobalPosition(5));
+  for (int round = 0; round < 4; ++round) {
+    const std::shared_ptr<ReadStore> before = engine_->ServingStore("counts").value();
+    gate.Arm();
+    std::atomic<bool> go{false};
+    std::vector<Status> answers(kCallers);
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+      callers.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        answers[i] = engine_->Rebuild("counts");
+      });
+    }
+    go = true;
+    for (std::thread& caller : callers) caller.join();
+    int started = 0, refused = 0;
+    for (const Status& answer : answers) {
+      if (answer.ok()) ++started;
+      if (answer.code() == StatusCode::kRebuildRunning) ++refused;
+    }
+    EXPECT_EQ(started, 1) << "round " << round;
+    EXPECT_EQ(refused, kCallers - 1) << "round " << round;
+    gate.Open();
+    ASSERT_TRUE(Eventually([&] { return engine_->ServingStore("counts").value() != before; }));
+    ASSERT_TRUE(Eventually([&] { return !engine_->StatusOf("counts")->rebuild; }));
+    EXPECT_EQ(Count("counts", "s"), 5);
+  }
 }
 
 TEST_F(ProjectionEngineTest, VerifyMatchesForAPureProjection) {

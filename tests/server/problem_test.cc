@@ -49,6 +49,25 @@ TEST(ProblemTest, TitlesAndReasonPhrasesAreRfc9110s) {
             "Unprocessable Content");
 }
 
+TEST(ProblemTest, RebuildRunningIs409NamingTheProjection) {
+  const HttpResponse response = ProblemResponse(Status::RebuildRunning("counts"));
+  EXPECT_EQ(response.status, 409u);
+  const json::object body = ParseStrictly(response.body);
+  EXPECT_EQ(body.at("code"), "rebuild_running");
+  EXPECT_EQ(body.at("type"), "https://duet.dev/problems/rebuild_running");
+  EXPECT_EQ(body.at("subject"), "counts");
+}
+
+TEST(ProblemTest, IdempotencyKeyReusedIs422AboutTheCommandId) {
+  const HttpResponse response =
+      ProblemResponse(Status::IdempotencyKeyReused("already used with another body"));
+  EXPECT_EQ(response.status, 422u);
+  const json::object body = ParseStrictly(response.body);
+  EXPECT_EQ(body.at("code"), "idempotency_key_reused");
+  EXPECT_EQ(body.at("title"), "Unprocessable Content");
+  EXPECT_EQ(body.at("subject"), "command_id");
+}
+
 // Found by fuzz_http (tests/fuzz/regressions/fuzz_http/path_not_utf8): a 404
 // quoting a path that is not UTF-8 was not JSON.
 TEST(ProblemTest, QuotedBytesThatAreNotUtf8StillMakeValidJson) {
