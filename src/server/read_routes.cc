@@ -6,6 +6,7 @@
 #include "follow/event_json.h"
 #include "server/api_routes.h"
 #include "server/problem.h"
+#include "util/json_text.h"
 
 namespace duet::server {
 namespace {
@@ -26,7 +27,7 @@ HttpResponse AnswerResponse(const Result<QueryAnswer>& answer) {
   body["data"] = answer->result;
   body["position"] = answer->position.value;
   body["read_model"] = answer->read_model;
-  return JsonOk(json::serialize(body));
+  return JsonOk(JsonText(body));
 }
 
 // Answers at once from the read model, or once it has reached min_position
@@ -80,7 +81,7 @@ HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpReque
   if (!events.ok()) return ProblemResponse(events.status());
   json::object body{{"stream", stream}};
   body["events"] = EventsJson(*events);
-  return JsonOk(json::serialize(body));
+  return JsonOk(JsonText(body));
 }
 
 HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
@@ -94,7 +95,7 @@ HttpResponse ReadAll(EventStore& store, const HttpRequest& request) {
   json::object body;
   body["events"] = EventsJson(*events);
   body["head"] = std::max(head, events->empty() ? head : events->back().position).value;
-  return JsonOk(json::serialize(body));
+  return JsonOk(JsonText(body));
 }
 
 }  // namespace
