@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "duet/embedded_store.h"
 #include "duet/postgres_store.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -116,7 +117,7 @@ int RunBenchAppend(const Flags& flags, std::ostream& out, std::ostream& err) {
       rounds.rounds() == 0 ? 0.0 : static_cast<double>(rounds.sync_ns()) / 1e6 / rounds.rounds();
   // On PostgreSQL a round is one transaction (one COMMIT, one WAL flush).
   if (postgres) o["events_per_transaction"] = o["events_per_round"];
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return load.failures == 0 ? 0 : 1;
 }
 
@@ -169,7 +170,7 @@ int RunBenchOpen(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["reindexed_with_checkpoint"] = with_checkpoint->second.events_reindexed;
   o["open_without_checkpoint_s"] = without->first;
   o["reindexed_without_checkpoint"] = without->second.events_reindexed;
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return 0;
 }
 

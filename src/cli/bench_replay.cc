@@ -19,6 +19,7 @@
 #include "duet/projection_engine.h"
 #include "duet/server.h"
 #include "follow/http_client.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -135,7 +136,7 @@ int RunBenchReplay(const Flags& flags, const Domains& domains, std::ostream& out
     o["rebuild_seconds"] = rebuild;
     o["rebuild_events_per_s"] = head.value / rebuild;
   }
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   engine->reset();
   std::filesystem::remove_all(readstores);
   return 0;
@@ -175,8 +176,7 @@ Result<std::string> QueryTarget(const SampleQuery& sample) {
   std::string target = "/queries/" + PercentEncode(sample.name);
   char separator = '?';
   for (const auto& [key, value] : params) {
-    const std::string text =
-        value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
+    const std::string text = value.is_string() ? std::string(value.get_string()) : JsonText(value);
     target += separator + PercentEncode(key) + "=" + PercentEncode(text);
     separator = '&';
   }
@@ -291,12 +291,12 @@ int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& ou
     client = std::move(*connected);
   }
   const uint64_t events = app.store()->HeadPosition().value;
-  out << boost::json::serialize(boost::json::object{{"bench", "queries-fill"},
-                                                    {"domain", (*domain)->name},
-                                                    {"events", events},
-                                                    {"keys", f->fill.accounts},
-                                                    {"fill_seconds", fill_seconds},
-                                                    {"catch_up_seconds", catch_up}})
+  out << JsonText(boost::json::object{{"bench", "queries-fill"},
+                                      {"domain", (*domain)->name},
+                                      {"events", events},
+                                      {"keys", f->fill.accounts},
+                                      {"fill_seconds", fill_seconds},
+                                      {"catch_up_seconds", catch_up}})
       << "\n";
   std::vector<std::pair<std::string, boost::json::object>> rows;
   for (const DomainBench::TimedQuery& timed : (*domain)->bench.queries) {
@@ -308,7 +308,7 @@ int RunBenchQueries(const Flags& flags, const Domains& domains, std::ostream& ou
                              {"keys", f->fill.accounts},
                              {"query", timed.label}};
     for (auto& [key, value] : *o) line[key] = value;
-    out << boost::json::serialize(line) << "\n";
+    out << JsonText(line) << "\n";
     rows.emplace_back(timed.label, std::move(*o));
   }
   PrintTable(rows, out);

@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "duet/contract.h"
 #include "follow/event_json.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -18,7 +19,7 @@ std::string ResultToJson(const CommandResult& result) {
   if (result.version) o["version"] = result.version->value;
   o["position"] = result.position.value;
   if (result.duplicate) o["duplicate"] = true;
-  return boost::json::serialize(o);
+  return JsonText(o);
 }
 
 int RunCommand(const Flags& flags, const Domains& domains, std::ostream& out, std::ostream& err) {
@@ -54,9 +55,9 @@ void RunDemoQueries(App& app, std::ostream& out) {
       out << "? " << query.name << " " << query.params_json << "\n";
       Result<QueryAnswer> answer = AnswerSample(app, query);
       out << "  "
-          << (answer.ok() ? boost::json::serialize(answer->result) + "  @" +
-                                std::to_string(answer->position.value)
-                          : answer.status().ToString())
+          << (answer.ok()
+                  ? JsonText(answer->result) + "  @" + std::to_string(answer->position.value)
+                  : answer.status().ToString())
           << "\n";
     }
   }
@@ -164,7 +165,7 @@ int RunBenchCommands(const Flags& flags, const Domains& domains, std::ostream& o
   o["durability"] = options->durability.ToString();
   o["seconds"] = elapsed;
   o["failures"] = load.failures;
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return load.failures == 0 ? 0 : 1;
 }
 

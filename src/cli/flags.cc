@@ -1,5 +1,8 @@
 #include "cli/flags.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <charconv>
 
 namespace duet::cli {
@@ -66,16 +69,79 @@ Result<uint64_t> Flags::Uint(std::string_view name, uint64_t fallback) const {
   return out;
 }
 
-std::string FlagsHelp(std::string_view usage, std::string_view summary,
-                      const std::vector<FlagSpec>& specs) {
-  std::string out = "Usage: " + std::string(usage) + "\n\n" + std::string(summary) + "\n";
-  if (!specs.empty()) out += "\nFlags:\n";
-  for (const FlagSpec& spec : specs) {
-    std::string left = "  --" + spec.name + (spec.takes_value ? " VALUE" : "");
-    if (left.size() < 24) left.resize(24, ' ');
-    out += left + "  " + spec.help + "\n";
+size_t HelpWidth() {
+  winsize size{};
+  if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+      size.ws_col >= 40) {
+    return size.ws_col;
   }
-  out += "  --help                  show this help\n";
+  return kDefaultHelpWidth;
+}
+
+std::string WrapText(std::string_view text, size_t width, size_t first_indent, size_t indent) {
+  std::string out;
+  size_t column = first_indent;
+  bool line_has_word = false;
+  auto new_line = [&] {
+    out += "\n" + std::string(indent, ' ');
+    column = indent;
+    line_has_word = false;
+  };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (text[pos] == '\n') {  // a paragraph break in the source text
+      new_line();
+      ++pos;
+      continue;
+    }
+    // The spaces before a word are kept (aligned columns stay aligned)
+    // unless the word starts a new line.
+    size_t spaces = 0;
+    for (; pos < text.size() && text[pos] == ' '; ++pos) ++spaces;
+    size_t end = pos;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\n') ++end;
+    if (end == pos) continue;  // trailing spaces
+    const std::string_view word = text.substr(pos, end - pos);
+    const size_t gap = line_has_word ? spaces : 0;
+    if (line_has_word && column + gap + word.size() > width) {
+      new_line();
+      out += word;
+      column += word.size();
+    } else {
+      out += std::string(gap, ' ');
+      out += word;
+      column += gap + word.size();
+    }
+    line_has_word = true;
+    pos = end;
+  }
+  return out;
+}
+
+std::string FlagsHelp(std::string_view usage, std::string_view summary,
+                      const std::vector<FlagSpec>& specs, size_t width) {
+  constexpr size_t kFlagColumn = 26;  // "  --name VALUE" padded, then the help
+  std::string out = "Usage: " + WrapText(usage, width, 7, 4) + "\n\n";
+  // The summary's own line breaks are only where its author wrapped it: refill.
+  std::string flowed(summary);
+  for (char& c : flowed) {
+    if (c == '\n') c = ' ';
+  }
+  out += WrapText(flowed, width, 0, 0) + "\n";
+  if (!specs.empty()) out += "\nFlags:\n";
+  auto add_flag = [&](std::string left, std::string_view help) {
+    if (left.size() + 2 > kFlagColumn) {
+      out += left + "\n" + std::string(kFlagColumn, ' ');
+    } else {
+      left.resize(kFlagColumn, ' ');
+      out += left;
+    }
+    out += WrapText(help, width, kFlagColumn, kFlagColumn) + "\n";
+  };
+  for (const FlagSpec& spec : specs) {
+    add_flag("  --" + spec.name + (spec.takes_value ? " VALUE" : ""), spec.help);
+  }
+  add_flag("  --help", "show this help");
   return out;
 }
 

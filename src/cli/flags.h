@@ -42,9 +42,25 @@ class Flags {
   std::vector<std::string> positional_;
 };
 
-// "Usage: duet <command> ..." followed by one line per flag.
+// Help text is wrapped to this many columns when the output is not a
+// terminal (and at most to a terminal's width, see HelpWidth).
+inline constexpr size_t kDefaultHelpWidth = 80;
+
+// The width help text is wrapped to: the terminal's columns when standard
+// output is one (at least 40), else kDefaultHelpWidth.
+size_t HelpWidth();
+
+// `text` re-flowed into lines of at most `width` columns, breaking only
+// between words (a single word longer than a line stands alone, never cut).
+// The first line starts after `first_indent` columns already used (the
+// caller printed them), later lines are indented by `indent` spaces. Line
+// breaks in `text` separate paragraphs that are filled independently.
+std::string WrapText(std::string_view text, size_t width, size_t first_indent, size_t indent);
+
+// "Usage: duet <command> ..." followed by one entry per flag, wrapped to
+// `width` columns.
 std::string FlagsHelp(std::string_view usage, std::string_view summary,
-                      const std::vector<FlagSpec>& specs);
+                      const std::vector<FlagSpec>& specs, size_t width = kDefaultHelpWidth);
 
 }  // namespace duet::cli
 

@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "server/projection_json.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -36,7 +37,7 @@ int RunStatus(const Flags& flags, const Domains& domains, std::ostream& out, std
     if (Status s = (*app)->WaitForProjections(kCatchUpWait); !s.ok()) return ReportError(s, err);
   }
   for (const ProjectionStatus& s : (*app)->projections()->Statuses()) {
-    out << boost::json::serialize(server::ProjectionStatusJson(s)) << "\n";
+    out << JsonText(server::ProjectionStatusJson(s)) << "\n";
   }
   return 0;
 }
@@ -80,7 +81,7 @@ int RunRebuild(const Flags& flags, const Domains& domains, std::ostream& out, st
   boost::json::object o = server::ProjectionStatusJson(*status);
   o["rebuild_seconds"] = seconds;
   o["rebuild_events_per_s"] = static_cast<double>(status->checkpoint.value) / seconds;
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return 0;
 }
 
@@ -101,7 +102,7 @@ int RunVerify(const Flags& flags, const Domains& domains, std::ostream& out, std
                         {"rebuilt_digest", report->rebuilt_digest},
                         {"matches", report->matches()},
                         {"differing_keys", std::move(keys)}};
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return report->matches() ? 0 : 1;
 }
 
@@ -122,7 +123,7 @@ int RunParked(const Flags& flags, const Domains& domains, std::ostream& out, std
   for (const ParkedEvent& e : *parked) {
     boost::json::object o{
         {"position", e.position.value}, {"stream", e.stream}, {"type", e.type}, {"error", e.error}};
-    out << boost::json::serialize(o) << "\n";
+    out << JsonText(o) << "\n";
   }
   return 0;
 }
@@ -180,7 +181,7 @@ int RunBuild(const Flags& flags, const Domains& domains, std::ostream& out, std:
   Status s = (*built)->ForEachEntry([&](std::string_view key, std::string_view content) {
     boost::json::object o{{"key", key}};
     o["content"] = boost::json::parse(content);
-    out << boost::json::serialize(o) << "\n";
+    out << JsonText(o) << "\n";
     ++entries;
   });
   if (!s.ok()) return ReportError(s, err);
@@ -217,8 +218,8 @@ int RunQuery(const Flags& flags, const Domains& domains, std::ostream& out, std:
   boost::json::object o{{"query", request.name},
                         {"read_model", answer->read_model},
                         {"position", answer->position.value},
-                        {"result", answer->result}};
-  out << boost::json::serialize(o) << "\n";
+                        {"data", answer->result}};
+  out << JsonText(o) << "\n";
   return 0;
 }
 

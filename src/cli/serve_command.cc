@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "duet/server.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -58,9 +59,8 @@ void PrintBanner(Server& server, std::ostream& out) {
       std::string query_string = "min_position=1";
       if (auto params = ParseJsonObject(q.params_json, "params"); params.ok()) {
         for (const auto& [key, value] : *params) {
-          query_string +=
-              "&" + std::string(key) + "=" +
-              (value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value));
+          query_string += "&" + std::string(key) + "=" +
+                          (value.is_string() ? std::string(value.get_string()) : JsonText(value));
         }
       }
       out << "  curl -s '" << url << "/queries/" << q.name << "?" << query_string << "'\n";

@@ -6,6 +6,7 @@
 #include "duet/embedded_store.h"
 #include "duet/postgres_store.h"
 #include "follow/event_json.h"
+#include "util/json_text.h"
 
 namespace duet::cli {
 namespace {
@@ -139,7 +140,7 @@ int RunStats(const Flags& flags, std::ostream& out, std::ostream& err) {
     o["store"] = "postgresql";
     o["events"] = head;
     o["head"] = head;
-    out << boost::json::serialize(o) << "\n";
+    out << JsonText(o) << "\n";
     return 0;
   }
   const StoreStats stats = embedded->Stats();
@@ -148,7 +149,7 @@ int RunStats(const Flags& flags, std::ostream& out, std::ostream& err) {
   o["log_bytes"] = stats.log_bytes;
   o["segments"] = stats.segments;
   o["head"] = stats.head.value;
-  out << boost::json::serialize(o) << "\n";
+  out << JsonText(o) << "\n";
   return 0;
 }
 

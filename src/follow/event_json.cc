@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_text.h"
+
 namespace duet::follow {
 namespace {
 
@@ -55,9 +57,7 @@ boost::json::object EventJson(const RecordedEvent& event) {
   return o;
 }
 
-std::string EventToJson(const RecordedEvent& event) {
-  return boost::json::serialize(EventJson(event));
-}
+std::string EventToJson(const RecordedEvent& event) { return JsonText(EventJson(event)); }
 
 Result<RecordedEvent> EventFromJson(const boost::json::value& json) {
   const boost::json::object* o = json.if_object();

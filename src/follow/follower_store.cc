@@ -180,6 +180,10 @@ Status FollowerStore::FeedSession() {
     DUET_ASSIGN_OR_RETURN(boost::json::value body, ParseBody(target, response.body));
     DUET_ASSIGN_OR_RETURN(GlobalPosition head, ParseHead(body));
     next_ = head.Next();
+    {
+      std::lock_guard lock(mu_);
+      stats_.feed_position = std::max(stats_.feed_position, head);
+    }
     ObserveHead(head);
   }
   SseParser parser(options_.max_event_bytes);
@@ -238,6 +242,7 @@ void FollowerStore::AppendToWindow(RecordedEvent event) {
     std::lock_guard lock(mu_);
     if (event.position > head_) head_ = event.position;
     window_bytes_ += ApproxBytes(event);
+    stats_.feed_position = event.position;
     window_.push_back(std::move(event));
     ++stats_.events_received;
     while (window_.size() > 1 && (window_.size() > options_.window_max_events ||

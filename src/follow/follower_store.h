@@ -72,6 +72,9 @@ struct FollowerStats {
   uint64_t http_reads = 0;       // ReadAll calls served by GET /events
   uint64_t feed_sessions = 0;    // feed connections that delivered data
   uint64_t feed_errors = 0;      // feed sessions ended by an error
+  // The last position the feed delivered (or the head it started after);
+  // HeadPosition() minus this is how far the feed is behind the command node.
+  GlobalPosition feed_position;
 };
 
 class FollowerStore : public EventStore {

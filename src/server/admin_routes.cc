@@ -6,6 +6,8 @@
 #include "server/openapi_document.h"
 #include "server/problem.h"
 #include "server/projection_json.h"
+#include "util/json_text.h"
+#include "util/version.h"
 
 namespace duet::server {
 namespace {
@@ -17,7 +19,7 @@ HttpResponse Projections(ProjectionEngine& engine) {
   for (const ProjectionStatus& status : engine.Statuses()) {
     items.push_back(ProjectionStatusJson(status));
   }
-  return JsonOk(json::serialize(json::object{{"projections", std::move(items)}}));
+  return JsonOk(JsonText(json::object{{"projections", std::move(items)}}));
 }
 
 // The engine checks for a running rebuild and starts one in one step, so
@@ -28,20 +30,20 @@ HttpResponse Rebuild(ProjectionEngine& engine, const HttpRequest& request) {
   if (Status started = engine.Rebuild(name); !started.ok()) return ProblemResponse(started);
   Result<ProjectionStatus> status = engine.StatusOf(name);
   if (!status.ok()) return ProblemResponse(status.status());
-  return JsonOk(json::serialize(ProjectionStatusJson(*status)), 202);
+  return JsonOk(JsonText(ProjectionStatusJson(*status)), 202);
 }
 
-// 200 {"status":"ok","role":…} or 503 {"status":<code>,"detail":…}.
+// 200 {"status":"ok","role":…,"version":…} or 503 {"status":<code>,"detail":…,…}.
 HttpResponse Probe(const std::function<Status()>& check, const std::string& role) {
   Status status = check ? check() : Status::OK();
-  json::object body{{"role", role}};
+  json::object body{{"role", role}, {"version", DuetVersion()}};
   if (status.ok()) {
     body["status"] = "ok";
-    return JsonOk(json::serialize(body));
+    return JsonOk(JsonText(body));
   }
   body["status"] = StatusCodeName(status.code());
   body["detail"] = status.ToString();
-  return JsonOk(json::serialize(body), 503);
+  return JsonOk(JsonText(body), 503);
 }
 
 }  // namespace

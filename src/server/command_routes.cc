@@ -5,6 +5,7 @@
 
 #include "server/api_routes.h"
 #include "server/problem.h"
+#include "util/json_text.h"
 
 namespace duet::server {
 namespace {
@@ -28,7 +29,7 @@ HttpResponse CommandResponse(const Result<CommandResult>& result) {
   }
   body["streams"] = std::move(streams);
   body["duplicate"] = result->duplicate;
-  return JsonOk(json::serialize(body));
+  return JsonOk(JsonText(body));
 }
 
 void DispatchCommand(CommandBus& bus, const HttpRequest& request, std::shared_ptr<Reply> reply) {
@@ -115,7 +116,7 @@ void AppendEvents(EventStore& store, const Limits& limits, const HttpRequest& re
     json::object body{{"stream", stream},
                       {"version", result->streams.front().next_expected_version.value},
                       {"position", result->streams.front().position.value}};
-    reply->Send(JsonOk(json::serialize(body)));
+    reply->Send(JsonOk(JsonText(body)));
   });
 }
 

@@ -156,6 +156,16 @@ std::vector<double> LatencyBuckets() {
           0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
 }
 
+std::vector<double> RequestBuckets() {
+  std::vector<double> bounds = LatencyBuckets();
+  bounds.insert(bounds.end(), {2.5, 5.0, 10.0, 30.0, 60.0});
+  return bounds;
+}
+
+std::vector<double> ConnectionBuckets() {
+  return {0.1, 1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600};
+}
+
 Registry::Family& Registry::FamilyFor(std::string_view name, std::string_view help, Type type,
                                       const std::vector<double>& bounds) {
   auto it = families_.find(name);
@@ -221,6 +231,11 @@ void Registry::AddCallback(std::string_view name, std::string_view help, Type ty
 void Registry::CallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                              std::function<double()> read) {
   AddCallback(name, help, Type::kGauge, labels, std::move(read));
+}
+
+void Registry::CallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
+                               std::function<double()> read) {
+  AddCallback(name, help, Type::kCounter, labels, std::move(read));
 }
 
 bool Registry::RemoveCallback(std::string_view name, const Labels& labels) {

@@ -94,6 +94,11 @@ class Histogram {
 std::vector<double> ExponentialBuckets(double start, double factor, int count);
 // Latency bounds in seconds, 50us to 1s: 50us, 100us, 250us, 500us, 1ms, ...
 std::vector<double> LatencyBuckets();
+// LatencyBuckets continued to 60 s (2.5, 5, 10, 30, 60): requests, commands
+// and queries, which may wait up to max_query_wait (30 s by default).
+std::vector<double> RequestBuckets();
+// Long-lived connections (the event feed), 100 ms to one day.
+std::vector<double> ConnectionBuckets();
 
 // The registry: families by name, series by label set. Thread-safe. Series
 // are never removed (except callback series), so references it returns stay
@@ -118,6 +123,10 @@ class Registry {
   // this registry.
   void CallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                      std::function<double()> read);
+  // The same for a counter whose total lives elsewhere (e.g. the process's
+  // CPU time, a follower's received events): `read` must never decrease.
+  void CallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
+                       std::function<double()> read);
   // Removes a callback series; false if there was none.
   bool RemoveCallback(std::string_view name, const Labels& labels);
 

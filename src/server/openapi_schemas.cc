@@ -332,6 +332,7 @@ std::string_view OpenApiGenericSchemas() {
     "required": ["role", "status"],
     "properties": {
       "role": {"type": "string", "enum": ["all", "command", "query"], "description": "The node's role."},
+      "version": {"type": "string", "description": "The Duet version the node runs (as `duet --version`)."},
       "status": {
         "type": "string",
         "description": "`ok`, or the `StatusCodeName` of what is wrong (docs/errors.md)."
@@ -345,6 +346,7 @@ std::string_view OpenApiGenericSchemas() {
     "required": ["role", "status"],
     "properties": {
       "role": {"type": "string", "enum": ["all", "command", "query"], "description": "The node's role."},
+      "version": {"type": "string", "description": "The Duet version the node runs (as `duet --version`)."},
       "status": {
         "type": "string",
         "description": "`ok`, or the `StatusCodeName` of what is wrong (docs/errors.md)."

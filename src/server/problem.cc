@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "util/json_text.h"
 #include "util/utf8.h"
 
 namespace duet::server {
@@ -29,7 +30,7 @@ HttpResponse ProblemOf(unsigned http_status, const boost::json::object& body) {
   HttpResponse response;
   response.status = http_status;
   response.content_type = "application/problem+json";
-  response.body = boost::json::serialize(body);
+  response.body = JsonText(body);
   return response;
 }
 

@@ -9,6 +9,7 @@
 #include "server/event_filter.h"
 #include "server/http_headers.h"
 #include "server/problem.h"
+#include "util/json_text.h"
 
 namespace duet::server {
 namespace {
@@ -44,7 +45,7 @@ HttpResponse AnswerResponse(const Result<QueryAnswer>& answer) {
   body["data"] = answer->result;
   body["position"] = answer->position.value;
   body["read_model"] = answer->read_model;
-  HttpResponse response = JsonOk(json::serialize(body));
+  HttpResponse response = JsonOk(JsonText(body));
   response.headers.emplace_back("ETag", QueryEtag(*answer, response.body));
   return response;
 }
@@ -100,7 +101,7 @@ HttpResponse ReadStream(EventStore& store, const Limits& limits, const HttpReque
   if (!events.ok()) return ProblemResponse(events.status());
   json::object body{{"stream", stream}};
   body["events"] = EventsJson(*events);
-  HttpResponse response = JsonOk(json::serialize(body));
+  HttpResponse response = JsonOk(JsonText(body));
   // Events never change once written: the page's digest is its validator.
   response.headers.emplace_back("ETag", "W/\"" + DigestHex(response.body) + "\"");
   return response;
@@ -156,7 +157,7 @@ HttpResponse ReadAll(EventStore& store, const Limits& limits, const HttpRequest&
   const GlobalPosition last_read = page->scanned_to.value >= *from ? page->scanned_to : kNoPosition;
   body["head"] = std::max(head, last_read).value;
   body["scanned_to"] = page->scanned_to.value;
-  return JsonOk(json::serialize(body));
+  return JsonOk(JsonText(body));
 }
 
 }  // namespace

@@ -2,33 +2,20 @@
 // and tokens. What `duet serve` runs, and what a user's own program runs.
 #include "duet/server.h"
 
+#include <set>
+
+#include "follow/follower_store.h"
 #include "server/api_routes.h"
 #include "server/http_metrics.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
+#include "server/node_metrics.h"
+#include "server/process_metrics.h"
 #include "server/server_config.h"
 #include "server/store_metrics.h"
 
 namespace duet {
 namespace {
-
-void AddProjectionMetrics(ProjectionEngine* engine, server::Registry& registry) {
-  if (engine == nullptr) return;
-  for (const ProjectionStatus& status : engine->Statuses()) {
-    const server::Labels labels{{"projection", status.name}};
-    registry.CallbackGauge("duet_projection_lag_events",
-                           "events the projection has not applied yet", labels,
-                           [engine, name = status.name] {
-                             Result<ProjectionStatus> now = engine->StatusOf(name);
-                             return now.ok() ? static_cast<double>(now->lag_events) : -1.0;
-                           });
-    registry.CallbackGauge("duet_projection_lag_seconds", "age of the oldest event not applied yet",
-                           labels, [engine, name = status.name] {
-                             Result<ProjectionStatus> now = engine->StatusOf(name);
-                             return now.ok() ? now->lag_seconds : -1.0;
-                           });
-  }
-}
 
 server::HttpServerOptions HttpOptions(const ServerConfig& config) {
   server::HttpServerOptions options;
@@ -48,8 +35,8 @@ server::HttpServerOptions HttpOptions(const ServerConfig& config) {
 }
 
 // Every part a node runs. Members are destroyed in reverse order: the HTTP
-// server first, the App (and with it the store) last but one, the metrics
-// the store reports to last.
+// server first, then the routes and what they refer to, the App (and with it
+// the store), the metrics the store reports to last.
 class ServingNode final : public Server {
  public:
   explicit ServingNode(ServerConfig config) : config_(std::move(config)) {}
@@ -63,18 +50,19 @@ class ServingNode final : public Server {
     options.follow_ca = config_.follow_ca;
     options.store_url = config_.store;
     options.store.durability = config_.durability;
-    options.store.observer = &store_metrics_;
+    // A query node never appends: no write-path series (zeros would read as
+    // an idle store, not as "not applicable").
+    if (config_.role != AppRole::kQuery) {
+      store_metrics_ = std::make_unique<server::StoreMetrics>(&registry_);
+      options.store.observer = store_metrics_.get();
+    }
     DUET_ASSIGN_OR_RETURN(app_, App::Open(std::move(domains), std::move(options)));
     DUET_ASSIGN_OR_RETURN(authority_, server::TokenAuthority::Create(config_.tokens));
-    server::AddApiRoutes(Backends(), &router_);
-    AddProjectionMetrics(app_->projections(), registry_);
-    if (const QueryBus* queries = app_->queries(); queries != nullptr) {
-      registry_.CallbackGauge("duet_query_waiting",
-                              "queries waiting for their read model to reach min_position", {},
-                              [queries] { return static_cast<double>(queries->waiting()); });
-    }
-    DUET_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(&router_, &authority_, &http_metrics_,
-                                                           HttpOptions(config_)));
+    AddRoutes();
+    AddNodeMetrics();
+    DUET_ASSIGN_OR_RETURN(http_,
+                          server::HttpServer::Start(&router_, &authority_, http_metrics_.get(),
+                                                    HttpOptions(config_)));
     registry_.CallbackGauge(
         "duet_http_open_connections", "open HTTP connections", {},
         [http = http_.get()] { return static_cast<double>(http->open_connections()); });
@@ -98,6 +86,34 @@ class ServingNode final : public Server {
   Status ReloadTls() override { return http_->ReloadTls(); }
 
  private:
+  // The API routes, command and query routes timed per type and name
+  // (RouteMetrics), and the HTTP metrics told which routes stream.
+  void AddRoutes() {
+    route_metrics_ =
+        std::make_unique<server::RouteMetrics>(&registry_, app_->commands(), app_->queries());
+    server::Router staged;
+    server::AddApiRoutes(Backends(), &staged);
+    std::set<std::string, std::less<>> stream_routes;
+    for (const server::Route& route : staged.routes()) {
+      if (route.execution == server::Execution::kStream) stream_routes.insert(route.pattern);
+      router_.Add(route_metrics_->Instrument(route));
+    }
+    http_metrics_ = std::make_unique<server::HttpMetrics>(&registry_, std::move(stream_routes));
+  }
+
+  void AddNodeMetrics() {
+    server::AddProcessMetrics(&registry_);
+    server::AddBuildInfo(&registry_);
+    server::AddLogHeadMetric(&registry_, app_->store());
+    server::AddProjectionMetrics(&registry_, app_->projections());
+    server::AddFollowerMetrics(&registry_, dynamic_cast<follow::FollowerStore*>(app_->store()));
+    if (const QueryBus* queries = app_->queries(); queries != nullptr) {
+      registry_.CallbackGauge("duet_query_waiting",
+                              "queries waiting for their read model to reach min_position", {},
+                              [queries] { return static_cast<double>(queries->waiting()); });
+    }
+  }
+
   server::ApiBackends Backends() {
     server::ApiBackends backends;
     backends.role = std::string(AppRoleName(config_.role));
@@ -122,10 +138,11 @@ class ServingNode final : public Server {
 
   const ServerConfig config_;
   server::Registry registry_;
-  server::StoreMetrics store_metrics_{&registry_};
-  server::HttpMetrics http_metrics_{&registry_};
+  std::unique_ptr<server::StoreMetrics> store_metrics_;  // null on a query node
+  std::unique_ptr<server::HttpMetrics> http_metrics_;
   std::unique_ptr<App> app_;
   server::TokenAuthority authority_;
+  std::unique_ptr<server::RouteMetrics> route_metrics_;  // the routes refer to it
   server::Router router_;
   std::unique_ptr<server::HttpServer> http_;
   bool stopped_ = false;

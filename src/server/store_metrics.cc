@@ -23,12 +23,18 @@ StoreMetrics::StoreMetrics(Registry* registry)
                                  LatencyBuckets())),
       append_(registry->Histogram("duet_append_seconds",
                                   "Append latency, from the call to its acknowledgement.",
-                                  LatencyBuckets())) {}
+                                  LatencyBuckets())),
+      appended_events_(
+          registry->Counter("duet_store_appended_events_total", "Events written to the store.")),
+      appended_bytes_(registry->Counter("duet_store_appended_bytes_total",
+                                        "Encoded bytes of the events written to the store.")) {}
 
 void StoreMetrics::OnCommitRound(const CommitRound& round) {
   transactions_.Observe(static_cast<double>(round.transactions));
   events_.Observe(static_cast<double>(round.events));
   bytes_.Observe(static_cast<double>(round.bytes));
+  appended_events_.Increment(round.events);
+  appended_bytes_.Increment(round.bytes);
   if (round.sync_time.count() > 0) fsync_.ObserveSeconds(round.sync_time);
 }
 

@@ -8,6 +8,11 @@
 //   duet_fsync_seconds              histogram  fdatasync time, rounds and background syncs
 //   duet_append_seconds             histogram  AppendMulti latency, call to acknowledgement
 //   duet_append_errors_total{code}  counter    failed appends by status code name
+//   duet_store_appended_events_total counter   events written (sum over the rounds)
+//   duet_store_appended_bytes_total  counter   encoded bytes written
+//
+// Only a node whose store writes (roles all and command) has these: a query
+// node never appends, so it registers none of them rather than zeros.
 //
 // Thread-safe (atomic updates; an error's counter lookup takes the
 // registry's lock, errors being the rare path).
@@ -36,6 +41,8 @@ class StoreMetrics final : public StoreObserver {
   Histogram& bytes_;
   Histogram& fsync_;
   Histogram& append_;
+  Counter& appended_events_;
+  Counter& appended_bytes_;
 };
 
 }  // namespace duet::server

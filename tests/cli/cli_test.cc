@@ -206,3 +206,89 @@ TEST(BenchUtilTest, TimedLoadCountsFailuresApartFromLatencies) {
 
 }  // namespace
 }  // namespace duet::cli
+
+namespace duet::cli {
+namespace {
+
+// Every line a help text prints, split.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Words separated by single spaces, for comparing re-flowed text.
+std::string Words(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::string out;
+  for (std::string word; in >> word;) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+TEST(WrapTextTest, BreaksBetweenWordsWithinTheWidth) {
+  const std::string wrapped = WrapText("aaa bbb ccc ddd", 8, 0, 2);
+  EXPECT_EQ(wrapped, "aaa bbb\n  ccc\n  ddd");
+}
+
+TEST(WrapTextTest, ALongWordStandsAloneUncut) {
+  EXPECT_EQ(WrapText("a postgresql://user@host:port/db b", 10, 0, 0),
+            "a\npostgresql://user@host:port/db\nb");
+}
+
+TEST(WrapTextTest, KeepsAlignedSpacingInsideALine) {
+  EXPECT_EQ(WrapText("name  string, required", 80, 4, 6), "name  string, required");
+}
+
+// No help line is wider than the default width (tests do not run on a
+// terminal), and no description is cut: the top-level listing shows each
+// command's whole first sentence, a command's help its whole summary.
+TEST_F(CliTest, HelpFitsTheWidthAndCutsNoDescription) {
+  const std::vector<Command> commands = AllCommands(ExampleDomains());
+  CliRun top = Cli({"--help"});
+  ASSERT_EQ(top.code, 0);
+  for (const std::string& line : Lines(top.out)) {
+    EXPECT_LE(line.size(), kDefaultHelpWidth) << line;
+  }
+  const std::string listing = Words(top.out);
+  for (const Command& c : commands) {
+    std::string summary = Words(c.summary);
+    const size_t stop = summary.find(". ");
+    if (stop != std::string::npos) summary.resize(stop + 1);
+    EXPECT_NE(listing.find(c.name + " " + summary), std::string::npos) << c.name << "\n" << top.out;
+    EXPECT_TRUE(summary.ends_with(".") || summary.ends_with(")")) << summary;
+  }
+  for (const Command& c : commands) {
+    std::vector<std::string> args;
+    std::istringstream words(c.name);
+    for (std::string w; words >> w;) args.push_back(w);
+    args.push_back("--help");
+    CliRun r = Cli(args);
+    ASSERT_EQ(r.code, 0) << c.name;
+    for (const std::string& line : Lines(r.out)) {
+      // A JSON example stays on one line, whole, to be copied.
+      if (line.find_first_not_of(' ') == line.find("example: {")) continue;
+      EXPECT_LE(line.size(), kDefaultHelpWidth) << c.name << ": " << line;
+    }
+    EXPECT_NE(Words(r.out).find(Words(c.summary)), std::string::npos) << c.name << "\n" << r.out;
+    for (const FlagSpec& flag : c.flags) {
+      EXPECT_NE(Words(r.out).find(Words(flag.help)), std::string::npos)
+          << c.name << " --" << flag.name;
+    }
+  }
+}
+
+// The version CMakeLists.txt's project() declares, as the build passed it in.
+TEST_F(CliTest, VersionPrintsTheBuildVersion) {
+  const std::string expected = std::string("duet ") + DUET_EXPECTED_VERSION + "\n";
+  CliRun flag = Cli({"--version"});
+  EXPECT_EQ(flag.code, 0);
+  EXPECT_EQ(flag.out, expected);
+  CliRun command = Cli({"version"});
+  EXPECT_EQ(command.code, 0);
+  EXPECT_EQ(command.out, expected);
+  EXPECT_NE(Cli({"--help"}).out.find("  version"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace duet::cli

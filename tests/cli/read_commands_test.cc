@@ -46,7 +46,7 @@ TEST_F(ReadCommandsTest, QueryAnswersFromTheReadModelWithItsPosition) {
   auto answer = boost::json::parse(r.out).as_object();
   EXPECT_EQ(answer["read_model"], "ledger-accounts");
   EXPECT_EQ(answer["position"], 2);
-  EXPECT_EQ(answer["result"].at("balances").at("EUR"), 500);
+  EXPECT_EQ(answer["data"].at("balances").at("EUR"), 500);
 }
 
 TEST_F(ReadCommandsTest, QueryErrorsAreNamed) {

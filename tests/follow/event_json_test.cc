@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 namespace duet::follow {
 namespace {
 
@@ -40,6 +42,19 @@ TEST(EventJsonTest, NonJsonAndEmptyPayloadsRoundTrip) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->data, e.data);
   EXPECT_EQ(back->metadata, "");
+}
+
+// The feed and `duet read` show numbers as people write them; the
+// follower reads back the same doubles.
+TEST(EventJsonTest, DoublesArePlainDecimalAndReadBackTheSame) {
+  RecordedEvent e = Sample();
+  e.data = R"({"rate":9.924513244171866E-1,"tiny":1E-7})";
+  const std::string text = EventToJson(e);
+  EXPECT_NE(text.find(R"("rate":0.9924513244171866)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("tiny":0.0000001)"), std::string::npos) << text;
+  Result<RecordedEvent> back = EventFromJsonText(text);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(boost::json::parse(back->data), boost::json::parse(e.data));
 }
 
 TEST(EventJsonTest, RejectsMissingOrMistypedFields) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -120,6 +121,30 @@ TEST(MetricsTest, BucketHelpers) {
   EXPECT_EQ(latency.back(), 1.0);
 }
 
+// Requests and queries may wait up to 30 s (min_position): their buckets
+// reach 60 s; feed connections last far longer.
+TEST(MetricsTest, RequestAndConnectionBucketsReachLongWaits) {
+  const auto request = RequestBuckets();
+  EXPECT_EQ(request.front(), 0.00005);
+  EXPECT_EQ(request.back(), 60.0);
+  EXPECT_TRUE(std::is_sorted(request.begin(), request.end()));
+  EXPECT_NE(std::find(request.begin(), request.end(), 30.0), request.end());
+  EXPECT_EQ(ConnectionBuckets().back(), 24 * 3600.0);
+}
+
+TEST(MetricsTest, CallbackCounterRendersAsACounter) {
+  Registry registry;
+  double cpu = 1.5;
+  registry.CallbackCounter("process_cpu_seconds_total", "CPU.", {}, [&] { return cpu; });
+  EXPECT_EQ(registry.RenderPrometheus(),
+            "# HELP process_cpu_seconds_total CPU.\n# TYPE process_cpu_seconds_total counter\n"
+            "process_cpu_seconds_total 1.5\n");
+  cpu = 2.25;
+  EXPECT_NE(registry.RenderPrometheus().find("process_cpu_seconds_total 2.25\n"),
+            std::string::npos);
+  EXPECT_TRUE(registry.RemoveCallback("process_cpu_seconds_total", {}));
+}
+
 TEST(MetricsDeathTest, DefinitionErrorsAbort) {
   Registry registry;
   registry.Counter("c_total", "h");
@@ -128,6 +153,8 @@ TEST(MetricsDeathTest, DefinitionErrorsAbort) {
   EXPECT_DEATH(registry.Counter("c_total", "h", {{"1x", "v"}}), "invalid label name");
   EXPECT_DEATH(registry.Histogram("h", "h", {1}, {{"le", "v"}}), "'le'");
   EXPECT_DEATH(Histogram({2, 1}), "strictly increasing");
+  EXPECT_DEATH(registry.CallbackCounter("c_total", "h", {}, [] { return 1.0; }),
+               "already has a value");
 }
 
 TEST(MetricsTest, ConcurrentIncrementsSumExactly) {

@@ -30,6 +30,8 @@ TEST(StoreMetricsTest, ObservationsLandInTheirFamilies) {
   EXPECT_NE(text.find("duet_append_errors_total{code=\"wrong_expected_version\"} 1\n"),
             std::string::npos)
       << text;
+  EXPECT_NE(text.find("duet_store_appended_events_total 6\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("duet_store_appended_bytes_total 1100\n"), std::string::npos) << text;
 }
 
 TEST(StoreMetricsTest, AStoreFeedsTheRegistry) {
@@ -49,6 +51,7 @@ TEST(StoreMetricsTest, AStoreFeedsTheRegistry) {
   }
   const std::string text = registry.RenderPrometheus();
   EXPECT_NE(text.find("duet_group_commit_transactions_sum 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("duet_store_appended_events_total 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("duet_append_seconds_count 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("duet_fsync_seconds_count 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("duet_append_errors_total{code=\"wrong_expected_version\"} 1\n"),
