@@ -138,7 +138,8 @@ void AddServeCommands(const Domains& domains, std::vector<Command>* commands) {
        "--store reads it directly (no --follow). The data folder still holds each node's\n"
        "read stores, checkpoints and snapshots (docs/scale-out.md).\n"
        "Settings come from flags, then DUET_* variables, then the --config file. API tokens\n"
-       "only from the file. SIGINT/SIGTERM: stop accepting, finish what is in flight, exit 0.",
+       "only from the file. SIGINT/SIGTERM: stop accepting, finish what is in flight, exit 0. "
+       "SIGHUP: reload the TLS certificate and key.",
        specs, WithDomains(domains, RunServe)});
 }
 

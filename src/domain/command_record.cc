@@ -2,55 +2,14 @@
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <memory>
-#include <vector>
 
+#include "util/canonical_json.h"
 #include "util/hex.h"
 
 namespace duet::domain {
 namespace json = boost::json;
-
-namespace {
-
-void AppendCanonical(const json::value& value, std::string* out) {
-  if (value.is_object()) {
-    const json::object& object = value.get_object();
-    std::vector<const json::key_value_pair*> members;
-    members.reserve(object.size());
-    for (const json::key_value_pair& member : object) members.push_back(&member);
-    std::sort(members.begin(), members.end(),
-              [](const auto* a, const auto* b) { return a->key() < b->key(); });
-    out->push_back('{');
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      *out += json::serialize(json::string(members[i]->key()));
-      out->push_back(':');
-      AppendCanonical(members[i]->value(), out);
-    }
-    out->push_back('}');
-  } else if (value.is_array()) {
-    out->push_back('[');
-    bool first = true;
-    for (const json::value& item : value.get_array()) {
-      if (!first) out->push_back(',');
-      first = false;
-      AppendCanonical(item, out);
-    }
-    out->push_back(']');
-  } else {
-    *out += json::serialize(value);
-  }
-}
-
-}  // namespace
-
-std::string CanonicalJson(const json::value& value) {
-  std::string out;
-  AppendCanonical(value, &out);
-  return out;
-}
 
 std::string RequestDigest(std::string_view command_type, const json::object& body) {
   std::string input(command_type);

@@ -30,14 +30,10 @@ inline std::string CommandStream(std::string_view command_id) {
 }
 
 // The fingerprint of one request: "sha256:" + the hex SHA-256 of the command
-// type, a NUL byte and the canonical JSON text of the body (CanonicalJson).
+// type, a NUL byte and the canonical JSON text of the body (util/canonical_json.h;
+// an integer and a double of equal value differ).
 // Bodies that differ only in key order or whitespace have the same digest.
 std::string RequestDigest(std::string_view command_type, const boost::json::object& body);
-
-// Compact JSON text with every object's members sorted by key (bytewise),
-// recursively; arrays keep their order, numbers and strings print as
-// boost::json prints them (an integer and a double of equal value differ).
-std::string CanonicalJson(const boost::json::value& value);
 
 // `request_digest` empty: the record has none (a typed command whose type
 // cannot print itself as JSON).

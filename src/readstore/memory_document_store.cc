@@ -21,9 +21,9 @@
 
 #include "duet/read_store.h"
 #include "readstore/bytes.h"
-#include "readstore/canonical_json.h"
 #include "readstore/cursor.h"
 #include "readstore/txn_base.h"
+#include "util/canonical_json.h"
 #include "util/thread_annotations.h"
 
 namespace duet {
@@ -231,8 +231,7 @@ Status MemoryDocumentStore::ForEachEntry(const EntryVisitor& visit) {
   std::map<std::string, std::string> entries;
   {
     std::shared_lock lock(mu_);
-    for (const auto& [key, stored] : docs_)
-      entries.emplace(key, readstore::CanonicalJson(*stored.doc));
+    for (const auto& [key, stored] : docs_) entries.emplace(key, CanonicalJson(*stored.doc));
   }
   for (const auto& [key, content] : entries) visit(key, content);
   return Status::OK();

@@ -18,9 +18,9 @@
 #include <tuple>
 
 #include "duet/read_store.h"
-#include "readstore/canonical_json.h"
 #include "readstore/sqlite_store_file.h"
 #include "readstore/txn_base.h"
+#include "util/canonical_json.h"
 
 namespace duet {
 namespace {
@@ -355,7 +355,7 @@ Status SqliteAnalyticsStore::ForEachEntry(const EntryVisitor& visit) {
                               {"sum", stmt->ColumnInt64(4)},
                               {"min", stmt->ColumnInt64(5)},
                               {"max", stmt->ColumnInt64(6)}};
-      entries.emplace(std::move(key), readstore::CanonicalJson(agg));
+      entries.emplace(std::move(key), CanonicalJson(agg));
     }
   }));
   for (const auto& [key, content] : entries) visit(key, content);

@@ -19,11 +19,11 @@
 
 #include "duet/read_store.h"
 #include "readstore/bytes.h"
-#include "readstore/canonical_json.h"
 #include "readstore/cursor.h"
 #include "readstore/document_cache.h"
 #include "readstore/sqlite_store_file.h"
 #include "readstore/txn_base.h"
+#include "util/canonical_json.h"
 
 namespace duet {
 namespace {
@@ -452,7 +452,7 @@ Status SqliteDocumentStore::ForEachEntry(const EntryVisitor& visit) {
       DUET_ASSIGN_OR_RETURN(bool row, stmt->Step());
       if (!row) return Status::OK();
       DUET_ASSIGN_OR_RETURN(auto doc, ParseDocument(stmt->ColumnText(1)));
-      visit(stmt->ColumnBlob(0), readstore::CanonicalJson(doc));
+      visit(stmt->ColumnBlob(0), CanonicalJson(doc));
     }
   });
 }

@@ -21,12 +21,12 @@
 #include <memory>
 
 #include "duet/read_store.h"
-#include "readstore/canonical_json.h"
 #include "readstore/cursor.h"
 #include "readstore/fts5_tokenizer.h"
 #include "readstore/search_query.h"
 #include "readstore/sqlite_store_file.h"
 #include "readstore/txn_base.h"
+#include "util/canonical_json.h"
 
 namespace duet {
 namespace {
@@ -117,7 +117,7 @@ Result<std::string> EntryJson(std::string_view json) {
   entry["text"] = PairsJson(doc.text);
   entry["filters"] = PairsJson(doc.filters);
   entry["stored"] = std::move(doc.stored);
-  return readstore::CanonicalJson(entry);
+  return CanonicalJson(entry);
 }
 
 std::string Body(const SearchDocument& doc) {

@@ -1,9 +1,9 @@
-#include "readstore/canonical_json.h"
+#include "util/canonical_json.h"
 
 #include <algorithm>
 #include <vector>
 
-namespace duet::readstore {
+namespace duet {
 namespace {
 
 void AppendObject(const boost::json::object& object, std::string* out) {
@@ -56,4 +56,4 @@ std::string CanonicalJson(const boost::json::object& object) {
   return out;
 }
 
-}  // namespace duet::readstore
+}  // namespace duet

@@ -1,8 +1,8 @@
-#include "readstore/canonical_json.h"
+#include "util/canonical_json.h"
 
 #include <gtest/gtest.h>
 
-namespace duet::readstore {
+namespace duet {
 namespace {
 
 TEST(CanonicalJsonTest, SortsObjectKeysAtEveryDepth) {
@@ -34,4 +34,4 @@ TEST(CanonicalJsonTest, EscapesKeys) {
 }
 
 }  // namespace
-}  // namespace duet::readstore
+}  // namespace duet
