@@ -192,7 +192,10 @@ promtool:
 	  echo "promtool: present in $(PROMTOOL_DIR)"; \
 	else \
 	  rm -rf $(PROMTOOL_DIR)/deb $(PROMTOOL_DIR)/root; mkdir -p $(PROMTOOL_DIR)/deb; \
-	  (cd $(PROMTOOL_DIR)/deb && apt-get download prometheus); \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  (cd $(PROMTOOL_DIR)/deb && { apt-get download prometheus 2>/dev/null || \
+	    { echo "promtool: refreshing apt's package lists"; $$sudo apt-get update -qq && \
+	      apt-get download prometheus; }; }); \
 	  dpkg-deb -x $(PROMTOOL_DIR)/deb/prometheus_*.deb $(PROMTOOL_DIR)/root; \
 	  cp $(PROMTOOL_DIR)/root/usr/bin/promtool $(PROMTOOL_DIR)/promtool; \
 	  rm -rf $(PROMTOOL_DIR)/deb $(PROMTOOL_DIR)/root; \
