@@ -57,6 +57,9 @@ struct ProjectionStatus {
   uint64_t lag_events = 0;       // head - checkpoint
   double lag_seconds = 0;        // age of the oldest event not yet applied
   double events_per_second = 0;  // applied, over the last few seconds
+  // Events the serving read model committed (handled or not) since this
+  // process started it; starts again at 0 when a rebuilt one takes over.
+  uint64_t events_applied = 0;
   uint64_t parked = 0;
   // When failed: where and why.
   std::optional<GlobalPosition> failed_at;

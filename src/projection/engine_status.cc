@@ -53,6 +53,7 @@ void FillState(const Captured& c, ProjectionStatus& s) {
   if (c.live) {
     s.state = StateOf(c.live->state);
     s.events_per_second = c.live->events_per_second;
+    s.events_applied = c.live->events_applied;
     s.failed_at = c.live->failed_at;
     s.error = c.live->error;
   }

@@ -99,6 +99,7 @@ RunnerSnapshot ProjectionRunner::Snapshot() {
     snapshot.error = error_;
   }
   snapshot.events_per_second = rate_.PerSecond();
+  snapshot.events_applied = events_applied_.load(std::memory_order_relaxed);
   return snapshot;
 }
 
@@ -141,6 +142,7 @@ Status ProjectionRunner::Handle(std::span<const RecordedEvent> batch) {
   }
   if (result->events > 0) {
     rate_.Add(result->events);
+    events_applied_.fetch_add(result->events, std::memory_order_relaxed);
     if (hooks_.on_commit) hooks_.on_commit(result->committed);
   }
   if (result->failure) {

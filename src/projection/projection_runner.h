@@ -13,6 +13,7 @@
 #ifndef DUET_PROJECTION_PROJECTION_RUNNER_H_
 #define DUET_PROJECTION_PROJECTION_RUNNER_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -39,6 +40,7 @@ struct RunnerSnapshot {
   std::optional<GlobalPosition> failed_at;
   std::string error;
   double events_per_second = 0;  // events committed (handled or not)
+  uint64_t events_applied = 0;   // events committed since this runner was made
 };
 
 // Called from the runner's subscription thread. They must not block on
@@ -90,6 +92,7 @@ class ProjectionRunner {
   const RunnerHooks hooks_;
   std::unique_ptr<FailureWatch> watch_;  // the log as the subscription sees it
   RateMeter rate_;
+  std::atomic<uint64_t> events_applied_{0};
 
   std::mutex control_mu_;  // held across Start/Stop, never by the subscription thread
   std::unique_ptr<Subscription> subscription_ GUARDED_BY(control_mu_);

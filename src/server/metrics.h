@@ -124,7 +124,9 @@ class Registry {
   void CallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                      std::function<double()> read);
   // The same for a counter whose total lives elsewhere (e.g. the process's
-  // CPU time, a follower's received events): `read` must never decrease.
+  // CPU time, a follower's received events): `read` must never decrease,
+  // except to start again from 0 (a counter reset, which Prometheus's rate()
+  // understands, e.g. a projection's count when a rebuilt read model takes over).
   void CallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
                        std::function<double()> read);
   // Removes a callback series; false if there was none.

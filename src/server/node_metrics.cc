@@ -107,6 +107,12 @@ void AddProjectionMetrics(Registry* registry, ProjectionEngine* engine) {
         "duet_projection_checkpoint_position",
         "Global position the serving read model has applied up to.", labels,
         read(status.name, [](const ProjectionStatus& s) { return double(s.checkpoint.value); }));
+    registry->CallbackCounter(
+        "duet_projection_events_applied_total",
+        "Events the serving read model committed since this process started it (0 again when a "
+        "rebuilt one takes over).",
+        labels,
+        read(status.name, [](const ProjectionStatus& s) { return double(s.events_applied); }));
     registry->CallbackGauge(
         "duet_projection_parked_events", "Events the projection parked (could not apply).", labels,
         read(status.name, [](const ProjectionStatus& s) { return double(s.parked); }));

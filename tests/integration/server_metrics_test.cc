@@ -207,6 +207,13 @@ TEST_F(ServerMetricsTest, RoleAllNodeShowsTheSeriesOperatorsNeed) {
   EXPECT_TRUE(
       Sample(scrape, "duet_projection_checkpoint_position{projection=\"ledger-accounts\"}"));
   EXPECT_EQ(Sample(scrape, "duet_projection_parked_events{projection=\"ledger-accounts\"}"), 0.0);
+  // The node started on an empty folder: what its runner applied is what the
+  // log held, at most.
+  const std::optional<double> applied =
+      Sample(scrape, "duet_projection_events_applied_total{projection=\"ledger-accounts\"}");
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_GT(*applied, 0.0);
+  EXPECT_LE(*applied, Sample(scrape, "duet_log_head_position").value_or(0.0));
 
   StopFeed();
   ASSERT_TRUE(Eventually([&] {
