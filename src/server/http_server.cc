@@ -245,12 +245,15 @@ class Session : public std::enable_shared_from_this<Session> {
     net::async_write(stream_, net::buffer(kContinue),
                      [self = shared_from_this()](beast::error_code write_ec, size_t) {
                        if (write_ec) return self->Close();
+                       // The client waited for us: its body gets a deadline of its own.
+                       self->stream_.expires_after(self->core_->options.limits.request_timeout);
                        self->ReadBody();
                      });
   }
 
+  // Under the deadline set for the head: request_timeout bounds a request
+  // from its first byte to its last.
   void ReadBody() {
-    stream_.expires_after(core_->options.limits.request_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
