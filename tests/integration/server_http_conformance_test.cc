@@ -18,80 +18,13 @@
 #include <string>
 
 #include "tests/integration/server_test_support.h"
+#include "tests/support/raw_http_connection.h"
 #include "tests/support/temp_dir.h"
 
 namespace duet::testing {
 namespace {
 
-// One blocking connection to 127.0.0.1 with a receive timeout, so that a
-// test expecting bytes never hangs.
-class RawConnection {
- public:
-  explicit RawConnection(uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{30, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawConnection() { close(fd_); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-  bool connected() const { return connected_; }
-
-  void Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-  // Reads until `needle` has arrived; false on close or timeout.
-  bool ReadUntil(std::string_view needle) {
-    while (buffer_.find(needle) == std::string::npos) {
-      if (!ReadMore()) return false;
-    }
-    return true;
-  }
-  // The head of the next response ("" on close/timeout), consumed.
-  std::string ReadHead() {
-    if (!ReadUntil("\r\n\r\n")) return "";
-    const size_t end = buffer_.find("\r\n\r\n") + 4;
-    std::string head = buffer_.substr(0, end);
-    buffer_.erase(0, end);
-    return head;
-  }
-  // `n` body bytes, consumed.
-  std::string ReadBytes(size_t n) {
-    while (buffer_.size() < n) {
-      if (!ReadMore()) break;
-    }
-    std::string out = buffer_.substr(0, n);
-    buffer_.erase(0, out.size());
-    return out;
-  }
-  // Whatever arrives until the server closes the connection.
-  std::string ReadToClose() {
-    while (ReadMore()) {
-    }
-    return std::exchange(buffer_, "");
-  }
-
- private:
-  bool ReadMore() {
-    char chunk[8192];
-    const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buffer_;
-};
+using RawConnection = RawHttpConnection;
 
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
