@@ -18,6 +18,7 @@
 #include <string>
 
 #include "tests/integration/server_test_support.h"
+#include "tests/support/gunzip.h"
 #include "tests/support/raw_http_connection.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,20 +62,6 @@ RawResponse Read(RawConnection& connection, bool head_only = false) {
   const std::string length = response.Header("content-length");
   if (!head_only && !length.empty()) response.body = connection.ReadBytes(std::stoul(length));
   return response;
-}
-
-std::string Gunzip(std::string_view data) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-  std::string out(4 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return out;
 }
 
 constexpr std::string_view kAllowedOrigin = "https://app.example";

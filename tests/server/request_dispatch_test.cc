@@ -7,11 +7,13 @@
 #include <ctime>
 
 #include "server/http_headers.h"
+#include "tests/support/gunzip.h"
 
 namespace duet::server {
 namespace {
 
 namespace json = boost::json;
+using duet::testing::Gunzip;
 
 constexpr std::string_view kToken = "dispatch-test-token-0123456789";
 
@@ -94,20 +96,6 @@ class RequestDispatcherTest : public ::testing::Test {
 std::string PostOpen(std::string_view headers, std::string_view body) {
   return "POST /open HTTP/1.1\r\nHost: t\r\n" + std::string(headers) +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
-
-std::string Gunzip(std::string_view data) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return out;
 }
 
 TEST_F(RequestDispatcherTest, RoutesDecodedPathParamsQueryAndBody) {
