@@ -4,6 +4,9 @@
 //   data/index/      stream-index checkpoints
 //   data/LOCK        held by the one process that writes this folder
 //
+// Every file but LOCK (an flock, not data) goes through
+// StoreOptions::file_system.
+//
 // Thread-safe.
 #ifndef DUET_EMBEDDED_STORE_H_
 #define DUET_EMBEDDED_STORE_H_
@@ -62,6 +65,8 @@ class EmbeddedStore : public EventStore {
 // without taking the write lock. Returns the totals, or kCorruption naming the
 // first bad segment and offset.
 Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir);
+// The same, reading through `file_system` (see StoreOptions::file_system).
+Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir, FileSystem* file_system);
 
 }  // namespace duet
 

@@ -13,6 +13,8 @@
 
 namespace duet {
 
+class FileSystem;  // src/util/file_system.h, private: a test seam
+
 // When an append is acknowledged, relative to the disk.
 struct Durability {
   enum class Mode : uint8_t {
@@ -77,6 +79,10 @@ struct StoreOptions {
   Limits limits;
   // Not owned; nullptr: none. Must outlive the store.
   StoreObserver* observer = nullptr;
+  // Where the store's files (log segments, index checkpoints) are written;
+  // nullptr: the POSIX file system. Tests substitute one that fails calls or
+  // forgets unsynced writes. Not owned; must outlive the store.
+  FileSystem* file_system = nullptr;
 };
 
 }  // namespace duet

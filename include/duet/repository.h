@@ -39,6 +39,8 @@
 
 namespace duet {
 
+class FileSystem;  // src/util/file_system.h, private: a test seam
+
 struct RepositoryOptions {
   // Where snapshots are kept (conventionally <data>/snapshots). Empty: no
   // snapshots. Created on first write.
@@ -51,6 +53,9 @@ struct RepositoryOptions {
   size_t cache_capacity = 10'000;
   // Events per ReadStream call while loading.
   size_t read_page_size = 512;
+  // Where snapshot files are written (see StoreOptions::file_system);
+  // nullptr: the POSIX file system. Not owned; must outlive the repository.
+  FileSystem* file_system = nullptr;
 };
 
 struct RepositoryStats {

@@ -47,6 +47,9 @@ Result<std::unique_ptr<App>> App::Open(std::vector<Domain> domains, AppOptions o
   }
   if (options.repository.snapshot_dir.empty())
     options.repository.snapshot_dir = options.data / "snapshots";
+  // Snapshots live in the store's data folder, so they share its file system.
+  if (options.repository.file_system == nullptr)
+    options.repository.file_system = options.store.file_system;
   std::unique_ptr<App> app(new App());
   app->options_ = std::move(options);
   app->domains_ = std::move(domains);

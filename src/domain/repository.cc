@@ -14,7 +14,7 @@ class Repository::Impl {
       : store_(store),
         options_(std::move(options)),
         cache_(options_.cache_capacity),
-        snapshots_(options_.snapshot_dir) {}
+        snapshots_(options_.snapshot_dir, options_.file_system) {}
 
   Result<LoadedAggregate> Load(const AggregateKind& kind, std::string_view stream);
   void Committed(const AggregateKind& kind, std::string_view stream, LoadedAggregate aggregate);

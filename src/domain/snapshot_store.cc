@@ -86,7 +86,8 @@ Result<Snapshot> DecodeSnapshot(std::string_view bytes) {
   return s;
 }
 
-SnapshotStore::SnapshotStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
+SnapshotStore::SnapshotStore(std::filesystem::path dir, FileSystem* fs)
+    : dir_(std::move(dir)), fs_(fs != nullptr ? fs : DefaultFileSystem()) {}
 
 std::filesystem::path SnapshotStore::PathFor(std::string_view stream) const {
   // Stream names use [A-Za-z0-9-_.:@$] only, all safe in a file name; the
@@ -105,15 +106,12 @@ std::filesystem::path SnapshotStore::PathFor(std::string_view stream) const {
 Status SnapshotStore::Write(const Snapshot& snapshot) {
   const std::string bytes = EncodeSnapshot(snapshot);
   std::lock_guard<std::mutex> lock(write_mu_);
-  std::error_code ec;
-  std::filesystem::create_directories(dir_, ec);
-  if (ec)
-    return Status::IOError("create snapshot directory " + dir_.string() + ": " + ec.message());
-  return WriteFileAtomically(PathFor(snapshot.stream), bytes);
+  DUET_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  return WriteFileAtomically(*fs_, PathFor(snapshot.stream), bytes);
 }
 
 Result<std::optional<Snapshot>> SnapshotStore::Read(std::string_view stream) const {
-  Result<std::string> bytes = ReadWholeFile(PathFor(stream));
+  Result<std::string> bytes = ReadWholeFile(*fs_, PathFor(stream));
   if (!bytes.ok()) {
     if (bytes.status().IsNotFound()) return std::optional<Snapshot>();
     return bytes.status();

@@ -14,6 +14,7 @@
 
 #include "duet/result.h"
 #include "duet/types.h"
+#include "util/file_system.h"
 
 namespace duet::domain {
 
@@ -41,7 +42,9 @@ Result<Snapshot> DecodeSnapshot(std::string_view bytes);
 
 class SnapshotStore {
  public:
-  explicit SnapshotStore(std::filesystem::path dir);
+  // `fs`: where the files go (nullptr: the POSIX file system); must outlive
+  // this object.
+  explicit SnapshotStore(std::filesystem::path dir, FileSystem* fs = nullptr);
 
   // Replaces the stream's snapshot atomically (temp file, fdatasync, rename,
   // directory fsync); creates the directory if needed.
@@ -57,6 +60,7 @@ class SnapshotStore {
 
  private:
   std::filesystem::path dir_;
+  FileSystem* const fs_;
   std::mutex write_mu_;
 };
 

@@ -40,10 +40,9 @@
 #include "duet/options.h"
 #include "duet/result.h"
 #include "duet/types.h"
+#include "log/file.h"
 
 namespace duet::log {
-
-class FileSystem;  // log/file.h
 
 struct LogOptions {
   Durability durability;
@@ -162,7 +161,8 @@ class Log {
 // record and the contiguity of positions. kCorruption names the first bad
 // segment and offset. A torn tail is reported as corruption too (verify runs
 // on a closed log, which recovery already cut clean).
-Result<LogStats> VerifyLog(const std::filesystem::path& dir);
+// `fs`: where the segments are read (nullptr: the POSIX file system).
+Result<LogStats> VerifyLog(const std::filesystem::path& dir, FileSystem* fs = nullptr);
 
 }  // namespace duet::log
 

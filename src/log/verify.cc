@@ -7,8 +7,8 @@
 
 namespace duet::log {
 
-Result<LogStats> VerifyLog(const std::filesystem::path& dir) {
-  FileSystem* fs = DefaultFileSystem();
+Result<LogStats> VerifyLog(const std::filesystem::path& dir, FileSystem* fs) {
+  if (fs == nullptr) fs = DefaultFileSystem();
   DUET_ASSIGN_OR_RETURN(std::vector<GlobalPosition> bases, ListSegments(fs, dir));
   LogStats stats;
   GlobalPosition expected(1);

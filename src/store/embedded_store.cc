@@ -68,10 +68,11 @@ struct StreamDecision {
 
 class EmbeddedStoreImpl final : public EmbeddedStore {
  public:
-  EmbeddedStoreImpl(std::filesystem::path dir, StoreOptions options, std::unique_ptr<LockFile> lock,
-                    std::unique_ptr<log::Log> log)
+  EmbeddedStoreImpl(std::filesystem::path dir, StoreOptions options, FileSystem* fs,
+                    std::unique_ptr<LockFile> lock, std::unique_ptr<log::Log> log)
       : dir_(std::move(dir)),
         options_(std::move(options)),
+        fs_(fs),
         lock_(std::move(lock)),
         log_(std::move(log)) {}
 
@@ -93,16 +94,15 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     const GlobalPosition head = log_->CommittedPosition();
     report_.truncated_bytes = log_->recovery_report().truncated_bytes;
     report_.truncated_segment = log_->recovery_report().truncated_segment;
-    for (GlobalPosition checkpoint : ListIndexCheckpoints(index_dir)) {
+    for (GlobalPosition checkpoint : ListIndexCheckpoints(*fs_, index_dir)) {
       const auto path = IndexCheckpointPath(index_dir, checkpoint);
       if (checkpoint > head) {
         // The log lost events this checkpoint covers (durability none or
         // interval): it describes a history that no longer exists.
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
+        (void)fs_->Remove(path);
         continue;
       }
-      auto bytes = ReadWholeFile(path);
+      auto bytes = ReadWholeFile(*fs_, path);
       if (!bytes.ok()) continue;
       auto loaded = DecodeIndexCheckpoint(*bytes);
       if (!loaded.ok() || loaded->position != checkpoint) continue;
@@ -303,14 +303,12 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
     const GlobalPosition position = log_->CommittedPosition();
     if (position == kNoPosition || position == last_checkpoint_) return Status::OK();
     const std::filesystem::path index_dir = dir_ / "index";
-    DUET_RETURN_IF_ERROR(WriteFileAtomically(IndexCheckpointPath(index_dir, position),
+    DUET_RETURN_IF_ERROR(WriteFileAtomically(*fs_, IndexCheckpointPath(index_dir, position),
                                              EncodeIndexCheckpoint(index_, position)));
     // Keep the previous checkpoint too, in case this one is found bad later.
-    const auto all = ListIndexCheckpoints(index_dir);
-    for (size_t i = 2; i < all.size(); ++i) {
-      std::error_code ec;
-      std::filesystem::remove(IndexCheckpointPath(index_dir, all[i]), ec);
-    }
+    const auto all = ListIndexCheckpoints(*fs_, index_dir);
+    for (size_t i = 2; i < all.size(); ++i)
+      (void)fs_->Remove(IndexCheckpointPath(index_dir, all[i]));
     last_checkpoint_ = position;
     return Status::OK();
   }
@@ -417,6 +415,7 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
 
   const std::filesystem::path dir_;
   const StoreOptions options_;
+  FileSystem* const fs_;  // options_.file_system or the POSIX one
   std::unique_ptr<LockFile> lock_;
   std::unique_ptr<log::Log> log_;
   StreamIndex index_;
@@ -442,25 +441,33 @@ class EmbeddedStoreImpl final : public EmbeddedStore {
 
 Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem::path& data_dir,
                                                            const StoreOptions& options) {
+  FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
+  // The LOCK is an flock on the real folder (it guards the folder, it holds
+  // no data), so the folder itself exists on the real file system too.
   std::error_code ec;
-  for (const char* sub : {"log", "index"}) {
-    std::filesystem::create_directories(data_dir / sub, ec);
-    if (ec) return Status::IOError("create " + (data_dir / sub).string() + ": " + ec.message());
-  }
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::IOError("create " + data_dir.string() + ": " + ec.message());
+  for (const char* sub : {"log", "index"}) DUET_RETURN_IF_ERROR(fs->CreateDir(data_dir / sub));
   DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(data_dir / "LOCK"));
   log::LogOptions log_options;
   log_options.durability = options.durability;
   log_options.segment_size_bytes = options.segment_size_bytes;
   log_options.observer = options.observer;
+  log_options.file_system = fs;
   DUET_ASSIGN_OR_RETURN(auto log, log::Log::Open(data_dir / "log", log_options));
-  auto store = std::make_unique<store::EmbeddedStoreImpl>(data_dir, options, std::move(lock),
+  auto store = std::make_unique<store::EmbeddedStoreImpl>(data_dir, options, fs, std::move(lock),
                                                           std::move(log));
   DUET_RETURN_IF_ERROR(store->Recover());
   return std::unique_ptr<EmbeddedStore>(std::move(store));
 }
 
 Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir) {
-  DUET_ASSIGN_OR_RETURN(log::LogStats log_stats, log::VerifyLog(data_dir / "log"));
+  return VerifyDataFolder(data_dir, nullptr);
+}
+
+Result<StoreStats> VerifyDataFolder(const std::filesystem::path& data_dir,
+                                    FileSystem* file_system) {
+  DUET_ASSIGN_OR_RETURN(log::LogStats log_stats, log::VerifyLog(data_dir / "log", file_system));
   return store::StatsFromLog(log_stats);
 }
 

@@ -172,11 +172,12 @@ std::filesystem::path IndexCheckpointPath(const std::filesystem::path& index_dir
   return index_dir / name;
 }
 
-std::vector<GlobalPosition> ListIndexCheckpoints(const std::filesystem::path& index_dir) {
+std::vector<GlobalPosition> ListIndexCheckpoints(FileSystem& fs,
+                                                 const std::filesystem::path& index_dir) {
   std::vector<GlobalPosition> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(index_dir, ec)) {
-    const std::string name = entry.path().filename().string();
+  Result<std::vector<std::string>> names = fs.ListDir(index_dir);
+  if (!names.ok()) return out;  // an unreadable folder holds no usable checkpoint
+  for (const std::string& name : *names) {
     if (name.size() != 24 || !name.ends_with(".idx")) continue;
     uint64_t value = 0;
     const auto [end, err] = std::from_chars(name.data(), name.data() + 20, value);

@@ -16,6 +16,7 @@
 #include "duet/result.h"
 #include "duet/types.h"
 #include "store/stream_index.h"
+#include "util/file_system.h"
 
 namespace duet::store {
 
@@ -36,7 +37,8 @@ std::filesystem::path IndexCheckpointPath(const std::filesystem::path& index_dir
                                           GlobalPosition position);
 // Checkpoint positions present in `index_dir`, newest first (names that do not
 // parse are skipped).
-std::vector<GlobalPosition> ListIndexCheckpoints(const std::filesystem::path& index_dir);
+std::vector<GlobalPosition> ListIndexCheckpoints(FileSystem& fs,
+                                                 const std::filesystem::path& index_dir);
 
 }  // namespace duet::store
 

@@ -31,55 +31,41 @@ Status ErrnoToStatus(std::string_view what, const std::filesystem::path& path, i
   return Status::IOError(message);
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+Status WriteFileAtomically(FileSystem& fs, const std::filesystem::path& path,
+                           std::string_view contents) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus("open", tmp, errno);
-  {
-    FdCloser closer(fd);
-    size_t done = 0;
-    while (done < contents.size()) {
-      const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int error = errno;
-        ::unlink(tmp.c_str());
-        return ErrnoToStatus("write", tmp, error);
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::fdatasync(fd) != 0) {
-      const int error = errno;
-      ::unlink(tmp.c_str());
-      return ErrnoToStatus("fdatasync", tmp, error);
-    }
+  Status written = [&]() -> Status {
+    DUET_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs.Open(tmp, OpenMode::kCreateTrunc));
+    DUET_RETURN_IF_ERROR(file->WriteAt(0, contents));
+    DUET_RETURN_IF_ERROR(file->Sync());
+    return fs.Rename(tmp, path);
+  }();
+  if (!written.ok()) {
+    (void)fs.Remove(tmp);  // best effort: a stray .tmp is ignored and overwritten
+    return written;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoToStatus("rename", tmp, error);
-  }
-  return SyncDirectory(path.parent_path());
+  return fs.SyncDir(path.parent_path().empty() ? "." : path.parent_path());
 }
 
-Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path.string());
-    return ErrnoToStatus("open", path, errno);
-  }
-  FdCloser closer(fd);
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+  return WriteFileAtomically(*DefaultFileSystem(), path, contents);
+}
+
+Result<std::string> ReadWholeFile(FileSystem& fs, const std::filesystem::path& path) {
+  DUET_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs.Open(path, OpenMode::kRead));
   std::string out;
   char buffer[1 << 16];
   for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoToStatus("read", path, errno);
+    DUET_ASSIGN_OR_RETURN(size_t n, file->ReadAt(out.size(), sizeof(buffer), buffer));
     if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
+    out.append(buffer, n);
   }
   return out;
+}
+
+Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  return ReadWholeFile(*DefaultFileSystem(), path);
 }
 
 Status SyncDirectory(const std::filesystem::path& dir) {

@@ -1,5 +1,6 @@
 // Whole-file helpers for small metadata files (index checkpoints, snapshots).
-// Log segments have their own I/O path (src/log/file.h).
+// Those of the embedded store go through its FileSystem (util/file_system.h);
+// the forms without one use the POSIX file system.
 #ifndef DUET_UTIL_FILE_UTIL_H_
 #define DUET_UTIL_FILE_UTIL_H_
 
@@ -8,15 +9,20 @@
 #include <string_view>
 
 #include "duet/result.h"
+#include "util/file_system.h"
 
 namespace duet {
 
-// Replaces `path` with `contents` so that a crash leaves either the old file or
-// the new one, never a mix: writes `path`.tmp, fdatasyncs it, renames it over
-// `path`, fsyncs the directory. IOError/StorageFull name the path.
+// Replaces `path` with `contents` so that a crash (or a power cut) leaves
+// either the old file or the new one, never a mix: writes `path`.tmp,
+// fdatasyncs it, renames it over `path`, fsyncs the directory. IOError/
+// StorageFull name the path.
+Status WriteFileAtomically(FileSystem& fs, const std::filesystem::path& path,
+                           std::string_view contents);
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
 
 // The whole file. NotFound if it does not exist, IOError otherwise.
+Result<std::string> ReadWholeFile(FileSystem& fs, const std::filesystem::path& path);
 Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 // fsyncs a directory so that entries created, renamed or removed in it persist.

@@ -1,4 +1,4 @@
-#include "log/file.h"
+#include "util/file_system.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace duet::log {
+namespace duet {
 
 Status FileError(std::string_view op, const std::filesystem::path& path, int err) {
   std::string message = std::string(op) + " " + path.string() + ": " + std::strerror(err);
@@ -89,6 +89,9 @@ class PosixFileSystem final : public FileSystem {
     do {
       fd = ::open(path.c_str(), flags, 0644);
     } while (fd < 0 && errno == EINTR);
+    if (fd < 0 && errno == ENOENT && (mode == OpenMode::kRead || mode == OpenMode::kReadWrite)) {
+      return Status::NotFound("open " + path.string() + ": " + std::strerror(ENOENT));
+    }
     if (fd < 0) return FileError("open", path, errno);
     return std::unique_ptr<File>(new PosixFile(path, fd));
   }
@@ -144,4 +147,4 @@ FileSystem* DefaultFileSystem() {
   return fs;
 }
 
-}  // namespace duet::log
+}  // namespace duet
