@@ -106,7 +106,13 @@ std::filesystem::path SnapshotStore::PathFor(std::string_view stream) const {
 Status SnapshotStore::Write(const Snapshot& snapshot) {
   const std::string bytes = EncodeSnapshot(snapshot);
   std::lock_guard<std::mutex> lock(write_mu_);
-  DUET_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  if (!dir_synced_) {
+    // A new folder's entry persists only once its parent is synced; else a
+    // power cut takes every snapshot in it (once per process is enough).
+    DUET_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+    DUET_RETURN_IF_ERROR(fs_->SyncDir(dir_.parent_path().empty() ? "." : dir_.parent_path()));
+    dir_synced_ = true;
+  }
   return WriteFileAtomically(*fs_, PathFor(snapshot.stream), bytes);
 }
 

@@ -15,6 +15,7 @@
 #include "duet/result.h"
 #include "duet/types.h"
 #include "util/file_system.h"
+#include "util/thread_annotations.h"
 
 namespace duet::domain {
 
@@ -62,6 +63,7 @@ class SnapshotStore {
   std::filesystem::path dir_;
   FileSystem* const fs_;
   std::mutex write_mu_;
+  bool dir_synced_ GUARDED_BY(write_mu_) = false;  // the folder's entry is durable
 };
 
 }  // namespace duet::domain

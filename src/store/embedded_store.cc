@@ -448,6 +448,9 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Status::IOError("create " + data_dir.string() + ": " + ec.message());
   for (const char* sub : {"log", "index"}) DUET_RETURN_IF_ERROR(fs->CreateDir(data_dir / sub));
+  // A new folder's entry persists only once its parent is synced: without
+  // this a power cut can take data/log, and every acknowledged event in it.
+  DUET_RETURN_IF_ERROR(fs->SyncDir(data_dir));
   DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(data_dir / "LOCK"));
   log::LogOptions log_options;
   log_options.durability = options.durability;
