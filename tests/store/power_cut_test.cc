@@ -228,18 +228,21 @@ class PowerCutTest : public ::testing::Test {
 
   // Writers go on until the power goes (or the store fails without a cut,
   // which RunCuts reports).
-  bool Running(EmbeddedStore& store) const { return !fs_->powered_off() && store.Health().ok(); }
+  // `rounds`: the appends each writer makes at most.
+  bool Running(EmbeddedStore& store, uint64_t& round, uint64_t rounds) const {
+    return round++ < rounds && !fs_->powered_off() && store.Health().ok();
+  }
 
   // Writers, until the power goes: each a different kind of append.
-  std::vector<std::thread> StartWriters(Process& process, uint64_t writer_seed) {
+  std::vector<std::thread> StartWriters(Process& process, uint64_t writer_seed, uint64_t rounds) {
     std::vector<std::thread> writers;
     EmbeddedStore* store = process.store.get();
     CommandBus* bus = process.bus.get();
     // Single-stream appends with exact expected versions on the writer's own streams.
     for (int w = 0; w < 2; ++w) {
-      writers.emplace_back([this, store, w, writer_seed] {
+      writers.emplace_back([this, store, w, writer_seed, rounds] {
         std::mt19937_64 random(writer_seed + static_cast<uint64_t>(w));
-        while (Running(*store)) {
+        for (uint64_t round = 0; Running(*store, round, rounds);) {
           const std::string stream = "own" + std::to_string(w) + "-" + std::to_string(random() % 3);
           const std::optional<StreamVersion> head = store->StreamHead(stream);
           const ExpectedVersion expected =
@@ -259,9 +262,9 @@ class PowerCutTest : public ::testing::Test {
       });
     }
     // Multi-stream transactions over shared streams, any version.
-    writers.emplace_back([this, store, writer_seed] {
+    writers.emplace_back([this, store, writer_seed, rounds] {
       std::mt19937_64 random(writer_seed + 100);
-      while (Running(*store)) {
+      for (uint64_t round = 0; Running(*store, round, rounds);) {
         std::vector<StreamAppend> appends;
         const uint64_t first = random() % 4;
         for (uint64_t s : {first, (first + 1 + random() % 3) % 4}) {
@@ -279,9 +282,9 @@ class PowerCutTest : public ::testing::Test {
     });
     // Commands on shared aggregates: conflicts, retries and snapshots.
     for (int w = 0; w < 2; ++w) {
-      writers.emplace_back([this, store, bus, w, writer_seed] {
+      writers.emplace_back([this, store, bus, w, writer_seed, rounds] {
         std::mt19937_64 random(writer_seed + 200 + static_cast<uint64_t>(w));
-        while (Running(*store)) {
+        for (uint64_t round = 0; Running(*store, round, rounds);) {
           const std::string id = "t" + std::to_string(random() % kTallies);
           auto result = bus->Dispatch(tally::Add{id, static_cast<int64_t>(1 + random() % 9)});
           if (!result.ok() || !result->version) continue;
@@ -315,20 +318,31 @@ class PowerCutTest : public ::testing::Test {
       Tally(*process);
       if (HasFatalFailure() || HasFailure()) return;
       const CutOptions options{.torn_tails = random_() % 2 == 0};
+      if (random_() % 8 == 0) {
+        // A clean close, with the cut in its last index checkpoint or just after.
+        for (std::thread& writer : StartWriters(*process, random_(), 10)) writer.join();
+        ASSERT_TRUE(process->store->Health().ok()) << Where();
+        fs_->CutBeforeMutation(1 + random_() % 6, options);
+        process.reset();
+        if (!fs_->powered_off()) fs_->Cut(options);
+        ++cuts_after_close_;
+        continue;
+      }
       fs_->CutBeforeMutation(1 + random_() % kMaxCutPoint, options);
-      std::vector<std::thread> writers = StartWriters(*process, random_());
-      for (std::thread& writer : writers) writer.join();
+      for (std::thread& writer : StartWriters(*process, random_(), UINT64_MAX)) writer.join();
       ASSERT_TRUE(fs_->powered_off())
           << Where()
           << ": the store failed with the power on: " << process->store->Health().ToString();
       process.reset();  // the old process's last writes reach nothing: the power is off
     }
     std::printf(
-        "power cuts done: %llu (%llu during open), seed %llu; %llu appends acknowledged; "
+        "power cuts done: %llu (%llu during open, %llu at a clean close), seed %llu; %llu appends "
+        "acknowledged; "
         "reopened on an index "
         "checkpoint %llu times, on a torn tail %llu times; %llu snapshots loaded\n",
         static_cast<unsigned long long>(cut_number_),
-        static_cast<unsigned long long>(cuts_during_open_), static_cast<unsigned long long>(seed_),
+        static_cast<unsigned long long>(cuts_during_open_),
+        static_cast<unsigned long long>(cuts_after_close_), static_cast<unsigned long long>(seed_),
         static_cast<unsigned long long>(acks_.total()),
         static_cast<unsigned long long>(opened_on_checkpoint_),
         static_cast<unsigned long long>(opened_on_torn_tail_),
@@ -350,6 +364,7 @@ class PowerCutTest : public ::testing::Test {
   std::unique_ptr<PowerCutFileSystem> fs_;
   AckLog acks_;
   uint64_t cuts_during_open_ = 0;
+  uint64_t cuts_after_close_ = 0;
   uint64_t opened_on_checkpoint_ = 0;
   uint64_t opened_on_torn_tail_ = 0;
   uint64_t snapshots_loaded_ = 0;
