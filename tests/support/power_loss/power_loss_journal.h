@@ -42,6 +42,7 @@ enum class RecordType : uint32_t {
   kRename = 7,   // `path` (inode `inode`) renamed to `other_path`; `target_aside`: the old
                  // file at `other_path` is linked at aside/<this record's index>
   kUnlink = 8,   // `path` (inode `inode`) unlinked; linked at aside/<this record's index>
+  kRmdir = 9,    // the (empty) directory `path` removed
 };
 
 struct RecordHeader {

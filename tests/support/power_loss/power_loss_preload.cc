@@ -9,7 +9,7 @@
 // Interposed: open/open64/openat/openat64 (and their _FORTIFY_SOURCE
 // variants), write, pwrite(64), writev, pwritev(64), ftruncate(64),
 // fallocate(64), posix_fallocate(64), fsync, fdatasync, rename, renameat,
-// renameat2, unlink, unlinkat, remove, mkdir, mkdirat and close. Each
+// renameat2, unlink, unlinkat, remove, rmdir, mkdir, mkdirat and close. Each
 // forwards to the next definition (libc). Calls on other files, sockets and
 // pipes pass straight through. Not seen: stdio (fopen/fwrite use libc's
 // internal calls), mmap'd writes, truncate(path), link/symlink; SQLite's
@@ -407,6 +407,19 @@ int JournalledUnlink(const std::string& path, UnlinkNow unlink_now) {
   return unlink_now();
 }
 
+template <typename RmdirNow>
+int JournalledRmdir(const std::string& path, RmdirNow rmdir_now) {
+  Interposer& s = Get();
+  if (!s.Watched(path)) return rmdir_now();
+  Lock lock(s);
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return rmdir_now();
+  RecordHeader header;
+  header.type = RecordType::kRmdir;
+  s.Append(header, path);
+  return rmdir_now();
+}
+
 template <typename MkdirNow>
 int JournalledMkdir(const std::string& path, MkdirNow mkdir_now) {
   Interposer& s = Get();
@@ -600,16 +613,31 @@ int unlink(const char* path) {
 
 int unlinkat(int dirfd, const char* path, int flags) {
   static const auto next = pl::Next<int (*)(int, const char*, int)>("unlinkat");
-  if (!pl::Get().enabled() || (flags & AT_REMOVEDIR) != 0) return next(dirfd, path, flags);
-  return pl::JournalledUnlink(pl::Interposer::Absolute(dirfd, path),
-                              [&] { return next(dirfd, path, flags); });
+  if (!pl::Get().enabled()) return next(dirfd, path, flags);
+  const auto unlink_now = [&] { return next(dirfd, path, flags); };
+  if ((flags & AT_REMOVEDIR) != 0) {
+    return pl::JournalledRmdir(pl::Interposer::Absolute(dirfd, path), unlink_now);
+  }
+  return pl::JournalledUnlink(pl::Interposer::Absolute(dirfd, path), unlink_now);
 }
 
-// std::filesystem::remove calls remove(3), whose own unlink is internal to libc.
+// std::filesystem::remove calls remove(3), whose own unlink and rmdir are
+// internal to libc.
 int remove(const char* path) {
   static const auto next = pl::Next<int (*)(const char*)>("remove");
   if (!pl::Get().enabled()) return next(path);
-  return pl::JournalledUnlink(pl::Interposer::Absolute(AT_FDCWD, path), [&] { return next(path); });
+  const std::string abs = pl::Interposer::Absolute(AT_FDCWD, path);
+  struct stat st;
+  if (lstat(abs.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return pl::JournalledRmdir(abs, [&] { return next(path); });
+  }
+  return pl::JournalledUnlink(abs, [&] { return next(path); });
+}
+
+int rmdir(const char* path) {
+  static const auto next = pl::Next<int (*)(const char*)>("rmdir");
+  if (!pl::Get().enabled()) return next(path);
+  return pl::JournalledRmdir(pl::Interposer::Absolute(AT_FDCWD, path), [&] { return next(path); });
 }
 
 int mkdir(const char* path, mode_t mode) {

@@ -50,7 +50,7 @@ Result<Journal> ReadJournal(const fs::path& file) {
     std::memcpy(&record.header, bytes.data() + at, sizeof(RecordHeader));
     const RecordHeader& h = record.header;
     const uint64_t type = static_cast<uint64_t>(h.type);
-    if (h.magic != kRecordMagic || type < 1 || type > 8) {
+    if (h.magic != kRecordMagic || type < 1 || type > 9) {
       return Status::Corruption("power-loss journal " + file.string() + ": bad record at byte " +
                                 std::to_string(at));
     }
@@ -178,6 +178,8 @@ bool Exists(const fs::path& path, uint64_t* inode = nullptr) {
 
 Status UndoEntry(const Record& r, const fs::path& aside_dir) {
   const fs::path aside = aside_dir / std::to_string(r.index);
+  // A change inside a folder whose removal was made durable went with it.
+  if (!Exists(fs::path(r.path).parent_path())) return Status::OK();
   std::error_code ec;
   switch (r.header.type) {
     case RecordType::kCreate:
@@ -197,11 +199,25 @@ Status UndoEntry(const Record& r, const fs::path& aside_dir) {
       }
       return Status::OK();
     }
+    case RecordType::kRmdir:
+      if (!Exists(r.path) && ::mkdir(r.path.c_str(), 0755) != 0) return Errno("mkdir", r.path);
+      return Status::OK();
     case RecordType::kUnlink:
       if (Exists(r.path)) return Status::OK();  // the unlink was never made
       if (::link(aside.c_str(), r.path.c_str()) != 0) return Errno("link back", r.path);
       return Status::OK();
     default: return Status::OK();
+  }
+}
+
+const char* EntryVerb(RecordType type) {
+  switch (type) {
+    case RecordType::kCreate: return "create";
+    case RecordType::kMkdir: return "mkdir";
+    case RecordType::kRename: return "rename";
+    case RecordType::kUnlink: return "unlink";
+    case RecordType::kRmdir: return "rmdir";
+    default: return "?";
   }
 }
 
@@ -211,7 +227,10 @@ std::string RollbackSummary::Describe() const {
   std::ostringstream out;
   out << records << " journal records" << (torn_tail ? " (torn tail dropped)" : "") << ", "
       << data_undone << " unsynced writes undone, " << entries_undone
-      << " unsynced directory entries undone, " << unresolved << " unresolved";
+      << " unsynced directory entries undone";
+  for (size_t i = 0; i < entries.size() && i < 8; ++i) out << (i == 0 ? " (" : ", ") << entries[i];
+  if (!entries.empty()) out << (entries.size() > 8 ? ", ...)" : ")");
+  out << ", " << unresolved << " unresolved";
   return out.str();
 }
 
@@ -239,6 +258,8 @@ Result<RollbackSummary> RollBackToDurableState(const fs::path& data_dir,
     if (IsData(**it)) continue;
     DUET_RETURN_IF_ERROR(UndoEntry(**it, aside_dir));
     ++summary.entries_undone;
+    summary.entries.push_back(std::string(EntryVerb((*it)->header.type)) + " " +
+                              fs::path((*it)->path).lexically_relative(data_dir).string());
   }
 
   std::error_code ec;

@@ -186,6 +186,24 @@ TEST_F(PowerLossRollbackTest, DirectoryWithParentSyncStays) {
   EXPECT_EQ(Slurp(data_ / "readstores/db"), "x");
 }
 
+TEST_F(PowerLossRollbackTest, RemovedFolderWithoutParentSyncComesBackWithItsFiles) {
+  fs::create_directories(data_ / "v1-g1");
+  Spit(data_ / "v1-g1" / "store.db", "model");
+  Spit(data_ / "v1-g1" / "LOCK", "");
+  Scribble({"removeall", At("v1-g1")});
+  RollBack();
+  EXPECT_EQ(Slurp(data_ / "v1-g1" / "store.db"), "model");
+  EXPECT_TRUE(fs::exists(data_ / "v1-g1" / "LOCK"));
+}
+
+TEST_F(PowerLossRollbackTest, RemovedFolderWithParentSyncStaysRemoved) {
+  fs::create_directories(data_ / "v1-g1");
+  Spit(data_ / "v1-g1" / "store.db", "model");
+  Scribble({"removeall", At("v1-g1"), "dirsync", data_.string()});
+  RollBack();
+  EXPECT_FALSE(fs::exists(data_ / "v1-g1"));
+}
+
 TEST_F(PowerLossRollbackTest, FilesOutsideTheDataFolderAreNotJournalled) {
   const fs::path outside = dir_ / "outside";
   Scribble({"append", outside.string(), "kept"});

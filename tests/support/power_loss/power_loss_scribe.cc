@@ -10,6 +10,7 @@
 //   rename FROM TO         std::filesystem::rename (rename(2))
 //   remove PATH            std::filesystem::remove (remove(3))
 //   mkdir PATH             std::filesystem::create_directory (mkdir(2))
+//   removeall PATH         std::filesystem::remove_all (unlinkat, rmdir)
 // Exits 2 on a step it does not know or one that fails.
 #include <fcntl.h>
 #include <signal.h>
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
       i += 3;
     } else if (step == "remove" && left >= 1) {
       if (!fs::remove(argv[i + 1])) Fail(std::string("remove ") + argv[i + 1]);
+      i += 2;
+    } else if (step == "removeall" && left >= 1) {
+      fs::remove_all(argv[i + 1]);
       i += 2;
     } else if (step == "mkdir" && left >= 1) {
       if (!fs::create_directory(argv[i + 1])) Fail(std::string("mkdir ") + argv[i + 1]);
