@@ -97,8 +97,10 @@ Status CreateDirectoriesDurably(const std::filesystem::path& dir) {
   const std::filesystem::path parent = dir.parent_path();
   if (parent != dir) DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(parent));
   if (::mkdir(dir.c_str(), 0755) != 0) {
-    if (errno == EEXIST) return Status::OK();  // made meanwhile by someone else, who syncs it
-    return ErrnoToStatus("mkdir", dir, errno);
+    const int error = errno;
+    // Made meanwhile by someone else, who syncs it; a file there is an error.
+    if (error == EEXIST && std::filesystem::is_directory(dir, ec)) return Status::OK();
+    return ErrnoToStatus("mkdir", dir, error);
   }
   return SyncDirectory(parent);
 }
