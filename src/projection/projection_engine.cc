@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "projection/engine.h"
+#include "util/file_util.h"
 #include "util/thread_name.h"
 
 namespace duet {
@@ -14,9 +15,7 @@ namespace duet {
 Result<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(
     EventStore* store, std::filesystem::path readstores_dir, ProjectionEngineOptions options) {
   if (store == nullptr) return Status::InvalidArgument("store", "must not be null");
-  std::error_code ec;
-  std::filesystem::create_directories(readstores_dir, ec);
-  if (ec) return Status::IOError("creating " + readstores_dir.string() + ": " + ec.message());
+  DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(readstores_dir));
   if (options.batch_size == 0) return Status::InvalidArgument("batch_size", "must be at least 1");
   return std::unique_ptr<ProjectionEngine>(
       new projection::EngineImpl(store, std::move(readstores_dir), options));
@@ -103,9 +102,7 @@ Status EngineImpl::OpenServing(Entry& entry) {
     DUET_ASSIGN_OR_RETURN(entry.serving, OpenGeneration(info.store, {info.version, 0}, {}));
     return Status::OK();
   }
-  std::error_code ec;
-  fs::create_directories(entry.dir, ec);
-  if (ec) return Status::IOError("creating " + entry.dir.string() + ": " + ec.message());
+  DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(entry.dir));
   DUET_ASSIGN_OR_RETURN(std::optional<GenerationName> current, ReadCurrent(entry.dir));
   // A CURRENT whose folder is gone is a deleted read model: rebuilt as new.
   if (current && !fs::is_directory(entry.dir / current->ToString())) current.reset();

@@ -3,6 +3,8 @@
 #include <string>
 #include <system_error>
 
+#include "util/file_util.h"
+
 namespace duet::readstore {
 namespace {
 
@@ -118,9 +120,7 @@ Result<GlobalPosition> CheckExisting(Connection& db, ReadStoreKind kind) {
 Result<std::unique_ptr<SqliteStoreFile>> SqliteStoreFile::Open(const std::filesystem::path& dir,
                                                                ReadStoreKind kind,
                                                                const char* schema_sql) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IOError("create " + dir.string() + ": " + ec.message());
+  DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(dir));
   DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(dir / kLockFileName));
   const std::filesystem::path file = dir / kStoreFileName;
   DUET_ASSIGN_OR_RETURN(auto writer, Connection::Open(file, /*read_only=*/false));

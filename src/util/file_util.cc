@@ -1,6 +1,7 @@
 #include "util/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -74,6 +75,20 @@ Status SyncDirectory(const std::filesystem::path& dir) {
   FdCloser closer(fd);
   if (::fsync(fd) != 0) return ErrnoToStatus("fsync", dir, errno);
   return Status::OK();
+}
+
+Status CreateDirectoriesDurably(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (dir.empty() || std::filesystem::is_directory(dir, ec)) return Status::OK();
+  const std::filesystem::path parent = dir.parent_path();
+  if (parent != dir) DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(parent));
+  if (::mkdir(dir.c_str(), 0755) != 0) {
+    const int error = errno;
+    // Made meanwhile by someone else, who syncs it; a file there is an error.
+    if (error == EEXIST && std::filesystem::is_directory(dir, ec)) return Status::OK();
+    return ErrnoToStatus("mkdir", dir, error);
+  }
+  return SyncDirectory(parent);
 }
 
 }  // namespace duet

@@ -31,6 +31,13 @@ Status SyncDirectory(const std::filesystem::path& dir);
 // "open(...) of PATH: strerror" as IOError, or StorageFull for ENOSPC/EDQUOT.
 Status ErrnoToStatus(std::string_view what, const std::filesystem::path& path, int error);
 
+// Creates `dir` and whichever of its parents are missing, and fsyncs the
+// parent of each folder it created: a new folder's entry persists only once
+// its parent is synced, so a power cut cannot take the folder and every
+// synced file in it. A folder that exists already is left as it is.
+// IOError/StorageFull name the path.
+Status CreateDirectoriesDurably(const std::filesystem::path& dir);
+
 }  // namespace duet
 
 #endif  // DUET_UTIL_FILE_UTIL_H_

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
@@ -60,6 +61,25 @@ int ExitCodeOf(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
   return -1;
+}
+
+// This process's environment with `extra` ("NAME=value") added; an entry of
+// `extra` replaces one of the same name. Points into `extra` and environ.
+std::vector<char*> ChildEnvironment(std::vector<std::string>& extra) {
+  std::vector<char*> envp;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view current(*entry);
+    const size_t equals = current.find('=');
+    const std::string_view name =
+        current.substr(0, equals == std::string_view::npos ? 0 : equals + 1);
+    bool replaced = false;
+    for (const std::string& e : extra)
+      replaced = replaced || (!name.empty() && e.starts_with(name));
+    if (!replaced) envp.push_back(*entry);
+  }
+  for (std::string& e : extra) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  return envp;
 }
 
 // posix_spawn attributes: a new process group, no blocked signals, and the
@@ -123,8 +143,10 @@ Status ServerProcess::Spawn() {
   argv.push_back(options_.binary.data());
   for (std::string& arg : options_.args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<char*> envp = ChildEnvironment(options_.environment);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, options_.binary.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc =
+      posix_spawn(&pid, options_.binary.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   ::close(fds[1]);

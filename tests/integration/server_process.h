@@ -34,6 +34,9 @@ namespace duet::testing {
 struct ServerProcessOptions {
   std::string binary;             // absolute path of the program
   std::vector<std::string> args;  // argv[1..], e.g. {"serve", "--data", d, "--port", "0"}
+  // "NAME=value" entries added to (and overriding) this process's environment
+  // for the child, e.g. an LD_PRELOAD interposer.
+  std::vector<std::string> environment;
   // How long Start/Restart wait for the address line.
   std::chrono::milliseconds start_timeout{std::chrono::seconds(60)};
 };

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,20 @@ TEST(ServerProcessTest, ParsesThePortOfTheAddressLine) {
   EXPECT_EQ((*process)->url(), "http://127.0.0.1:1234");
   EXPECT_TRUE((*process)->running());
   EXPECT_NE((*process)->log().find("role all"), std::string::npos);
+}
+
+TEST(ServerProcessTest, PassesItsEnvironmentAndTheExtraEntries) {
+  ASSERT_EQ(::setenv("DUET_HARNESS_INHERITED", "kept", 1), 0);
+  ASSERT_EQ(::setenv("DUET_HARNESS_REPLACED", "old", 1), 0);
+  ServerProcessOptions options = Shell(
+      "echo \"$DUET_HARNESS_INHERITED $DUET_HARNESS_REPLACED $DUET_HARNESS_ADDED\";"
+      " echo http://127.0.0.1:1234; exec sleep 30");
+  options.environment = {"DUET_HARNESS_REPLACED=new", "DUET_HARNESS_ADDED=added"};
+  auto process = ServerProcess::Start(std::move(options));
+  ::unsetenv("DUET_HARNESS_INHERITED");
+  ::unsetenv("DUET_HARNESS_REPLACED");
+  ASSERT_TRUE(process.ok()) << process.status();
+  EXPECT_NE((*process)->log().find("kept new added"), std::string::npos) << (*process)->log();
 }
 
 TEST(ServerProcessTest, WaitsForAPortSplitAcrossWrites) {
