@@ -109,8 +109,7 @@ Status SnapshotStore::Write(const Snapshot& snapshot) {
   if (!dir_synced_) {
     // A new folder's entry persists only once its parent is synced; else a
     // power cut takes every snapshot in it (once per process is enough).
-    DUET_RETURN_IF_ERROR(fs_->CreateDir(dir_));
-    DUET_RETURN_IF_ERROR(fs_->SyncDir(dir_.parent_path().empty() ? "." : dir_.parent_path()));
+    DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(*fs_, dir_));
     dir_synced_ = true;
   }
   return WriteFileAtomically(*fs_, PathFor(snapshot.stream), bytes);

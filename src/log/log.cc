@@ -10,6 +10,7 @@
 #include "log/record_codec.h"
 #include "log/recovery.h"
 #include "log/segment_scan.h"
+#include "util/file_util.h"
 #include "util/thread_name.h"
 
 namespace duet::log {
@@ -142,13 +143,10 @@ Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& dir,
     return Status::InvalidArgument("segment_size_bytes", "must be 1 byte to 2 GiB");
   }
   FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
-  if (!fs->ListDir(dir).ok()) DUET_RETURN_IF_ERROR(fs->CreateDir(dir));
-  // The folder's own entry persists only once its parent is synced, and the
-  // folder may be new even when it exists here: the embedded store creates
-  // it just before (found by tests/integration/power_loss_test). One fsync
-  // per open; without it a power cut after the first acknowledged append
-  // could take the whole log with it.
-  if (dir.has_parent_path()) DUET_RETURN_IF_ERROR(fs->SyncDir(dir.parent_path()));
+  // A new folder's entry persists only once its parent is synced; without
+  // that a power cut after the first acknowledged append could take the
+  // whole log (tests/integration/power_loss_test).
+  DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(*fs, dir));
   DUET_ASSIGN_OR_RETURN(RecoveredLog recovered, RecoverLog(fs, dir));
   if (recovered.segments.empty()) {
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<Segment> first,

@@ -443,14 +443,14 @@ Result<std::unique_ptr<EmbeddedStore>> EmbeddedStore::Open(const std::filesystem
                                                            const StoreOptions& options) {
   FileSystem* fs = options.file_system != nullptr ? options.file_system : DefaultFileSystem();
   // The LOCK is an flock on the real folder (it guards the folder, it holds
-  // no data), so the folder itself exists on the real file system too.
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) return Status::IOError("create " + data_dir.string() + ": " + ec.message());
-  for (const char* sub : {"log", "index"}) DUET_RETURN_IF_ERROR(fs->CreateDir(data_dir / sub));
-  // A new folder's entry persists only once its parent is synced: without
-  // this a power cut can take data/log, and every acknowledged event in it.
-  DUET_RETURN_IF_ERROR(fs->SyncDir(data_dir));
+  // no data), so the folder itself exists on the real file system too; made
+  // durably, so a power cut cannot take a new data folder with its log.
+  DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(data_dir));
+  // Without the parent's sync a power cut can take data/log, and every
+  // acknowledged event in it (found by tests/store/power_cut_test).
+  for (const char* sub : {"log", "index"}) {
+    DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(*fs, data_dir / sub));
+  }
   DUET_ASSIGN_OR_RETURN(auto lock, LockFile::Acquire(data_dir / "LOCK"));
   log::LogOptions log_options;
   log_options.durability = options.durability;

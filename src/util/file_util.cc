@@ -1,7 +1,6 @@
 #include "util/file_util.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -77,18 +76,17 @@ Status SyncDirectory(const std::filesystem::path& dir) {
   return Status::OK();
 }
 
-Status CreateDirectoriesDurably(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (dir.empty() || std::filesystem::is_directory(dir, ec)) return Status::OK();
+Status CreateDirectoriesDurably(FileSystem& fs, const std::filesystem::path& dir) {
+  if (dir.empty() || fs.ListDir(dir).ok()) return Status::OK();
   const std::filesystem::path parent = dir.parent_path();
-  if (parent != dir) DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(parent));
-  if (::mkdir(dir.c_str(), 0755) != 0) {
-    const int error = errno;
-    // Made meanwhile by someone else, who syncs it; a file there is an error.
-    if (error == EEXIST && std::filesystem::is_directory(dir, ec)) return Status::OK();
-    return ErrnoToStatus("mkdir", dir, error);
-  }
-  return SyncDirectory(parent);
+  if (parent != dir) DUET_RETURN_IF_ERROR(CreateDirectoriesDurably(fs, parent));
+  // CreateDir accepts a folder made meanwhile by someone else, who syncs it.
+  DUET_RETURN_IF_ERROR(fs.CreateDir(dir));
+  return fs.SyncDir(parent.empty() ? "." : parent);
+}
+
+Status CreateDirectoriesDurably(const std::filesystem::path& dir) {
+  return CreateDirectoriesDurably(*DefaultFileSystem(), dir);
 }
 
 }  // namespace duet

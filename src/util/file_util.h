@@ -36,6 +36,7 @@ Status ErrnoToStatus(std::string_view what, const std::filesystem::path& path, i
 // its parent is synced, so a power cut cannot take the folder and every
 // synced file in it. A folder that exists already is left as it is.
 // IOError/StorageFull name the path.
+Status CreateDirectoriesDurably(FileSystem& fs, const std::filesystem::path& dir);
 Status CreateDirectoriesDurably(const std::filesystem::path& dir);
 
 }  // namespace duet
