@@ -107,12 +107,19 @@ Status EngineImpl::OpenServing(Entry& entry) {
   // A CURRENT whose folder is gone is a deleted read model: rebuilt as new.
   if (current && !fs::is_directory(entry.dir / current->ToString())) current.reset();
   DUET_RETURN_IF_ERROR(RemoveOtherGenerations(entry.dir, current));
+  DUET_ASSIGN_OR_RETURN(uint64_t last, LastGenerationNumber(entry.dir));
   if (current) {
     DUET_ASSIGN_OR_RETURN(entry.serving,
                           OpenGeneration(info.store, *current, entry.dir / current->ToString()));
-    return Status::OK();
+    // A read model past the head applied events the log has since lost: in
+    // durability interval or none, events are applied once written, and a
+    // power cut takes what was not yet synced. It describes a history that no
+    // longer exists (the lost positions will be reused), so it is dropped and
+    // a new generation replays the log (tests/projection/power_cut_projection_test).
+    if (entry.serving.store->checkpoint() <= log_->HeadPosition()) return Status::OK();
+    entry.serving.Retire();
+    entry.serving = {};  // its folder goes with its store
   }
-  DUET_ASSIGN_OR_RETURN(uint64_t last, LastGenerationNumber(entry.dir));
   const GenerationName first{info.version, last + 1};
   DUET_ASSIGN_OR_RETURN(entry.serving,
                         OpenGeneration(info.store, first, entry.dir / first.ToString()));
