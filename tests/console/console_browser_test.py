@@ -190,6 +190,12 @@ def run(console):
     driver.find_elements(By.CSS_SELECTOR, "#stream-events tbody tr a")[-1].click()
     console.wait(lambda d: "1234" in console.text_of("#event-data"), "the Deposited event's data")
     console.shot("event")
+    # Its correlation id leads to the events of the same command: the deposit alone.
+    console.element("#event-related a").click()
+    console.wait(lambda d: "MoneyDeposited" in console.text_of("#related-events"),
+                 "the events related to the deposit")
+    check("AccountOpened" not in console.text_of("#related-events"),
+          "another command's event is listed as related")
 
     # A rebuild, watched to its end.
     console.open("projections")

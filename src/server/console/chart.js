@@ -13,15 +13,16 @@ function svg(tag, attributes = {}) {
 }
 
 export class LineChart {
-  constructor(title, unit, capacity = 60) {
+  constructor(title, unit, capacity = 30) {
     this.unit = unit;
     this.capacity = capacity;
     this.series = new Map();  // name -> values
     this.plot = svg('svg', {viewBox: `0 0 ${kWidth} ${kHeight}`, class: 'chart', role: 'img',
                             'aria-label': title, preserveAspectRatio: 'none'});
     this.legend = h('ul', {class: 'legend'});
-    this.element = h('figure', {class: 'chart-box'}, h('figcaption', {}, title), this.plot,
-                     this.legend);
+    this.scale = h('span', {class: 'muted scale'});
+    this.element = h('figure', {class: 'chart-box'}, h('figcaption', {}, title, ' ', this.scale),
+                     this.plot, this.legend);
   }
 
   // Adds one sample per series name; a series missing from `values` repeats nothing.
@@ -41,6 +42,7 @@ export class LineChart {
     let max = 0;
     for (const list of this.series.values()) max = Math.max(max, ...list);
     const top = max > 0 ? max * 1.1 : 1;
+    this.scale.textContent = `(top: ${format(top)} ${this.unit})`;
     let index = 0;
     for (const [name, list] of this.series) {
       const step = kWidth / Math.max(1, this.capacity - 1);

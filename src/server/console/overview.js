@@ -71,7 +71,7 @@ export function render(main) {
       const now = performance.now();
       set('stat-head', format(metric(samples, 'duet_log_head_position') ?? NaN));
       const connected = metric(samples, 'duet_follower_connected');
-      set('stat-follower', connected === undefined ? 'not a follower' :
+      set('stat-follower', connected === undefined ? 'n/a (not a query node)' :
           `${connected ? 'connected' : 'disconnected'}, ${format(metric(samples, 'duet_follower_lag_events') ?? NaN)} behind`);
       if (previous) {
         const {appendRate, fsyncMs} = rates(previous, samples, (now - previousAt) / 1000);

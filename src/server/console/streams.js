@@ -132,7 +132,8 @@ export function renderEvent(main, [positionText = '']) {
          h('h3', {}, 'Data'), jsonBlock(event.data, {id: 'event-data'}),
          h('h3', {}, 'Metadata'), jsonBlock(event.metadata),
          h('h3', {}, 'Related'),
-         links.length ? h('ul', {}, links) : h('p', {class: 'muted'}, 'No correlation or causation id.'));
+         links.length ? h('ul', {id: 'event-related'}, links) :
+                        h('p', {class: 'muted'}, 'No correlation or causation id.'));
   })();
   return null;
 }
