@@ -12,6 +12,10 @@ that the browser logged no error (a failed request, a script error and a
 Content-Security-Policy violation are all SEVERE entries of Chrome's
 'browser' log). A screenshot of each page goes to --screenshots.
 
+Then, on a node with tokens: without one the projections page asks for it;
+with a query-only token the token page lists what it may use, the overview
+says /metrics needs the admin scope, and the streams page works.
+
 Exit 0 on success, 1 on a failure, 77 (skipped) when chromium, chromedriver
 or selenium is missing (`make test` installs them: DEPS_TEST).
 
@@ -28,6 +32,19 @@ import time
 
 SKIPPED = 77
 WAIT_SECONDS = 20  # an upper bound for each wait, not a timing assertion
+QUERY_TOKEN = "console-test-query-token-0123456789"
+ADMIN_TOKEN = "console-test-admin-token-0123456789"
+TOKENS_CONFIG = """
+[[auth.tokens]]
+name = "reader"
+token = "%s"
+scopes = ["query"]
+
+[[auth.tokens]]
+name = "ops"
+token = "%s"
+scopes = ["command", "query", "admin"]
+""" % (QUERY_TOKEN, ADMIN_TOKEN)
 
 try:
     from selenium import webdriver
@@ -51,11 +68,12 @@ def find_tool(*names):
 class Node:
     """`duet serve` on port 0; the URL is read from its banner's first line."""
 
-    def __init__(self, duet, data_dir, log_path):
+    def __init__(self, duet, data_dir, log_path, config=None):
         self.log = open(log_path, "w")
+        extra = ["--config", str(config)] if config else []
         self.process = subprocess.Popen(
             [duet, "serve", "--role", "all", "--data", str(data_dir), "--host", "127.0.0.1",
-             "--port", "0"],
+             "--port", "0"] + extra,
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         first = self.process.stdout.readline()
         marker = " on "
@@ -226,6 +244,35 @@ def run(console):
     check(not errors, "the browser logged errors: %r" % errors)
 
 
+def run_with_tokens(console):
+    """A node with tokens: pages the token may not use say so instead of failing."""
+    driver = console.driver
+    console.open("projections")
+    console.wait(lambda d: "admin scope" in console.text_of("#projection-table"),
+                 "the projections page to ask for a token")
+    console.open("auth")
+    console.type_into("#token", QUERY_TOKEN)
+    console.element("#token").submit()
+    console.wait(lambda d: "admin: not allowed for this token" in console.text_of("#token-result")
+                 and "query: allowed" in console.text_of("#token-result"),
+                 "the token page to list the query token's scopes")
+    console.shot("auth-query-token")
+    console.open("overview")
+    console.wait(lambda d: "admin scope" in console.text_of("#metrics-state"),
+                 "the overview to say /metrics needs the admin scope")
+    console.open("streams")
+    console.type_into("#stream-search", "account")
+    console.element("#stream-search").submit()
+    console.wait(lambda d: "No stream starts with" in console.text_of("#stream-results"),
+                 "a search with the query token")
+    # The refusals the browser itself logs are the 401 and 403 answers, nothing else.
+    for entry in driver.get_log("browser"):
+        if entry.get("level") != "SEVERE":
+            continue
+        message = entry.get("message", "")
+        check(" 401 " in message or " 403 " in message, "the browser logged: %r" % entry)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duet", required=True)
@@ -242,24 +289,30 @@ def main():
     shutil.rmtree(args.work_dir, ignore_errors=True)
     args.work_dir.mkdir(parents=True)
     args.screenshots.mkdir(parents=True, exist_ok=True)
-    node = Node(args.duet, args.work_dir / "data", args.work_dir / "serve.log")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1100,800", "--user-data-dir=%s" % (args.work_dir / "profile")):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = None
-    try:
-        driver = webdriver.Chrome(service=Service(chromedriver), options=options)
-        run(Console(driver, node.url, args.screenshots))
-    except AssertionError as failure:
-        print("console_browser_test: FAILED:", failure)
-        return 1
-    finally:
-        if driver is not None:
-            driver.quit()
-        node.stop()
+    config = args.work_dir / "tokens.toml"
+    config.write_text(TOKENS_CONFIG)
+    scenarios = [("open", None, run), ("tokens", config, run_with_tokens)]
+    for name, node_config, scenario in scenarios:
+        node = Node(args.duet, args.work_dir / ("data-" + name),
+                    args.work_dir / ("serve-%s.log" % name), node_config)
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1100,800",
+                     "--user-data-dir=%s" % (args.work_dir / ("profile-" + name))):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = None
+        try:
+            driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+            scenario(Console(driver, node.url, args.screenshots))
+        except AssertionError as failure:
+            print("console_browser_test: %s node: FAILED: %s" % (name, failure))
+            return 1
+        finally:
+            if driver is not None:
+                driver.quit()
+            node.stop()
     print("console_browser_test: passed")
     return 0
 

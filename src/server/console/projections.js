@@ -46,8 +46,12 @@ export function render(main) {
     const result = await get('/projections');
     if (stopped) return;
     if (!result.ok) {
+      // A command node runs no projections: the route is not there (404).
       fill(body, isAccessProblem(result) ?
-          notice('warn', 'Projections need a token with the admin scope.') : problemView(result.problem));
+          notice('warn', 'Projections need a token with the admin scope.') :
+          result.status === 404 ?
+          notice('info', 'This node runs no projections (role command): see a query node.') :
+          problemView(result.problem));
     } else {
       const rows = result.body.projections.map((p) => h('tr', {'data-projection': p.name},
           h('th', {scope: 'row'}, p.name), h('td', {}, String(p.version)), h('td', {}, p.store),
