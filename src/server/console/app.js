@@ -29,8 +29,9 @@ let stopPage = null;
 function route() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [name, ...rest] = hash.split('/');
-  const page = kPages[name] || kPages.overview;
-  const pageName = kPages[name] ? name : 'overview';
+  // Own keys only: "#/constructor" must not find Object's.
+  const pageName = Object.hasOwn(kPages, name) ? name : 'overview';
+  const page = kPages[pageName];
   const args = rest.map((part) => decodeURIComponent(part));
   if (stopPage) stopPage();
   stopPage = null;
