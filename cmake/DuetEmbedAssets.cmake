@@ -46,9 +46,11 @@ foreach(name IN LISTS ASSETS)
   string(SUBSTRING "${digest}" 0 16 digest)
   file(SIZE "${path}" size)
   content_type_of("${name}" type)
-  # Sixteen bytes to a line keeps the generated file readable in a diff tool.
+  # Sixteen bytes to a line keeps the generated file readable in an editor
+  # (CMake's regular expressions have no {16}, hence the repeated group).
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n    " bytes "${bytes}")
+  string(REPEAT "0x[0-9a-f][0-9a-f]," 16 line)
+  string(REGEX REPLACE "(${line})" "\\1\n    " bytes "${bytes}")
   string(APPEND arrays "// ${name}\nconstexpr unsigned char kAsset${index}[] = {\n    ${bytes}0x00};\n\n")
   string(APPEND table
     "    {.name = \"${name}\",\n"
@@ -75,5 +77,7 @@ std::span<const ConsoleAsset> ConsoleAssets() { return kAssets; }
 
 }  // namespace duet::server
 ")
-# Rewritten only when it changes, so that an unchanged console costs no rebuild.
-file(CONFIGURE OUTPUT "${OUTPUT}" CONTENT "${text}" @ONLY)
+# Always written: the build runs this script only when a file of the console
+# (or the script) is newer than the output, and a skipped write would leave
+# the output older, so that every later build would run it again.
+file(WRITE "${OUTPUT}" "${text}")
