@@ -41,6 +41,9 @@ DEPS_TEST := postgresql-15
 # The TLS tests make a throwaway CA and certificates with the openssl command
 # and check the server with curl (tests/integration/server_tls_test.cc).
 DEPS_TEST += openssl curl
+# The web console's browser test drives Debian's chromium headless through
+# chromium-driver and Selenium's Python bindings (tests/console/).
+DEPS_TEST += chromium chromium-driver python3-selenium
 # Node and npm run the OpenAPI validators (tests/openapi/validate_openapi.sh);
 # a node already on the PATH (e.g. a newer one from NodeSource) is used as is.
 DEPS_NODE := nodejs npm

@@ -42,6 +42,7 @@ void PrintBanner(Server& server, std::ostream& out) {
   const std::string url = server.url();
   out << "Duet is serving (role " << AppRoleName(config.role) << ") on " << url
       << "  data: " << config.data.string() << "\n";
+  out << "Web console: " << url << "/ui/\n";
   if (!config.store.empty()) out << "store: " << RedactStoreUrl(config.store) << "\n";
   if (!config.follow.empty()) out << "following " << config.follow << "\n";
   out << "Try:\n";

@@ -123,6 +123,15 @@ bool IsSameOrigin(std::string_view origin, std::string_view host) {
   return lower_origin == "http://" + lower_host || lower_origin == "https://" + lower_host;
 }
 
+// A strong ETag promises these exact bytes (RFC 9110 8.8.1); the gzipped
+// body is other bytes, so its tag becomes weak, as nginx does. If-None-Match
+// compares weakly, so a revalidation still gets its 304 either way.
+void WeakenStrongEtag(HttpResponse* response) {
+  for (auto& [name, value] : response->headers) {
+    if (Lower(name) == "etag" && !value.starts_with("W/")) value = "W/" + value;
+  }
+}
+
 }  // namespace
 
 RequestDispatcher::RequestDispatcher(const Router* router, const TokenAuthority* authority,
@@ -321,6 +330,7 @@ void RequestDispatcher::Finish(const ResponseShaping& shaping, HttpResponse* res
     if (shaping.gzip && GzipCompress(response->body, &compressed).ok()) {
       response->body = std::move(compressed);
       response->headers.emplace_back("Content-Encoding", "gzip");
+      WeakenStrongEtag(response);
     }
   }
   if (shaping.head && !response->head) {

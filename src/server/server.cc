@@ -6,6 +6,7 @@
 
 #include "follow/follower_store.h"
 #include "server/api_routes.h"
+#include "server/console_routes.h"
 #include "server/http_metrics.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -93,6 +94,7 @@ class ServingNode final : public Server {
         std::make_unique<server::RouteMetrics>(&registry_, app_->commands(), app_->queries());
     server::Router staged;
     server::AddApiRoutes(Backends(), &staged);
+    server::AddConsoleRoutes(&staged);
     std::set<std::string, std::less<>> stream_routes;
     for (const server::Route& route : staged.routes()) {
       if (route.execution == server::Execution::kStream) stream_routes.insert(route.pattern);

@@ -22,6 +22,7 @@
 
 #include "server/api_routes.h"
 #include "server/auth.h"
+#include "server/console_routes.h"
 #include "server/request_dispatch.h"
 #include "server/router.h"
 #include "tests/fuzz/example_app_fixture.h"
@@ -62,6 +63,7 @@ struct Node {
     backends.default_query_wait = std::chrono::milliseconds(0);
     backends.max_query_wait = std::chrono::milliseconds(0);
     duet::server::AddApiRoutes(backends, &router);
+    duet::server::AddConsoleRoutes(&router);
     duet::server::HttpLimits limits;
     limits.max_body_bytes = 64 << 10;  // small, so that 413 is reachable by mutation
     limits.max_header_bytes = 4 << 10;

@@ -156,6 +156,13 @@ def http_seeds():
                                    headers=["Accept-Encoding: br;q=1, gzip;q=0.5, *;q=0"])
     seeds["if_none_match"] = request("GET", "/queries/balance?account=a1", token=READER,
                                      headers=['If-None-Match: W/"x-1-00", *'])
+    # The web console's files (AddConsoleRoutes) and the names it refuses.
+    seeds["console_redirect"] = request("GET", "/ui", token=None)
+    seeds["console_index"] = request("GET", "/ui/", token=None, headers=["Accept-Encoding: gzip"])
+    seeds["console_module"] = request("HEAD", "/ui/app.js", token=None,
+                                      headers=['If-None-Match: "0123456789abcdef"'])
+    seeds["console_dot_dot"] = request("GET", "/ui/..%2f..%2fetc%2fpasswd", token=None)
+    seeds["console_nul"] = request("GET", "/ui/app.js%00.html", token=None)
     return seeds
 
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/console_routes.h"
 #include "server/problem.h"
 #include "tests/support/raw_http_connection.h"
 
@@ -139,6 +140,35 @@ TEST_F(HttpServerTest, BadQueryEncodingIs400) {
   RawClient client(server_->port());
   client.Send(Get("/echo/x?a=%zz"));
   EXPECT_EQ(StatusOf(client.ReadResponse()), 400u);
+}
+
+// The web console's paths as a hostile client sends them, on one kept-alive
+// connection: a way out of /ui/ is refused with a problem document (400 for
+// a name that decodes to a dot segment or a slash, 404 for a NUL escape or a
+// raw dot segment, which no route matches) and the connection stays usable.
+TEST_F(HttpServerTest, ConsolePathsLeavingTheConsoleAreRefused) {
+  AddConsoleRoutes(&router_);
+  Start();
+  RawClient client(server_->port());
+  const std::pair<std::string_view, unsigned> cases[] = {{"/ui/%2e%2e", 400},
+                                                         {"/ui/..%2f..%2fetc%2fpasswd", 400},
+                                                         {"/ui/%2E%2E%2Fmetrics", 400},
+                                                         {"/ui/..%5c..%5cboot.ini", 400},
+                                                         {"/ui/%00", 404},
+                                                         {"/ui/index.html%00.js", 404},
+                                                         {"/ui/../echo/x", 404},
+                                                         {"/ui/./app.js", 404}};
+  for (const auto& [target, status] : cases) {
+    client.Send(Get(target));
+    const std::string response = client.ReadResponse();
+    EXPECT_EQ(StatusOf(response), status) << target;
+    EXPECT_NE(response.find("application/problem+json"), std::string::npos) << target;
+    EXPECT_EQ(response.find("<html"), std::string::npos) << target;
+  }
+  client.Send(Get("/ui/"));
+  const std::string index = client.ReadResponse();
+  EXPECT_EQ(StatusOf(index), 200u);
+  EXPECT_NE(index.find("Content-Security-Policy: default-src 'self'"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, RequestNotCompleteInTimeIsClosed) {
