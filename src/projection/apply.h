@@ -56,6 +56,10 @@ class Applier {
   // Apply of one event; an exception from it becomes kFailedPrecondition.
   Status ApplyOne(const RecordedEvent& event, ReadStoreTxn& txn) const;
 
+  // Apply of the events a stored event is today (through the upcasters),
+  // those the projection handles; kUpcastFailed when the chain fails on it.
+  Status ApplyStored(const RecordedEvent& stored, ReadStoreTxn& txn) const;
+
   // Applies `batch` (consecutive events after store.checkpoint()) in one
   // transaction and commits it with the last covered position. When Apply
   // fails on an event, the transaction is discarded and the events before it
@@ -73,9 +77,6 @@ class Applier {
   Status ApplyPrefix(std::span<const RecordedEvent> batch,
                      std::span<const std::optional<ParkedEvent>> parked, ReadStoreTxn& txn,
                      std::optional<size_t>* failed) const;
-
-  // Applies `stored`, as upcast, into `txn`.
-  Status ApplyStored(const RecordedEvent& stored, ReadStoreTxn& txn) const;
 
   const Projection* projection_;
   std::shared_ptr<const UpcasterChain> upcasters_;
