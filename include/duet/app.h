@@ -46,6 +46,7 @@
 #include "duet/repository.h"
 #include "duet/result.h"
 #include "duet/status.h"
+#include "duet/upcast.h"
 
 namespace duet {
 
@@ -103,6 +104,10 @@ struct Domain {
   std::vector<SampleCommand> tour{};
   std::vector<SampleQuery> tour_queries{};
   DomainBench bench{};
+  // How the domain's events stored in older shapes read today
+  // (duet/upcast.h). The App joins every domain's into one chain, used for
+  // loading aggregates and by every projection. May be empty.
+  std::vector<Upcaster> upcasters{};
 };
 
 enum class AppRole : uint8_t {
@@ -147,7 +152,9 @@ class App {
   // Opens the store for `options.role` and registers every domain.
   // Errors: InvalidArgument for bad options (a role kQuery with neither
   // `follow` nor a PostgreSQL `store_url`, `follow` with a `store_url`, a
-  // `store_url` that is not postgresql://, two domains of one name), the
+  // `store_url` that is not postgresql://, two domains of one name,
+  // upcasters both from the domains and in the options), kUpcastFailed for
+  // an ill-formed chain of the domains' upcasters, the
   // store's errors (kBusy when another process holds the folder,
   // kCorruption, kUnavailable when PostgreSQL cannot be reached, ...), and
   // the domains' own registration errors (a command or query registered

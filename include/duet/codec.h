@@ -3,6 +3,9 @@
 // - EventType<E>: one event struct's stable persisted name and JSON mapping.
 //   The name is what the log stores; it must never change once events of that
 //   type exist, whatever the C++ type is renamed to.
+//   Its schema_version says which shape of the event this code writes and
+//   reads; events stored in older shapes are read through upcasters
+//   (duet/upcast.h).
 // - EventCodec<std::variant<Es...>>: the codec of a decider's event variant,
 //   built from exactly one EventType per alternative, in variant order (a
 //   missing or misplaced entry does not compile).
@@ -44,6 +47,11 @@ struct EventType {
   // onto the heap, `boost::json::value(*fields.Object("x"), {})`: a plain
   // copy of a boost::json value shares its source's (the arena's) memory.
   Result<E> (*decode)(JsonReader& fields);
+  // The shape `encode` writes and `decode` reads: bump it when they change in
+  // a way an older event would not decode as, and register an upcaster from
+  // the previous version (duet/upcast.h). Stored with each event written
+  // (metadata "$schema_version"; version 1 stores nothing).
+  uint32_t schema_version = 1;
 };
 
 template <typename Variant>
@@ -57,7 +65,8 @@ class EventCodec<std::variant<Es...>> {
   explicit EventCodec(EventType<Es>... types) : types_(types...) { status_ = CheckNames(); }
 
   // OK, or InvalidArgument when a name is empty, repeated or not a valid
-  // event type (printable ASCII, no spaces). Checked by the bus on register.
+  // event type (printable ASCII, no spaces), or a schema version is 0.
+  // Checked by the bus on register.
   const Status& status() const { return status_; }
 
   template <typename E>
@@ -70,6 +79,25 @@ class EventCodec<std::variant<Es...>> {
   std::vector<std::string_view> Names() const {
     return std::apply([](const auto&... t) { return std::vector<std::string_view>{t.name...}; },
                       types_);
+  }
+  template <typename E>
+  uint32_t SchemaVersion() const {
+    return std::get<EventType<E>>(types_).schema_version;
+  }
+  uint32_t SchemaVersion(const Event& event) const {
+    return std::visit([this](const auto& e) { return SchemaVersion<std::decay_t<decltype(e)>>(); },
+                      event);
+  }
+  // The schema version of persisted type `type`; 0 for a type this codec
+  // does not know.
+  uint32_t SchemaVersion(std::string_view type) const {
+    return std::apply(
+        [type](const auto&... t) {
+          uint32_t version = 0;
+          (void)((t.name == type ? (version = t.schema_version, true) : false) || ...);
+          return version;
+        },
+        types_);
   }
   bool Knows(std::string_view type) const {
     return std::apply([type](const auto&... t) { return ((t.name == type) || ...); }, types_);
@@ -125,6 +153,9 @@ class EventCodec<std::variant<Es...>> {
   }
 
   Status CheckNames() const {
+    const bool versioned =
+        std::apply([](const auto&... t) { return ((t.schema_version >= 1) && ...); }, types_);
+    if (!versioned) return Status::InvalidArgument("event type", "schema_version must be >= 1");
     std::vector<std::string_view> names = Names();
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i].empty()) return Status::InvalidArgument("event type", "empty name");

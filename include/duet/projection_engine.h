@@ -33,6 +33,7 @@
 #include "duet/result.h"
 #include "duet/status.h"
 #include "duet/types.h"
+#include "duet/upcast.h"
 
 namespace duet {
 
@@ -83,6 +84,10 @@ struct ProjectionEngineOptions {
   // from the newest one at or before it. The newest `snapshots_kept` stay.
   uint64_t snapshot_every = 1'000'000;
   size_t snapshots_kept = 8;
+  // Brings events stored in older shapes to today's before projections see
+  // them, live and in rebuilds alike (duet/upcast.h). Null: events are
+  // applied as stored. The App sets it from its domains' upcasters.
+  std::shared_ptr<const UpcasterChain> upcasters{};
 };
 
 // What a determinism check found: the live read model and a fresh rebuild

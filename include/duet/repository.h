@@ -36,6 +36,7 @@
 #include "duet/event_store.h"
 #include "duet/result.h"
 #include "duet/types.h"
+#include "duet/upcast.h"
 
 namespace duet {
 
@@ -56,6 +57,10 @@ struct RepositoryOptions {
   // Where snapshot files are written (see StoreOptions::file_system);
   // nullptr: the POSIX file system. Not owned; must outlive the repository.
   FileSystem* file_system = nullptr;
+  // Brings events stored in older shapes to today's before they are folded
+  // (duet/upcast.h). Null: events are folded as stored. The App sets it from
+  // its domains' upcasters.
+  std::shared_ptr<const UpcasterChain> upcasters{};
 };
 
 struct RepositoryStats {
@@ -88,9 +93,11 @@ class AggregateKind {
   virtual std::type_index state_type() const = 0;
   virtual std::string_view category() const = 0;
   virtual std::shared_ptr<const void> Initial() const = 0;
-  // `state` evolved by `events` (decoded with the decider's codec).
+  // `state` evolved by `events` (decoded with the decider's codec), which are
+  // in today's shapes (the repository upcasts them first).
   // Errors: kCorruption naming the stream, version and why the event did not
-  // decode (unknown type, bad data).
+  // decode (unknown type, bad data); kUpcastFailed for an event stored in a
+  // shape older than the codec's with no upcaster that brought it up to it.
   virtual Result<std::shared_ptr<const void>> Apply(
       const void* state, std::span<const RecordedEvent> events) const = 0;
   // Snapshot support (false: no state codec).
@@ -116,6 +123,7 @@ class DeciderKind final : public AggregateKind {
                                             std::span<const RecordedEvent> events) const override {
     State s = *static_cast<const State*>(state);
     for (const RecordedEvent& recorded : events) {
+      DUET_RETURN_IF_ERROR(CheckSchemaVersion(recorded));
       auto event = d_.codec->Decode(recorded.type, recorded.data);
       if (!event.ok()) {
         return Status::Corruption(
@@ -144,6 +152,24 @@ class DeciderKind final : public AggregateKind {
   }
 
  private:
+  // An event older than the shape the codec reads would be misread (a field
+  // of another meaning) or not decode: refused by name instead. A newer one
+  // is decoded as it is, as unknown fields are ignored.
+  Status CheckSchemaVersion(const RecordedEvent& recorded) const {
+    const uint32_t expected = d_.codec->SchemaVersion(recorded.type);
+    if (expected <= 1 && recorded.metadata.find(kSchemaVersionKey) == std::string::npos) {
+      return Status::OK();
+    }
+    Result<uint32_t> stored = StoredSchemaVersion(recorded.metadata);
+    if (!stored.ok()) return stored.status();
+    if (*stored >= expected) return Status::OK();
+    return Status::UpcastFailed(
+        recorded.type, "event " + recorded.stream + "@" + std::to_string(recorded.version.value) +
+                           " is schema version " + std::to_string(*stored) +
+                           " but the codec reads version " + std::to_string(expected) +
+                           ": no upcaster brings it there");
+  }
+
   const D& d_;
 };
 

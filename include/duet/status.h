@@ -35,6 +35,9 @@ enum class StatusCode : uint8_t {
   kRebuildRunning = 16,
   // A command id used before by a command of another type or body (422).
   kIdempotencyKeyReused = 17,
+  // A stored event could not be brought to its current shape: the upcaster
+  // chain is ill-formed (a gap, a loop) or an upcaster failed (500).
+  kUpcastFailed = 18,
 };
 
 // Stable lower-case name of a code, e.g. "wrong_expected_version".
@@ -91,6 +94,10 @@ class [[nodiscard]] Status {
   // or another body: nothing was done, and the first command's result is not
   // answered, since it is not this request's. subject() is "command_id".
   static Status IdempotencyKeyReused(std::string_view message);
+  // Event type `type` could not be upcast (duet/upcast.h): a gap or a loop in
+  // its upcaster chain, or an upcaster that threw, failed or returned data
+  // that is not a JSON object. A fault of the program, like a decoder's.
+  static Status UpcastFailed(std::string_view type, std::string_view message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

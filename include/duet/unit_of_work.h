@@ -27,6 +27,7 @@
 #include "duet/repository.h"
 #include "duet/result.h"
 #include "duet/types.h"
+#include "duet/upcast.h"
 
 namespace duet {
 
@@ -67,8 +68,13 @@ class UnitOfWork {
     std::vector<EventData> data;
     data.reserve(events.size());
     for (const auto& event : events) {
-      data.push_back(EventData{EventId::Random(), std::string(decider.codec->Name(event)),
-                               decider.codec->EncodeData(event), metadata_});
+      // The event's shape goes with it, so that a later reader knows which
+      // upcasters it needs; version 1 is stored as before versions existed.
+      const uint32_t schema_version = decider.codec->SchemaVersion(event);
+      data.push_back(EventData{
+          EventId::Random(), std::string(decider.codec->Name(event)),
+          decider.codec->EncodeData(event),
+          schema_version == 1 ? metadata_ : WithSchemaVersion(metadata_, schema_version)});
       next = decider.evolve(std::move(next), event);
     }
     RecordErased(stream, std::move(data), std::make_shared<const State>(std::move(next)));

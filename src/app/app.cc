@@ -50,6 +50,21 @@ Result<std::unique_ptr<App>> App::Open(std::vector<Domain> domains, AppOptions o
   // Snapshots live in the store's data folder, so they share its file system.
   if (options.repository.file_system == nullptr)
     options.repository.file_system = options.store.file_system;
+  // One chain for every domain: a projection may read any domain's events.
+  std::vector<Upcaster> upcasters;
+  for (const Domain& domain : domains) {
+    upcasters.insert(upcasters.end(), domain.upcasters.begin(), domain.upcasters.end());
+  }
+  if (!upcasters.empty()) {
+    if (options.repository.upcasters != nullptr || options.projections.upcasters != nullptr) {
+      return Status::InvalidArgument(
+          "upcasters", "given both by the domains and in the repository or projection options");
+    }
+    DUET_ASSIGN_OR_RETURN(std::shared_ptr<const UpcasterChain> chain,
+                          UpcasterChain::Make(std::move(upcasters)));
+    options.repository.upcasters = chain;
+    options.projections.upcasters = std::move(chain);
+  }
   std::unique_ptr<App> app(new App());
   app->options_ = std::move(options);
   app->domains_ = std::move(domains);

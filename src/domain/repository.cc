@@ -35,6 +35,10 @@ class Repository::Impl {
                 const domain::Snapshot* check, bool* valid, LoadedAggregate& aggregate);
   void WriteSnapshot(const AggregateKind& kind, std::string_view stream,
                      LoadedAggregate& aggregate);
+  // `stored` in today's shapes: `stored` itself when no event needs an
+  // upcaster (no copy), else the upcast events, kept in `upcast`.
+  Result<std::span<const RecordedEvent>> Upcast(std::span<const RecordedEvent> stored,
+                                                std::vector<RecordedEvent>& upcast) const;
 
   EventStore* store_;
   const RepositoryOptions options_;
@@ -83,7 +87,11 @@ Status Repository::Impl::Replay(const AggregateKind& kind, std::string_view stre
       check = nullptr;
     }
     if (!fold.empty()) {
-      Result<std::shared_ptr<const void>> state = kind.Apply(aggregate.state.get(), fold);
+      // The decider folds today's shapes; the version and position recorded
+      // are the stored events', whatever upcasting made of them.
+      std::vector<RecordedEvent> upcast;
+      DUET_ASSIGN_OR_RETURN(std::span<const RecordedEvent> current, Upcast(fold, upcast));
+      Result<std::shared_ptr<const void>> state = kind.Apply(aggregate.state.get(), current);
       if (!state.ok()) return state.status();
       aggregate.state = std::move(state).value();
       aggregate.version = fold.back().version;
@@ -95,6 +103,25 @@ Status Repository::Impl::Replay(const AggregateKind& kind, std::string_view stre
     if (events->size() < page) return Status::OK();
     from = StreamVersion(events->back().version.value + 1);
   }
+}
+
+Result<std::span<const RecordedEvent>> Repository::Impl::Upcast(
+    std::span<const RecordedEvent> stored, std::vector<RecordedEvent>& upcast) const {
+  const UpcasterChain* chain = options_.upcasters.get();
+  if (chain == nullptr ||
+      std::none_of(stored.begin(), stored.end(),
+                   [chain](const RecordedEvent& event) { return chain->NeedsUpcast(event); })) {
+    return stored;
+  }
+  for (const RecordedEvent& event : stored) {
+    if (!chain->NeedsUpcast(event)) {
+      upcast.push_back(event);
+      continue;
+    }
+    DUET_ASSIGN_OR_RETURN(std::vector<RecordedEvent> events, chain->Upcast(event));
+    for (RecordedEvent& e : events) upcast.push_back(std::move(e));
+  }
+  return std::span<const RecordedEvent>(upcast);
 }
 
 Result<LoadedAggregate> Repository::Impl::Load(const AggregateKind& kind, std::string_view stream) {

@@ -7,8 +7,9 @@
 
 namespace duet::projection {
 
-Applier::Applier(const Projection* projection)
+Applier::Applier(const Projection* projection, std::shared_ptr<const UpcasterChain> upcasters)
     : projection_(projection),
+      upcasters_(std::move(upcasters)),
       all_types_(projection->info().event_types.empty()),
       types_(projection->info().event_types) {}
 
@@ -29,6 +30,17 @@ Status Applier::ApplyOne(const RecordedEvent& event, ReadStoreTxn& txn) const {
   }
 }
 
+Status Applier::ApplyStored(const RecordedEvent& stored, ReadStoreTxn& txn) const {
+  if (upcasters_ == nullptr || !upcasters_->NeedsUpcast(stored)) {
+    return Handles(stored.type) ? ApplyOne(stored, txn) : Status::OK();
+  }
+  DUET_ASSIGN_OR_RETURN(std::vector<RecordedEvent> events, upcasters_->Upcast(stored));
+  for (const RecordedEvent& event : events) {
+    if (Handles(event.type)) DUET_RETURN_IF_ERROR(ApplyOne(event, txn));
+  }
+  return Status::OK();
+}
+
 namespace {
 
 ParkedEvent ToParked(const RecordedEvent& event, const Status& error) {
@@ -41,12 +53,11 @@ Status Applier::ApplyPrefix(std::span<const RecordedEvent> batch,
                             std::span<const std::optional<ParkedEvent>> parked, ReadStoreTxn& txn,
                             std::optional<size_t>* failed) const {
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!Handles(batch[i].type)) continue;
     if (parked[i]) {
       DUET_RETURN_IF_ERROR(txn.Park(*parked[i]));
       continue;
     }
-    Status applied = ApplyOne(batch[i], txn);
+    Status applied = ApplyStored(batch[i], txn);
     if (!applied.ok()) {
       *failed = i;
       return applied;

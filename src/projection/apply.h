@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@
 #include "duet/result.h"
 #include "duet/status.h"
 #include "duet/types.h"
+#include "duet/upcast.h"
 
 namespace duet::projection {
 
@@ -36,15 +38,27 @@ struct BatchResult {
 
 // Applies events through one projection. Immutable after construction, so
 // thread-safe: several runners may share one Applier.
+//
+// With `upcasters`, each stored event is first brought to today's shapes
+// (duet/upcast.h): the projection's event_types and Apply see what the chain
+// returns (none for a dropped event, several for a split). An event the
+// chain fails on counts as an event Apply failed on (its policy decides),
+// for every projection: its current shape, and so whether one handles it, is
+// unknown.
 class Applier {
  public:
-  explicit Applier(const Projection* projection);
+  explicit Applier(const Projection* projection,
+                   std::shared_ptr<const UpcasterChain> upcasters = nullptr);
 
   const Projection& projection() const { return *projection_; }
   bool Handles(std::string_view type) const;
 
   // Apply of one event; an exception from it becomes kFailedPrecondition.
   Status ApplyOne(const RecordedEvent& event, ReadStoreTxn& txn) const;
+
+  // Apply of the events a stored event is today (through the upcasters),
+  // those the projection handles; kUpcastFailed when the chain fails on it.
+  Status ApplyStored(const RecordedEvent& stored, ReadStoreTxn& txn) const;
 
   // Applies `batch` (consecutive events after store.checkpoint()) in one
   // transaction and commits it with the last covered position. When Apply
@@ -65,6 +79,7 @@ class Applier {
                      std::optional<size_t>* failed) const;
 
   const Projection* projection_;
+  std::shared_ptr<const UpcasterChain> upcasters_;
   bool all_types_;
   std::vector<std::string> types_;
 };

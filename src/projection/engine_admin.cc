@@ -95,7 +95,7 @@ Result<uint64_t> EngineImpl::RetryParked(std::string_view name) {
           "position", "parked event " + std::to_string(p.position.value) + " is not in the log");
     }
     DUET_ASSIGN_OR_RETURN(std::unique_ptr<ReadStoreTxn> txn, store.Begin());
-    if (!entry->applier->ApplyOne(events.front(), *txn).ok()) {
+    if (!entry->applier->ApplyStored(events.front(), *txn).ok()) {
       ++remaining;
       continue;  // txn discarded
     }

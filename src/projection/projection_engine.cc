@@ -76,7 +76,7 @@ Status EngineImpl::Add(std::unique_ptr<Projection> projection) {
   }
   auto entry = std::make_unique<Entry>();
   entry->projection = std::move(projection);
-  entry->applier = std::make_shared<const Applier>(entry->projection.get());
+  entry->applier = std::make_shared<const Applier>(entry->projection.get(), options_.upcasters);
   if (!InMemory(entry->info())) entry->dir = dir_ / name;
   DUET_RETURN_IF_ERROR(OpenServing(*entry));
   Entry* added = entry.get();

@@ -47,6 +47,7 @@ std::string_view OpenApiGenericSchemas() {
           "io_error",
           "storage_full",
           "failed_precondition",
+          "upcast_failed",
           "payload_too_large",
           "headers_too_large",
           "method_not_allowed",

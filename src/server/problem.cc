@@ -82,7 +82,8 @@ unsigned HttpStatusOf(const Status& status) {
     case StatusCode::kStorageFull: return 507;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
-    case StatusCode::kFailedPrecondition: return 500;
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kUpcastFailed: return 500;
   }
   return 500;
 }

@@ -24,6 +24,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kRebuildRunning: return "rebuild_running";
     case StatusCode::kIdempotencyKeyReused: return "idempotency_key_reused";
+    case StatusCode::kUpcastFailed: return "upcast_failed";
   }
   return "unknown";
 }
@@ -95,6 +96,9 @@ Status Status::RebuildRunning(std::string_view projection) {
 }
 Status Status::IdempotencyKeyReused(std::string_view message) {
   return Status(StatusCode::kIdempotencyKeyReused, "command_id", message);
+}
+Status Status::UpcastFailed(std::string_view type, std::string_view message) {
+  return Status(StatusCode::kUpcastFailed, type, message);
 }
 
 std::string Status::ToString() const {

@@ -123,5 +123,52 @@ TEST_F(ApplyBatchTest, AStoreErrorCommitsNothing) {
   EXPECT_EQ(store_->checkpoint(), kNoPosition);
 }
 
+// Stored "Old" is two "New" today, "Gone" is nothing, "Bad" cannot be read.
+std::shared_ptr<const UpcasterChain> SplitDropFailChain() {
+  auto two_new = [](const UpcastEvent& e) -> Result<std::vector<UpcastEvent>> {
+    return std::vector<UpcastEvent>{{"New", 1, e.data}, {"New", 1, e.data}};
+  };
+  auto nothing = [](const UpcastEvent&) -> Result<std::vector<UpcastEvent>> {
+    return std::vector<UpcastEvent>{};
+  };
+  auto fails = [](const UpcastEvent&) -> Result<std::vector<UpcastEvent>> {
+    return Status::InvalidArgument("data", "unreadable");
+  };
+  return UpcasterChain::Make({{"Old", 1, two_new}, {"Gone", 1, nothing}, {"Bad", 1, fails}})
+      .value();
+}
+
+std::vector<RecordedEvent> JsonBatch(const std::vector<std::string>& types) {
+  std::vector<RecordedEvent> events = Batch(types);
+  for (RecordedEvent& e : events) e.data = "{}";
+  return events;
+}
+
+TEST_F(ApplyBatchTest, UpcastEventsReachTheProjectionUnderTheirTypesOfToday) {
+  testing::CountingProjection counting(testing::Info("p", 1, FailurePolicy::kStop, {"New"}));
+  Applier applier(&counting, SplitDropFailChain());
+  auto result = applier.ApplyBatch(*store_, JsonBatch({"Old", "Gone", "New"}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->failure);
+  EXPECT_EQ(result->committed, GlobalPosition(3));
+  EXPECT_EQ(CountOf(*store_, "s"), 3);  // two from the split Old, the New; Gone dropped
+}
+
+TEST_F(ApplyBatchTest, AnEventTheUpcastersFailOnIsParkedAsStored) {
+  testing::CountingProjection counting(testing::Info("p", 1, FailurePolicy::kPark, {"New"}));
+  Applier applier(&counting, SplitDropFailChain());
+  auto result = applier.ApplyBatch(*store_, JsonBatch({"New", "Bad", "Old"}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->parked, 1u);
+  EXPECT_EQ(store_->checkpoint(), GlobalPosition(3));
+  EXPECT_EQ(CountOf(*store_, "s"), 3);
+  auto parked = store_->Parked();
+  ASSERT_TRUE(parked.ok());
+  ASSERT_EQ(parked->size(), 1u);
+  EXPECT_EQ((*parked)[0].position, GlobalPosition(2));
+  EXPECT_EQ((*parked)[0].type, "Bad");
+  EXPECT_NE((*parked)[0].error.find("upcast_failed"), std::string::npos) << (*parked)[0].error;
+}
+
 }  // namespace
 }  // namespace duet
