@@ -79,6 +79,13 @@ struct ProjectionEngineOptions {
   // Documents a memory document store instead of a persistent one for every
   // document projection (tests, benchmarks, throw-away views).
   bool in_memory = false;
+  // Whether the store's head, when a projection is added, covers the whole
+  // history the store will ever have below it (an embedded or PostgreSQL
+  // store; not a query node's follower, which learns the head only once it
+  // reaches its command node). Then a read model past that head applied
+  // events a power cut took from the log (durability interval or none apply
+  // events once written) and is replaced by a replay of the log.
+  bool head_known_when_added = true;
   // A consistent copy of each persistent read model every `snapshot_every`
   // events (0: never), in <name>/snapshots/; BuildAt at a position starts
   // from the newest one at or before it. The newest `snapshots_kept` stay.

@@ -126,6 +126,8 @@ Status App::OpenStore() {
 }
 
 Status App::OpenReadSide() {
+  // A follower's head is 0 until it reaches its command node.
+  if (following_) options_.projections.head_known_when_added = false;
   DUET_ASSIGN_OR_RETURN(engine_, ProjectionEngine::Open(store_.get(), options_.data / "readstores",
                                                         options_.projections));
   for (const Domain& domain : domains_) {

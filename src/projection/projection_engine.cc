@@ -116,7 +116,10 @@ Status EngineImpl::OpenServing(Entry& entry) {
     // power cut takes what was not yet synced. It describes a history that no
     // longer exists (the lost positions will be reused), so it is dropped and
     // a new generation replays the log (tests/projection/power_cut_projection_test).
-    if (entry.serving.store->checkpoint() <= log_->HeadPosition()) return Status::OK();
+    if (!options_.head_known_when_added ||
+        entry.serving.store->checkpoint() <= log_->HeadPosition()) {
+      return Status::OK();
+    }
     entry.serving.Retire();
     entry.serving = {};  // its folder goes with its store
   }
