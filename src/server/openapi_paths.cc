@@ -299,6 +299,129 @@ std::string_view OpenApiGenericPaths() {
       }
     }
   },
+  "/projections/{name}/verify": {
+    "post": {
+      "operationId": "verifyProjection",
+      "tags": ["admin"],
+      "summary": "Check that a projection replays to the same read model",
+      "description": "The determinism check: replays the history up to the serving read model's checkpoint into a scratch store and compares the two by digest, naming the keys that differ. The projection's live runner pauses while it runs (queries keep being answered), and the answer comes when the replay ends, which takes as long as a rebuild. Scope: `admin`.",
+      "x-duet-scope": "admin",
+      "security": [{"bearerAuth": []}],
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {"type": "string"},
+          "example": "ledger-accounts"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The comparison; `matches` false means the projection is not deterministic (or its read model was changed outside it).",
+          "content": {
+            "application/json": {
+              "schema": {"$ref": "#/components/schemas/VerifyReport"},
+              "example": {
+                "position": 42,
+                "matches": true,
+                "live_digest": "9f2c4e0a61b7d3e8",
+                "rebuilt_digest": "9f2c4e0a61b7d3e8",
+                "entries": 12,
+                "differing_keys": []
+              }
+            }
+          }
+        },
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+        "409": {
+          "description": "A new version of this projection is being rebuilt and does not serve yet (`conflict`); retry once GET /projections shows it live.",
+          "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        },
+        "500": {"$ref": "#/components/responses/InternalError"}
+      }
+    }
+  },
+  "/projections/{name}/parked": {
+    "get": {
+      "operationId": "listParkedEvents",
+      "tags": ["admin"],
+      "summary": "The events a projection parked",
+      "description": "The events the projection could not apply and set aside under the park failure policy, oldest first: the oldest 100, with `total` the count of all. Retry them with POST /projections/{name}/parked/retry. Scope: `admin`.",
+      "x-duet-scope": "admin",
+      "security": [{"bearerAuth": []}],
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {"type": "string"},
+          "example": "ledger-accounts"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The parked events.",
+          "content": {
+            "application/json": {
+              "schema": {"$ref": "#/components/schemas/ParkedList"},
+              "example": {
+                "parked": [{"position": 4, "stream": "order-7", "type": "OrderShipped", "error": "domain_rule_violated: unknown order"}],
+                "total": 1
+              }
+            }
+          }
+        },
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+        "500": {"$ref": "#/components/responses/InternalError"}
+      }
+    }
+  },
+  "/projections/{name}/parked/retry": {
+    "post": {
+      "operationId": "retryParkedEvents",
+      "tags": ["admin"],
+      "summary": "Re-apply a projection's parked events",
+      "description": "Applies every parked event again, oldest first; those that apply now leave the parked list. The live runner pauses meanwhile. Answers how many remain parked. Scope: `admin`.",
+      "x-duet-scope": "admin",
+      "security": [{"bearerAuth": []}],
+      "parameters": [
+        {
+          "name": "name",
+          "in": "path",
+          "required": true,
+          "schema": {"type": "string"},
+          "example": "ledger-accounts"
+        }
+      ],
+      "responses": {
+        "200": {
+          "description": "The retry ran.",
+          "content": {
+            "application/json": {
+              "schema": {"$ref": "#/components/schemas/ParkedRetry"},
+              "example": {"remaining": 0}
+            }
+          }
+        },
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "403": {"$ref": "#/components/responses/Forbidden"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+        "409": {
+          "description": "A new version of this projection is being rebuilt and does not serve yet (`conflict`); retry once GET /projections shows it live.",
+          "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        },
+        "500": {"$ref": "#/components/responses/InternalError"}
+      }
+    }
+  },
   "/health": {
     "get": {
       "operationId": "health",

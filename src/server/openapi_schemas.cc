@@ -328,6 +328,57 @@ std::string_view OpenApiGenericSchemas() {
     "required": ["projections"],
     "properties": {"projections": {"type": "array", "items": {"$ref": "#/components/schemas/ProjectionStatus"}}}
   },
+  "VerifyReport": {
+    "type": "object",
+    "description": "The determinism check: the serving read model against a fresh replay into a scratch store, at the same position.",
+    "required": ["position", "matches", "live_digest", "rebuilt_digest", "entries", "differing_keys"],
+    "properties": {
+      "position": {
+        "type": "integer",
+        "format": "int64",
+        "description": "The global position both read models were compared at (the serving one's checkpoint)."
+      },
+      "matches": {"type": "boolean", "description": "The two digests are equal: the projection replays to the same read model."},
+      "live_digest": {"type": "string", "description": "Hex digest of the serving read model's entries."},
+      "rebuilt_digest": {"type": "string", "description": "Hex digest of the replayed read model's entries."},
+      "entries": {"type": "integer", "format": "int64", "description": "Entries in the serving read model."},
+      "differing_keys": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Keys whose content differs, in key order; empty when `matches`, at most 100."
+      }
+    }
+  },
+  "ParkedEvent": {
+    "type": "object",
+    "description": "An event the projection could not apply and set aside (failure policy park).",
+    "required": ["position", "stream", "type", "error"],
+    "properties": {
+      "position": {"type": "integer", "format": "int64", "description": "The event's global position."},
+      "stream": {"type": "string"},
+      "type": {"type": "string"},
+      "error": {"type": "string", "description": "Why it could not be applied, as text."}
+    }
+  },
+  "ParkedList": {
+    "type": "object",
+    "required": ["parked", "total"],
+    "properties": {
+      "parked": {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/ParkedEvent"},
+        "description": "The oldest parked events, oldest first, at most 100."
+      },
+      "total": {"type": "integer", "format": "int64", "description": "How many events are parked in all."}
+    }
+  },
+  "ParkedRetry": {
+    "type": "object",
+    "required": ["remaining"],
+    "properties": {
+      "remaining": {"type": "integer", "format": "int64", "description": "Events still parked after the retry."}
+    }
+  },
   "Health": {
     "type": "object",
     "required": ["role", "status"],

@@ -7,8 +7,9 @@ with a scratch data folder, then: opens every page; sends OpenAccount and
 Deposit from the command form while a second tab watches the live tail and
 sees both events arrive; runs `balance` from the query form with "wait for
 my last write" and reads the new balance; opens the stream and an event;
-starts a rebuild and waits for its progress bar to reach the end; and checks
-that the browser logged no error (a failed request, a script error and a
+verifies a projection (the determinism check) and reads "matches", sees the
+parked-events section; starts a rebuild and waits for its progress bar to
+reach the end; and checks that the browser logged no error (a failed request, a script error and a
 Content-Security-Policy violation are all SEVERE entries of Chrome's
 'browser' log). A screenshot of each page goes to --screenshots.
 
@@ -215,8 +216,22 @@ def run(console):
     check("AccountOpened" not in console.text_of("#related-events"),
           "another command's event is listed as related")
 
-    # A rebuild, watched to its end.
+    # The determinism check of one projection, and the parked-events section
+    # (the example projections park nothing: it says so).
     console.open("projections")
+    console.element('button.verify[data-name="ledger-accounts"]').click()
+    console.wait(lambda d: "ledger-accounts: matches" in console.text_of("#verify-result"),
+                 "the verify of ledger-accounts to answer 'matches'")
+    check("differing" not in console.text_of("#verify-result"),
+          "a matching verify names differing keys: " + console.text_of("#verify-result"))
+    console.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#parked-events #parked-none") and
+                 d.find_element(By.CSS_SELECTOR, "#parked-events").is_displayed(),
+                 "the parked-events section")
+    check(not driver.find_elements(By.CSS_SELECTOR, "#parked-events button.retry"),
+          "a Retry button with nothing parked")
+    console.shot("projections-verify")
+
+    # A rebuild, watched to its end.
     button = console.element('button.rebuild[data-name="ledger-accounts"]')
     button.click()
     console.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#progress-ledger-accounts") and

@@ -38,6 +38,9 @@ const std::vector<Route>& Routes() {
       {"GET", "/streams/auth-1", "", kQueryToken, kAdminToken, 200},
       {"GET", "/events?from=1&limit=10", "", kQueryToken, kCommandToken, 200},
       {"GET", "/projections", "", kAdminToken, kQueryToken, 200},
+      {"POST", "/projections/ledger-accounts/verify", "", kAdminToken, kQueryToken, 200},
+      {"GET", "/projections/ledger-accounts/parked", "", kAdminToken, kQueryToken, 200},
+      {"POST", "/projections/ledger-accounts/parked/retry", "", kAdminToken, kCommandToken, 200},
       {"POST", "/projections/ledger-accounts/rebuild", "", kAdminToken, kCommandToken, 202},
       {"GET", "/metrics", "", kAdminToken, kQueryToken, 200},
   };

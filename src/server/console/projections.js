@@ -1,9 +1,43 @@
 // Projections: state, checkpoint, lag and rate of each (GET /projections,
-// scope admin), and a rebuild with a live progress bar, rate and ETA.
+// scope admin), a rebuild with a live progress bar, rate and ETA, the
+// determinism check (POST .../verify) and the parked events with a retry.
 import {get, isAccessProblem, post, problemView} from './api.js';
 import {fill, h, notice} from './dom.js';
 
 const kPollMs = 1000;
+const kKeysShown = 5;  // differing keys named in a failed verify; the rest are counted
+
+function projectionPath(name, rest) { return `/projections/${encodeURIComponent(name)}/${rest}`; }
+
+function verifyView(name, report) {
+  if (report.matches) {
+    return notice('info', h('strong', {class: 'verify-matches'}, `${name}: matches`),
+                  ` — a replay to position ${report.position} gives the same read model `,
+                  `(${report.entries} entr${report.entries === 1 ? 'y' : 'ies'}, digest ${report.live_digest}).`);
+  }
+  const keys = report.differing_keys;
+  const more = keys.length > kKeysShown ? ` and ${keys.length - kKeysShown} more` : '';
+  return notice('warn', h('strong', {class: 'verify-differs'},
+                          `${name}: ${keys.length} differing key${keys.length === 1 ? '' : 's'}`),
+                ` — a replay to position ${report.position} gives another read model: `,
+                keys.slice(0, kKeysShown).map((key, i) => [i ? ', ' : '', h('code', {}, key)]),
+                more, '. The projection reads something besides its events.');
+}
+
+function parkedView(name, listed, onRetry) {
+  const {parked, total} = listed;
+  const shown = total > parked.length ? ` (the oldest ${parked.length} shown)` : '';
+  return h('div', {class: 'parked-projection', 'data-parked': name},
+           h('h3', {}, `${name}: ${total} parked${shown}`),
+           h('div', {class: 'table-wrap'}, h('table', {},
+             h('thead', {}, h('tr', {}, ['Position', 'Stream', 'Type', 'Error']
+                                            .map((c) => h('th', {scope: 'col'}, c)))),
+             h('tbody', {}, parked.map((e) => h('tr', {},
+               h('td', {}, h('a', {href: `#/event/${e.position}`}, String(e.position))),
+               h('td', {}, e.stream), h('td', {}, e.type), h('td', {}, e.error)))))),
+           h('button', {type: 'button', class: 'retry', 'data-name': name, onclick: onRetry},
+             `Retry ${name}'s parked events`));
+}
 
 function rebuildCell(entry, watched) {
   if (entry.rebuild) {
@@ -26,20 +60,78 @@ function rebuildCell(entry, watched) {
 export function render(main) {
   const message = h('div', {id: 'projection-message', 'aria-live': 'polite'});
   const body = h('div', {id: 'projection-table'});
-  main.append(message, body,
-              h('p', {class: 'muted'},
-                'The determinism check (verify) and parked-event retry are command-line ',
-                'operations (duet projections verify NAME, duet projections parked NAME --retry); this node\'s ',
-                'HTTP API does not offer them, so the console shows the parked count only.'));
+  const verifyResult = h('div', {id: 'verify-result', 'aria-live': 'polite'});
+  const parkedBody = h('div', {id: 'parked-list'});
+  const parkedSection = h('section', {id: 'parked-events', hidden: true},
+                          h('h2', {}, 'Parked events'), parkedBody);
+  main.append(message, body, verifyResult, parkedSection);
   const watched = new Set();  // projections this page started a rebuild of
+  const verifying = new Set();  // projections whose verify has not answered yet
+  const parkedCounts = new Map();  // name -> parked count the parked list was read at
+  const parkedViews = new Map();  // name -> its part of the parked section
   let timer = null;
   let stopped = false;
 
   async function rebuild(name) {
     watched.add(name);
-    const result = await post(`/projections/${encodeURIComponent(name)}/rebuild`);
+    const result = await post(projectionPath(name, 'rebuild'));
     fill(message, result.ok ? notice('info', `Rebuild of ${name} started.`) : problemView(result.problem));
     refresh(false);
+  }
+
+  // The check replays the whole history, so its answer can take a while; the
+  // button stays disabled until it comes.
+  async function verify(name) {
+    verifying.add(name);
+    fill(verifyResult, notice('info', `Verifying ${name}: replaying its events…`));
+    refresh(false);
+    const result = await post(projectionPath(name, 'verify'));
+    verifying.delete(name);
+    if (stopped) return;
+    fill(verifyResult, result.ok ? verifyView(name, result.body) : problemView(result.problem));
+    refresh(false);
+  }
+
+  async function retryParked(name) {
+    const result = await post(projectionPath(name, 'parked/retry'));
+    if (stopped) return;
+    fill(message, result.ok ?
+        notice('info', `Retried the parked events of ${name}: ${result.body.remaining} still parked.`) :
+        problemView(result.problem));
+    parkedCounts.delete(name);  // read its list again even if the count did not change
+    refresh(false);
+  }
+
+  async function loadParked(name) {
+    const result = await get(projectionPath(name, 'parked'));
+    // Dropped when the page left, or when the count fell to 0 meanwhile.
+    if (stopped || !(parkedCounts.get(name) > 0)) return;
+    parkedViews.set(name, result.ok ? parkedView(name, result.body, () => retryParked(name)) :
+                                      problemView(result.problem));
+    showParked();
+  }
+
+  function showParked() {
+    parkedSection.hidden = false;
+    const views = [...parkedViews.values()];
+    fill(parkedBody, views.length ? views : h('p', {class: 'muted', id: 'parked-none'},
+        'No projection has parked events (a projection whose failure policy is park sets aside ',
+        'the events it cannot apply; they are listed here).'));
+  }
+
+  // The parked lists are read again only when a projection's parked count
+  // changes, not on every poll.
+  function updateParked(projections) {
+    for (const p of projections) {
+      if (parkedCounts.get(p.name) === p.parked) continue;
+      parkedCounts.set(p.name, p.parked);
+      if (p.parked > 0) {
+        loadParked(p.name);
+      } else {
+        parkedViews.delete(p.name);
+      }
+    }
+    showParked();
   }
 
   async function refresh(again = true) {
@@ -62,16 +154,23 @@ export function render(main) {
           h('td', {}, h('button', {type: 'button', class: 'rebuild', 'data-name': p.name,
                                    disabled: Boolean(p.rebuild), onclick: () => rebuild(p.name)},
                         'Rebuild'),
-            rebuildCell(p, watched))));
+            rebuildCell(p, watched)),
+          h('td', {}, h('button', {type: 'button', class: 'verify', 'data-name': p.name,
+                                   disabled: verifying.has(p.name), onclick: () => verify(p.name)},
+                        verifying.has(p.name) ? 'Verifying…' : 'Verify'))));
       // The table is redrawn each second: keep the keyboard focus on its button.
-      const focused = document.activeElement && document.activeElement.dataset ?
-          document.activeElement.dataset.name : undefined;
+      const active = document.activeElement;
+      const focused = active && body.contains(active) && active.dataset.name ?
+          `button.${active.classList[0]}[data-name="${CSS.escape(active.dataset.name)}"]` :
+          undefined;
       fill(body, h('div', {class: 'table-wrap'}, h('table', {},
           h('thead', {}, h('tr', {}, ['Projection', 'Version', 'Store', 'State', 'Checkpoint',
-                                      'Lag (events)', 'Lag (s)', 'Rate (ev/s)', 'Parked', 'Rebuild']
+                                      'Lag (events)', 'Lag (s)', 'Rate (ev/s)', 'Parked', 'Rebuild',
+                                      'Determinism']
                                          .map((c) => h('th', {scope: 'col'}, c)))),
           h('tbody', {}, rows))));
-      if (focused) body.querySelector(`button[data-name="${CSS.escape(focused)}"]`)?.focus();
+      if (focused) body.querySelector(focused)?.focus();
+      updateParked(result.body.projections);
     }
     if (again) timer = setTimeout(refresh, kPollMs);
   }
