@@ -1,9 +1,9 @@
 // Commands: a form per registered command, generated from its contract in
 // /openapi.json; the answer (or the problem) shown readably, with links to
 // the events it appended.
-import {openApi, post, problemView, resolve, setLastPosition} from './api.js';
-import {bodySchema, fieldInput, fieldValue, operations} from './contract.js';
-import {fill, h, jsonBlock, notice} from './dom.js';
+import {post, problemView, resolve, setLastPosition} from './api.js';
+import {bodySchema, fieldInput, fieldValue, renderOperationPage} from './contract.js';
+import {fill, h, jsonBlock} from './dom.js';
 
 // crypto.randomUUID exists only in secure contexts (https, localhost).
 function newCommandId() {
@@ -59,25 +59,9 @@ function commandForm(document, command) {
 }
 
 export function render(main, [selected]) {
-  const body = h('div', {class: 'split'});
-  main.append(body);
-  (async () => {
-    const doc = await openApi();
-    if (!doc.ok) {
-      fill(body, problemView(doc.problem));
-      return;
-    }
-    const commands = operations(doc.body, '/commands/', 'post');
-    if (commands.length === 0) {
-      fill(body, notice('info', 'This node takes no commands (a query node sends them to its command node).'));
-      return;
-    }
-    const current = commands.find((c) => c.name === selected) || commands[0];
-    const list = h('nav', {'aria-label': 'Commands', class: 'side'},
-                   h('ul', {}, commands.map((c) => h('li', {},
-                       h('a', {href: `#/commands/${encodeURIComponent(c.name)}`,
-                               'aria-current': c === current ? 'page' : null}, c.name)))));
-    fill(body, list, h('section', {class: 'grow'}, commandForm(doc.body, current)));
-  })();
-  return null;
+  return renderOperationPage(main, selected, {
+    prefix: '/commands/', method: 'post', label: 'Commands',
+    emptyText: 'This node takes no commands (a query node sends them to its command node).',
+    makeForm: commandForm,
+  });
 }

@@ -2,8 +2,8 @@
 // the commands' and queries' declared contracts): one input per field, the
 // value typed as its schema says before it is sent. The server checks the
 // contract; the form only helps write it.
-import {resolve} from './api.js';
-import {h} from './dom.js';
+import {openApi, problemView, resolve} from './api.js';
+import {fill, h, notice} from './dom.js';
 
 // The commands (POST /commands/<type>) or queries (GET /queries/<name>) the
 // document lists: [{name, summary, scope, operation}].
@@ -71,4 +71,31 @@ export function queryParameters(document, operation) {
       .filter((p) => !p.$ref)
       .map((p) => resolve(document, p))
       .filter((p) => p && p.in === 'query');
+}
+
+// The commands and queries pages alike: a side list of the node's operations
+// under `prefix` and the form `makeForm(document, operation)` for the one
+// selected (else the first); `emptyText` when the node has none.
+export function renderOperationPage(main, selected, {prefix, method, label, emptyText, makeForm}) {
+  const body = h('div', {class: 'split'});
+  main.append(body);
+  (async () => {
+    const doc = await openApi();
+    if (!doc.ok) {
+      fill(body, problemView(doc.problem));
+      return;
+    }
+    const all = operations(doc.body, prefix, method);
+    if (all.length === 0) {
+      fill(body, notice('info', emptyText));
+      return;
+    }
+    const current = all.find((o) => o.name === selected) || all[0];
+    const list = h('nav', {'aria-label': label, class: 'side'},
+                   h('ul', {}, all.map((o) => h('li', {},
+                       h('a', {href: `#${prefix}${encodeURIComponent(o.name)}`,
+                               'aria-current': o === current ? 'page' : null}, o.name)))));
+    fill(body, list, h('section', {class: 'grow'}, makeForm(doc.body, current)));
+  })();
+  return null;
 }

@@ -1,8 +1,8 @@
 // Queries: a form per registered query from /openapi.json; the answer as a
 // table (or JSON), the position it reflects, and "wait for my last write",
 // which passes the position of this tab's last command as min_position.
-import {get, lastPosition, openApi, problemView, withQuery} from './api.js';
-import {fieldInput, fieldValue, operations, queryParameters} from './contract.js';
+import {get, lastPosition, problemView, withQuery} from './api.js';
+import {fieldInput, fieldValue, queryParameters, renderOperationPage} from './contract.js';
 import {fill, h, jsonBlock, notice, table} from './dom.js';
 
 // The answer's data as a table when it has a tabular shape: a list of
@@ -59,25 +59,9 @@ function queryForm(document, query) {
 }
 
 export function render(main, [selected]) {
-  const body = h('div', {class: 'split'});
-  main.append(body);
-  (async () => {
-    const doc = await openApi();
-    if (!doc.ok) {
-      fill(body, problemView(doc.problem));
-      return;
-    }
-    const queries = operations(doc.body, '/queries/', 'get');
-    if (queries.length === 0) {
-      fill(body, notice('info', 'This node answers no queries (a command node: ask a query node).'));
-      return;
-    }
-    const current = queries.find((q) => q.name === selected) || queries[0];
-    const list = h('nav', {'aria-label': 'Queries', class: 'side'},
-                   h('ul', {}, queries.map((q) => h('li', {},
-                       h('a', {href: `#/queries/${encodeURIComponent(q.name)}`,
-                               'aria-current': q === current ? 'page' : null}, q.name)))));
-    fill(body, list, h('section', {class: 'grow'}, queryForm(doc.body, current)));
-  })();
-  return null;
+  return renderOperationPage(main, selected, {
+    prefix: '/queries/', method: 'get', label: 'Queries',
+    emptyText: 'This node answers no queries (a command node: ask a query node).',
+    makeForm: queryForm,
+  });
 }
