@@ -153,7 +153,12 @@ SqliteStoreFile::~SqliteStoreFile() {
 Status SqliteStoreFile::BeginBatch() {
   std::lock_guard lock(writer_mu_);
   if (batch_open_) return Status::FailedPrecondition("a batch of this read store is already open");
-  DUET_RETURN_IF_ERROR(writer_->Run("BEGIN"));
+  // IMMEDIATE takes the write lock now, where SQLite waits (busy_timeout)
+  // for a reader that holds it for a moment (one that found the WAL index
+  // header mid-update does); a deferred BEGIN that has read first gets
+  // SQLITE_BUSY at once on the upgrade instead, failing the batch
+  // (StoreConcurrencyTest.AnalyticsAnswersMatchTheirPosition, once in CI).
+  DUET_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
   batch_open_ = true;
   return Status::OK();
 }
